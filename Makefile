@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test venv lint check screenshots bench clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v0
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Switchboard is starting at http://$(HOST):$(PORT)/"
+	@echo "  Demo login: demo@switchboard.local / Switchboard-demo1   (admin: admin@switchboard.local)"
+	@echo "  Press Ctrl+C to stop the web server and the worker."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/celery -A config worker -B --loglevel warning --concurrency 2 \
+	  --schedule var/celerybeat-schedule & \
+	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning & \
+	wait
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+
+check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+screenshots: venv
+	$(PY) -m pytest tests/browser -m browser -k screenshots --screenshots
+
+clean:
+	rm -rf $(VENV) var

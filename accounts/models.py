@@ -1,0 +1,123 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+username_validator = RegexValidator(r"^[A-Za-z0-9]{3,30}$", "Use 3 to 30 letters or digits.", code="invalid_username")
+
+
+class Tier(models.TextChoices):
+    FREE = "free", "Free"
+    BASIC = "basic", "Basic"
+    PRO = "pro", "Pro"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    MODERATOR = "moderator", "Moderator"
+    ADMIN = "admin", "Administrator"
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DELETED = "deleted", "Deleted"
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", "System"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+def default_notifications() -> dict[str, bool]:
+    return {"email": True, "quota_warnings": True, "job_updates": True, "product_updates": False}
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, username: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, username: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, username, password, **extra)
+
+    def create_superuser(self, email: str, username: str, password: str | None = None, **extra: object) -> "User":
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self._create(email, username, password, **extra)
+
+    def get_by_natural_key(self, email: str) -> "User":
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    username = models.CharField(max_length=30, unique=True, validators=[username_validator])
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.FREE, db_index=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    is_staff = models.BooleanField(default=False, help_text="Can reach the admin site.")
+
+    # Preferences
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    language = models.CharField(max_length=16, default="en")
+    default_model = models.CharField(max_length=200, blank=True, help_text="Catalog slug, e.g. demo/swift")
+    notifications = models.JSONField(default=default_notifications, blank=True)
+
+    # Public profile
+    bio = models.TextField(max_length=1000, blank=True)
+    website = models.URLField(blank=True)
+    github = models.CharField(max_length=39, blank=True)
+    twitter = models.CharField(max_length=15, blank=True)
+    public_profile = models.BooleanField(default=False)
+
+    # Bumped to end every JWT issued before (password change, suspension, sign-out everywhere).
+    token_version = models.PositiveIntegerField(default=0)
+    monthly_budget_usd = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Empty means the tier's default budget."
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        # Derived from status, so one field decides whether any route lets the user in.
+        return self.status == Status.ACTIVE
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN) or self.is_superuser
+
+    @property
+    def date_joined(self):  # allauth and admin templates read this name
+        return self.created_at
+
+    def get_full_name(self) -> str:
+        return self.username
+
+    def get_short_name(self) -> str:
+        return self.username

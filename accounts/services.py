@@ -1,0 +1,153 @@
+"""Account operations shared by the browser pages (allauth) and the JSON API."""
+
+from django.contrib.auth import password_validation
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Status, User
+from accounts.tokens import blacklist_all_refresh_tokens
+
+
+def user_validate_password(*, password: str, user: User | None = None) -> None:
+    password_validation.validate_password(password, user)
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str) -> User:
+    candidate = User(username=username, email=email.lower())
+    user_validate_password(password=password, user=candidate)
+    user = User.objects.create_user(email=email, username=username, password=password)
+    _record_primary_email(user)
+    return user
+
+
+def _record_primary_email(user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": False})
+
+
+def user_end_tokens(*, user: User) -> None:
+    """Every JWT and refresh token issued so far stops working."""
+    User.objects.filter(pk=user.pk).update(token_version=user.token_version + 1)
+    user.token_version += 1
+    blacklist_all_refresh_tokens(user)
+
+
+def user_end_sessions(*, user: User, keep_session_key: str | None = None) -> int:
+    """Delete the user's browser sessions. Sessions are not indexed by user, so this scans them;
+    it runs only on rare events (password change, suspension), never per request."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.session_key != keep_session_key and session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_change_password(
+    *, user: User, old_password: str, new_password: str, keep_session_key: str | None = None
+) -> None:
+    if not user.check_password(old_password):
+        raise ValidationError({"oldPassword": ["The current password is not correct."]})
+    user_validate_password(password=new_password, user=user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    user_after_password_change(user=user, keep_session_key=keep_session_key)
+
+
+def user_after_password_change(*, user: User, keep_session_key: str | None = None) -> None:
+    user_end_tokens(user=user)
+    user_end_sessions(user=user, keep_session_key=keep_session_key)
+
+
+@transaction.atomic
+def user_suspend(*, user: User) -> None:
+    user.status = Status.SUSPENDED
+    user.suspended_at = timezone.now()
+    user.save(update_fields=["status", "suspended_at", "updated_at"])
+    user_end_tokens(user=user)
+    user_end_sessions(user=user)
+
+
+@transaction.atomic
+def user_reactivate(*, user: User) -> None:
+    user.status = Status.ACTIVE
+    user.suspended_at = None
+    user.save(update_fields=["status", "suspended_at", "updated_at"])
+
+
+class MfaRequired(Exception):
+    """Password was right, but the account has MFA on and no valid code was given."""
+
+
+def user_authenticate(*, email: str, password: str, code: str | None = None) -> User | None:
+    """Check credentials the way the sign-in page does; None for wrong email or password alike."""
+    from django.contrib.auth import authenticate
+
+    user = authenticate(email=email.lower(), password=password)
+    if user is None:
+        return None
+    if user_has_mfa(user=user) and not user_check_mfa_code(user=user, code=code or ""):
+        raise MfaRequired()
+    return user
+
+
+def user_has_mfa(*, user: User) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def user_check_mfa_code(*, user: User, code: str) -> bool:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not code:
+        return False
+    for authenticator in Authenticator.objects.filter(user=user):
+        if authenticator.type == Authenticator.Type.TOTP and TOTP(authenticator).validate_code(code):
+            return True
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES and RecoveryCodes(authenticator).validate_code(code):
+            return True
+    return False
+
+
+_PROFILE_FIELDS = ("bio", "website", "github", "twitter", "public_profile")
+_PREFERENCE_FIELDS = ("theme", "language", "default_model")
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, data: dict) -> User:
+    """Apply validated profile/preference changes; an email change needs verifying again."""
+    changed: list[str] = []
+    for field in ("username", "email"):
+        if field in data and data[field] != getattr(user, field):
+            setattr(user, field, data[field])
+            changed.append(field)
+    preferences = data.get("preferences", {})
+    for field in _PREFERENCE_FIELDS:
+        if field in preferences:
+            setattr(user, field, preferences[field])
+            changed.append(field)
+    if "notifications" in preferences:
+        user.notifications = {**user.notifications, **preferences["notifications"]}
+        changed.append("notifications")
+    for field in _PROFILE_FIELDS:
+        if field in data.get("profile", {}):
+            setattr(user, field, data["profile"][field])
+            changed.append(field)
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    if "email" in changed:
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.filter(user=user).update(primary=False)
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"primary": True, "verified": False}
+        )
+    return user
