@@ -24,16 +24,21 @@ class AccountAdapter(DefaultAccountAdapter):
         return signup_open()
 
     def populate_username(self, request: HttpRequest, user: User) -> None:
-        if not user.username:
-            base = "".join(ch for ch in (user.email or "").split("@")[0] if ch.isalnum())[:24] or "user"
-            base = base if len(base) >= 3 else f"{base}user"
-            candidate, n = base, 1
-            while User.objects.filter(username__iexact=candidate).exists():
-                n += 1
-                candidate = f"{base}{n}"
-            user.username = candidate
+        """OAuth providers send names like "jane.doe" or none at all; make a valid, unique one."""
+        if user.username and username_validator.regex.match(user.username) and not _taken(user.username):
             return
-        super().populate_username(request, user)
+        seed = user.username or (user.email or "").split("@")[0]
+        base = "".join(ch for ch in seed if ch.isalnum())[:26] or "user"
+        base = base if len(base) >= 3 else f"{base}user"
+        candidate, n = base, 1
+        while _taken(candidate):
+            n += 1
+            candidate = f"{base}{n}"
+        user.username = candidate
+
+
+def _taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists()
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -52,6 +52,10 @@ class RegisterView(APIView):
                 "Too many sign-ups from this address; try again in a minute.",
                 headers={"Retry-After": "60"},
             )
+        from accounts.hooks import signup_open
+
+        if not signup_open():
+            raise ApiError("AUTHORIZATION_ERROR", "Sign-up is closed on this server.")
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

@@ -41,4 +41,11 @@ def site(request: HttpRequest) -> dict:
         "nav_items": items,
         "account_url": _url("usage:settings") or _url("account_email"),
         "playground_url": _url("playground:index") or "/",
+        "maintenance_banner": _banner(),
     }
+
+
+def _banner() -> str:
+    from usage.settings_store import get_setting
+
+    return str(get_setting("maintenance_banner", "") or "")
