@@ -136,6 +136,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
+if not REDIS_URL:
+    for _folder in ("broker", "broker-processed"):
+        (VAR_DIR / _folder).mkdir(exist_ok=True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Auth ------------------------------------------------------------------
