@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test venv lint check screenshots bench clean
+.PHONY: run test venv lint check screenshots bench clean vendor
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -46,3 +46,7 @@ screenshots: venv
 
 clean:
 	rm -rf $(VENV) var
+
+vendor:
+	npm install --no-audit --no-fund --prefix var/npm chart.js@4.5.1
+	cp var/npm/node_modules/chart.js/dist/chart.umd.min.js var/npm/node_modules/chart.js/LICENSE.md static/vendor/chartjs/
