@@ -11,6 +11,10 @@ pytest_plugins = [p for p in ("tests.fixtures_upstream",) if __import__("importl
 PASSWORD = "Correct-horse1"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots", action="store_true", help="browser tests save pages to docs/screenshots")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `redis` need a real Redis. Without REDIS_URL they skip locally; in CI that is an error."""
     if os.environ.get("REDIS_URL"):

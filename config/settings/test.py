@@ -16,3 +16,7 @@ STORAGES = {
 # A fixed test-only key; production keys come from the environment.
 FIELD_ENCRYPTION_KEYS = ["W3qd6aiJTe-uUER00yb-jo_VKyZH5jH7Fp4u8cKrsIg="]
 PROVIDER_MAX_RETRIES = 2
+
+# Serve static files straight from the app folders (no collectstatic in tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -22,7 +22,9 @@ def test_malformed_json_is_a_validation_error(client):
 
 
 def test_wrong_content_type_is_a_validation_error(client):
-    response = client.post("/api/auth/login", "email=a@b.c&password=x", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/api/auth/login", "email=a@b.c&password=x", content_type="application/x-www-form-urlencoded"
+    )
     assert_envelope_error(response, 400, "VALIDATION_ERROR")
 
 

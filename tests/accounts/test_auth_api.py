@@ -140,18 +140,25 @@ def test_profile_email_change_to_someone_elses_is_refused(alice_api, bob):
 def test_password_change_ends_old_tokens_and_accepts_new_password(api, alice, jwt_for, password):
     old = jwt_for(alice)
     client = bearer(old["token"])
-    response = client.put("/api/auth/password", {"oldPassword": password, "newPassword": "Fresh-secret22"}, format="json")
+    response = client.put(
+        "/api/auth/password", {"oldPassword": password, "newPassword": "Fresh-secret22"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["message"] == "Password changed successfully"
     assert client.get("/api/auth/me").status_code == 401
     assert api.post("/api/auth/refresh", {"refresh": old["refresh"]}, format="json").status_code == 401
     new = response.json()["data"]
     assert bearer(new["token"]).get("/api/auth/me").status_code == 200
-    assert api.post("/api/auth/login", {"email": alice.email, "password": "Fresh-secret22"}, format="json").status_code == 200
+    assert (
+        api.post("/api/auth/login", {"email": alice.email, "password": "Fresh-secret22"}, format="json").status_code
+        == 200
+    )
 
 
 def test_password_change_with_wrong_old_password_is_refused(alice_api, alice, password):
-    response = alice_api.put("/api/auth/password", {"oldPassword": "nope", "newPassword": "Fresh-secret22"}, format="json")
+    response = alice_api.put(
+        "/api/auth/password", {"oldPassword": "nope", "newPassword": "Fresh-secret22"}, format="json"
+    )
     assert response.status_code == 400
     assert "oldPassword" in response.json()["error"]["details"]
     alice.refresh_from_db()

@@ -36,6 +36,14 @@ def _providers(idp: FakeIdentityProvider) -> dict:
     }
 
 
+@pytest.fixture
+def idp():
+    with FakeIdentityProvider(client_id="switchboard", client_secret="s3cret", user=OIDC_USER) as provider:  # noqa: SIM117
+        # The provider's URL is only known once it listens, so the settings come second.
+        with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(provider)):
+            yield provider
+
+
 def _sign_in_through(client, idp: FakeIdentityProvider):
     start = client.post("/accounts/oidc/corp/login/")
     assert start.status_code == 302
@@ -49,10 +57,8 @@ def _sign_in_through(client, idp: FakeIdentityProvider):
     return client.get(f"{callback.path}?{callback.query}")
 
 
-def test_new_user_signs_in_through_company_identity_provider(client):
-    with FakeIdentityProvider(client_id="switchboard", client_secret="s3cret", user=OIDC_USER) as idp:
-        with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(idp)):
-            response = _sign_in_through(client, idp)
+def test_new_user_signs_in_through_company_identity_provider(client, idp):
+    response = _sign_in_through(client, idp)
 
     assert response.status_code == 302, response.content[:500]
     user = User.objects.get(email="jane.doe@corp.example")
@@ -65,31 +71,25 @@ def test_new_user_signs_in_through_company_identity_provider(client):
     assert me.json()["data"]["email"] == "jane.doe@corp.example"
 
 
-def test_second_sign_in_reuses_the_same_account(client):
-    with FakeIdentityProvider(client_id="switchboard", client_secret="s3cret", user=OIDC_USER) as idp:
-        with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(idp)):
-            _sign_in_through(client, idp)
-            client.logout()
-            _sign_in_through(client, idp)
+def test_second_sign_in_reuses_the_same_account(client, idp):
+    _sign_in_through(client, idp)
+    client.logout()
+    _sign_in_through(client, idp)
     assert User.objects.filter(email="jane.doe@corp.example").count() == 1
 
 
-def test_suspended_user_cannot_sign_in_through_identity_provider(client):
-    with FakeIdentityProvider(client_id="switchboard", client_secret="s3cret", user=OIDC_USER) as idp:
-        with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(idp)):
-            _sign_in_through(client, idp)
-            User.objects.filter(email="jane.doe@corp.example").update(status="suspended")
-            client.logout()
-            _sign_in_through(client, idp)
+def test_suspended_user_cannot_sign_in_through_identity_provider(client, idp):
+    _sign_in_through(client, idp)
+    User.objects.filter(email="jane.doe@corp.example").update(status="suspended")
+    client.logout()
+    _sign_in_through(client, idp)
     assert client.get("/api/auth/me").status_code == 401
 
 
-def test_login_is_refused_when_identity_provider_rejects_the_code(client):
-    with FakeIdentityProvider(client_id="switchboard", client_secret="s3cret", user=OIDC_USER) as idp:
-        with override_settings(SOCIALACCOUNT_PROVIDERS=_providers(idp)):
-            start = client.post("/accounts/oidc/corp/login/")
-            state = parse_qs(urlparse(start["Location"]).query)["state"][0]
-            response = client.get(f"/accounts/oidc/corp/login/callback/?code=forged&state={state}")
+def test_login_is_refused_when_identity_provider_rejects_the_code(client, idp):
+    start = client.post("/accounts/oidc/corp/login/")
+    state = parse_qs(urlparse(start["Location"]).query)["state"][0]
+    response = client.get(f"/accounts/oidc/corp/login/callback/?code=forged&state={state}")
     assert response.status_code == 401  # allauth's "login failed" page
     assert b"Third-Party Login Failure" in response.content
     assert not User.objects.filter(email="jane.doe@corp.example").exists()

@@ -1,0 +1,173 @@
+// Playground streaming client. One EventSource per turn carries every model of a comparison.
+// Deltas are appended as text (never parsed as HTML); the finished answer is swapped for the
+// server-rendered, sanitised markdown once the model is done.
+(function () {
+  "use strict";
+
+  function csrf() {
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function column(turn, model) {
+    return turn.querySelector('.answer[data-model="' + CSS.escape(model) + '"]');
+  }
+
+  function setStatus(col, status, text) {
+    col.dataset.status = status;
+    const badge = col.querySelector(".answer-status");
+    if (badge) badge.textContent = text || status;
+    const stop = col.querySelector(".stop-one");
+    if (stop) stop.hidden = !(status === "queued" || status === "streaming");
+  }
+
+  function fmtCost(cost) {
+    if (cost === null || cost === undefined) return "unpriced";
+    const n = Number(cost);
+    return n === 0 ? "$0" : n < 0.01 ? "$" + n.toFixed(6) : "$" + n.toFixed(4);
+  }
+
+  function showMetrics(col, m) {
+    const el = col.querySelector(".answer-metrics");
+    if (!el) return;
+    const parts = [
+      (m.prompt_tokens ?? "?") + " in / " + (m.completion_tokens ?? "?") + " out" + (m.estimated ? " (est.)" : ""),
+      fmtCost(m.cost),
+      m.ttft_ms != null ? "first token " + Math.round(m.ttft_ms) + " ms" : null,
+      m.duration_ms != null ? "total " + (m.duration_ms / 1000).toFixed(2) + " s" : null,
+      m.finish_reason ? "finish: " + m.finish_reason : null,
+      m.cached ? "from cache" : null,
+      m.answered_by && m.answered_by !== col.dataset.model ? "answered by " + m.answered_by + " (fallback)" : null,
+    ];
+    el.textContent = parts.filter(Boolean).join(" · ");
+  }
+
+  function finish(col) {
+    const url = col.dataset.renderUrl;
+    if (url && col.dataset.generation) {
+      htmx.ajax("GET", url.replace("0", col.dataset.generation), { target: col.querySelector(".answer-body"), swap: "innerHTML" });
+    }
+  }
+
+  function start(turn) {
+    if (turn.dataset.started) return;
+    turn.dataset.started = "1";
+    const pending = new Map(); // model -> text not yet painted
+    let frame = 0;
+    const paint = function () {
+      frame = 0;
+      pending.forEach(function (text, model) {
+        const col = column(turn, model);
+        if (col) col.querySelector(".answer-stream").append(document.createTextNode(text));
+      });
+      pending.clear();
+    };
+    const source = new EventSource(turn.dataset.streamUrl);
+    turn._source = source;
+    source.onmessage = function (event) {
+      let msg;
+      try { msg = JSON.parse(event.data); } catch (e) { return; }
+      const col = msg.model ? column(turn, msg.model) : null;
+      switch (msg.type) {
+        case "session":
+          Object.entries(msg.generations || {}).forEach(function ([model, id]) {
+            const c = column(turn, model);
+            if (c) c.dataset.generation = id;
+          });
+          if (msg.conversation_url && window.location.pathname !== msg.conversation_url) {
+            history.replaceState(null, "", msg.conversation_url);
+          }
+          break;
+        case "status":
+          if (col) setStatus(col, msg.status);
+          break;
+        case "chunk":
+          if (col) {
+            pending.set(msg.model, (pending.get(msg.model) || "") + msg.content);
+            if (!frame) frame = requestAnimationFrame(paint);
+          }
+          break;
+        case "metrics":
+          if (col) {
+            if (msg.generation_id) col.dataset.generation = msg.generation_id;
+            showMetrics(col, msg);
+          }
+          break;
+        case "error":
+          if (col) {
+            paint();
+            setStatus(col, "error", "error");
+            const err = col.querySelector(".answer-error");
+            err.hidden = false;
+            err.textContent = msg.message + (msg.code ? " (" + msg.code + ")" : "");
+          }
+          break;
+        case "done":
+          if (msg.model && col) {
+            paint();
+            if (col.dataset.status !== "error") setStatus(col, msg.status || "done", msg.status || "done");
+            finish(col);
+          } else {
+            paint();
+            source.close();
+            turn.classList.remove("is-streaming");
+            document.dispatchEvent(new CustomEvent("playground:turn-done"));
+          }
+          break;
+      }
+    };
+    source.onerror = function () {
+      // The server closes the stream after `done`; anything else is a lost connection.
+      if (source.readyState === EventSource.CLOSED) return;
+      source.close();
+      paint();
+      turn.classList.remove("is-streaming");
+      turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
+        setStatus(c, "error", "connection lost");
+      });
+    };
+  }
+
+  function startAll(root) {
+    (root || document).querySelectorAll(".turn[data-stream-url]").forEach(start);
+  }
+
+  document.addEventListener("htmx:afterSwap", function (e) { startAll(e.target); });
+  document.addEventListener("DOMContentLoaded", function () { startAll(document); });
+
+  document.addEventListener("click", function (event) {
+    const stopOne = event.target.closest(".stop-one");
+    if (stopOne) {
+      const col = stopOne.closest(".answer");
+      const turn = stopOne.closest(".turn");
+      fetch(turn.dataset.stopUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+        body: "model=" + encodeURIComponent(col.dataset.model),
+        credentials: "same-origin",
+      });
+      return;
+    }
+    const stopAll = event.target.closest("#stop-all");
+    if (stopAll) {
+      document.querySelectorAll(".turn.is-streaming").forEach(function (turn) {
+        if (turn._source) turn._source.close();
+        turn.classList.remove("is-streaming");
+        turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
+          setStatus(c, "cancelled", "stopped");
+        });
+      });
+    }
+  });
+
+  // Ctrl/Cmd+Enter sends from anywhere in the composer.
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      const form = event.target.closest && event.target.closest("form.composer");
+      if (form) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    }
+  });
+})();
