@@ -99,6 +99,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("suspend_user", "Can suspend and reactivate users")]
 
     def __str__(self) -> str:
         return self.email

@@ -1,0 +1,116 @@
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from accounts import roles, services
+from accounts.models import Role, Status, Tier, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["email", "username", "tier", "role", "status_badge", "created_at", "last_login"]
+    list_filter = ["tier", "status", "role"]
+    search_fields = ["email", "username"]
+    ordering = ["-created_at"]
+    readonly_fields = ["created_at", "updated_at", "last_login", "suspended_at", "token_version"]
+    filter_horizontal = ["groups", "user_permissions"]
+    actions = ["suspend", "reactivate", *[f"set_tier_{tier}" for tier in Tier.values]]
+    fieldsets = [
+        (None, {"fields": ["email", "username", "password"]}),
+        ("Plan and access", {"fields": ["tier", "role", "status", "monthly_budget_usd"]}),
+        ("Preferences", {"fields": ["theme", "language", "default_model", "notifications"]}),
+        ("Profile", {"fields": ["bio", "website", "github", "twitter", "public_profile"]}),
+        ("Permissions", {"classes": ["collapse"], "fields": ["groups", "user_permissions"]}),
+        ("Dates", {"fields": ["created_at", "updated_at", "last_login", "suspended_at", "token_version"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2", "tier"]})]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, user: User) -> str:
+        css = {"active": "success", "suspended": "warning", "deleted": "danger"}[user.status]
+        return format_html('<span class="sb-badge sb-{}">{}</span>', css, user.get_status_display())
+
+    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+        # Role and status changes go through the services so staff flags, groups and tokens follow.
+        previous = User.objects.filter(pk=obj.pk).values("role", "status").first() if change else None
+        super().save_model(request, obj, form, change)
+        if previous is None or previous["role"] != obj.role:
+            roles.user_set_role(user=obj, role=obj.role)
+        if previous and previous["status"] == Status.ACTIVE and obj.status != Status.ACTIVE:
+            services.user_suspend(user=obj) if obj.status == Status.SUSPENDED else services.user_end_tokens(user=obj)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not request.user.has_perm("accounts.suspend_user"):
+            actions.pop("suspend", None)
+            actions.pop("reactivate", None)
+        if not request.user.has_perm("accounts.change_user"):
+            for tier in Tier.values:
+                actions.pop(f"set_tier_{tier}", None)
+        return actions
+
+    @admin.action(description="Suspend selected users (ends sessions, tokens and API keys)", permissions=["suspend"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset.exclude(pk=request.user.pk).filter(status=Status.ACTIVE):
+            services.user_suspend(user=user)
+            self.log_change(request, user, "Suspended")
+            done += 1
+        self.message_user(request, f"{done} user(s) suspended.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected users", permissions=["suspend"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset.filter(status=Status.SUSPENDED):
+            services.user_reactivate(user=user)
+            self.log_change(request, user, "Reactivated")
+            done += 1
+        self.message_user(request, f"{done} user(s) reactivated.", messages.SUCCESS)
+
+    def has_suspend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.suspend_user")
+
+
+def _tier_action(tier: str) -> object:
+    def action(modeladmin: UserAdmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            user.tier = tier
+            user.save(update_fields=["tier", "updated_at"])
+            modeladmin.log_change(request, user, f"Tier set to {tier}")
+        modeladmin.message_user(request, f"Tier set to {tier} for {queryset.count()} user(s).", messages.SUCCESS)
+
+    action.__name__ = f"set_tier_{tier}"
+    return admin.action(description=f"Change tier to {Tier(tier).label}", permissions=["change"])(action)
+
+
+for _tier in Tier.values:
+    setattr(UserAdmin, f"set_tier_{_tier}", _tier_action(_tier))
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """Every admin action, visible to staff; read-only so the record cannot be edited away."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag", "change_message"]
+    list_filter = ["action_flag", "content_type"]
+    search_fields = ["object_repr", "change_message", "user__email"]
+    date_hierarchy = "action_time"
+    list_select_related = ["user", "content_type"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+admin.site.site_header = "Switchboard administration"
+admin.site.site_title = "Switchboard admin"
+admin.site.index_title = "Run the platform"
+__all__ = ["LogEntryAdmin", "Role", "UserAdmin"]
