@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config import errors
 from config.health import health
+from usage.settings_api import PublicSettingsView
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/auth/", include("accounts.api_urls")),
+    path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("", include("accounts.urls")),
 ]
 

@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import user_set_role
+from usage.models import SystemSetting
+from usage.settings_store import get_setting, tier_limits
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tier_limits_default_to_the_published_table():
+    assert tier_limits("free") == {
+        "per_minute": 10,
+        "daily": 50,
+        "weekly": 350,
+        "monthly": 1500,
+        "monthly_budget_usd": Decimal("5"),
+    }
+    assert tier_limits("enterprise")["daily"] is None
+
+
+def test_admin_change_to_tier_limits_is_seen_at_once(client, alice):
+    assert tier_limits("free")["per_minute"] == 10
+    limits = get_setting("tier_limits")
+    limits["free"]["per_minute"] = 3
+    SystemSetting.objects.create(key="tier_limits", value=limits, type="object", category="ai", is_public=True)
+    assert tier_limits("free")["per_minute"] == 3
+
+
+def test_public_settings_endpoint_lists_only_public_ones(client):
+    SystemSetting.objects.create(key="internal_note", value="secret", type="string", is_public=False)
+    SystemSetting.objects.create(key="support_email", value="help@example.com", type="string", is_public=True)
+    response = client.get("/api/v1/settings/public")
+    assert response.status_code == 200
+    data = response.json()["data"]["settings"]
+    assert data["support_email"] == "help@example.com"
+    assert "internal_note" not in data
+    assert data["tier_limits"]["free"]["daily"] == 50
+
+
+def test_admin_refuses_a_value_of_the_wrong_type(client, alice):
+    client.force_login(user_set_role(user=alice, role="admin"))
+    response = client.post(
+        reverse("admin:usage_systemsetting_add"),
+        {"key": "signup_enabled", "value": '"yes"', "type": "boolean", "category": "security"},
+    )
+    assert response.status_code == 200
+    assert b"must be JSON of type boolean" in response.content
+    assert not SystemSetting.objects.filter(key="signup_enabled").exists()
+
+
+def test_admin_saves_a_setting_and_records_who(client, alice):
+    admin_user = user_set_role(user=alice, role="admin")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:usage_systemsetting_add"),
+        {
+            "key": "maintenance_banner",
+            "value": '"Back soon"',
+            "type": "string",
+            "category": "general",
+            "is_public": "on",
+        },
+    )
+    assert response.status_code == 302
+    setting = SystemSetting.objects.get(key="maintenance_banner")
+    assert setting.updated_by == admin_user
+    assert get_setting("maintenance_banner") == "Back soon"
