@@ -177,3 +177,36 @@ class RefreshView(APIView):
         except TokenError:
             raise ApiError("AUTHENTICATION_ERROR", "The refresh token is invalid or expired.") from None
         return Response(Message(tokens_for(user), "Token refreshed"))
+
+
+class AccountExportView(APIView):
+    """Download everything about oneself as JSON."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        response = Response(services.user_export(user=request.user))
+        response["Content-Disposition"] = f'attachment; filename="switchboard-export-{request.user.pk}.json"'
+        return response
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False)
+    confirm = serializers.CharField(max_length=64, help_text='Type "DELETE" to confirm.')
+
+
+class AccountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=AccountDeleteSerializer, responses={200: None})
+    def delete(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["confirm"] != "DELETE":
+            raise ApiError("VALIDATION_ERROR", 'Type "DELETE" to confirm.', {"confirm": ["Must be DELETE."]})
+        user = request.user
+        if user.has_usable_password() and not user.check_password(serializer.validated_data.get("password", "")):
+            raise ApiError("VALIDATION_ERROR", "The password is not correct.", {"password": ["Not correct."]})
+        services.user_delete_account(user=user)
+        return Response(Message(None, "Account deleted"))

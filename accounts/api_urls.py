@@ -10,4 +10,6 @@ urlpatterns = [
     path("password", api.PasswordView.as_view(), name="api-password"),
     path("logout", api.LogoutView.as_view(), name="api-logout"),
     path("refresh", api.RefreshView.as_view(), name="api-refresh"),
+    path("export", api.AccountExportView.as_view(), name="api-account-export"),
+    path("account", api.AccountView.as_view(), name="api-account"),
 ]

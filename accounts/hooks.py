@@ -31,3 +31,32 @@ def register_signup_check(fn: Callable[[], bool]) -> Callable[[], bool]:
 
 def signup_open() -> bool:
     return all(check() for check in _signup_checks)
+
+
+# Account export and deletion: each app contributes its part, so accounts imports none of them.
+_exporters: list[Callable[[User], dict[str, Any]]] = []
+_erasers: list[Callable[[User], None]] = []
+
+
+def register_account_exporter(fn: Callable[[User], dict[str, Any]]) -> Callable[[User], dict[str, Any]]:
+    """`fn(user)` returns a dict of top-level export sections (e.g. {"conversations": [...]})."""
+    _exporters.append(fn)
+    return fn
+
+
+def register_account_eraser(fn: Callable[[User], None]) -> Callable[[User], None]:
+    """`fn(user)` removes or anonymises the app's personal data; runs inside the deletion transaction."""
+    _erasers.append(fn)
+    return fn
+
+
+def export_sections(user: User) -> dict[str, Any]:
+    sections: dict[str, Any] = {}
+    for fn in _exporters:
+        sections.update(fn(user))
+    return sections
+
+
+def erase_everywhere(user: User) -> None:
+    for fn in _erasers:
+        fn(user)

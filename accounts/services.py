@@ -151,3 +151,46 @@ def user_update_profile(*, user: User, data: dict) -> User:
             user=user, email=user.email, defaults={"primary": True, "verified": False}
         )
     return user
+
+
+def user_export(*, user: User) -> dict:
+    """Everything we hold about the user, as JSON-ready data (GDPR-style export)."""
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts import hooks
+    from accounts.serializers import UserSerializer
+
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "profile": UserSerializer(user).data,
+        "email_addresses": list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary")),
+        "connected_accounts": list(SocialAccount.objects.filter(user=user).values("provider", "uid", "date_joined")),
+        **hooks.export_sections(user),
+    }
+
+
+@transaction.atomic
+def user_delete_account(*, user: User) -> None:
+    """Remove personal data and end every way in; the row stays as an anonymous tombstone so the
+    records that point at it (generations, usage) keep platform totals right."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts import hooks
+
+    hooks.erase_everywhere(user)
+    user_end_tokens(user=user)
+    user_end_sessions(user=user)
+    EmailAddress.objects.filter(user=user).delete()
+    SocialAccount.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.email = f"deleted-{user.pk}@deleted.invalid"
+    user.username = f"deleted{user.pk}"
+    user.status = Status.DELETED
+    user.set_unusable_password()
+    for field in ("bio", "website", "github", "twitter", "default_model"):
+        setattr(user, field, "")
+    user.public_profile = False
+    user.save()
