@@ -163,3 +163,25 @@ class Favorite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.model_id}"
+
+
+class UserProviderKey(models.Model):
+    """A user's own key for a provider (bring your own key). Stored encrypted; only the last four are shown."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="provider_keys")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="user_keys")
+    api_key = EncryptedTextField()
+    last4 = models.CharField(max_length=4, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "provider"], name="unique_user_provider_key")]
+        verbose_name = "user provider key"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.provider_id} · …{self.last4}"
+
+    @property
+    def masked(self) -> str:
+        return f"…{self.last4}" if self.last4 else ""

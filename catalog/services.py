@@ -1,0 +1,91 @@
+"""Catalog services: how to reach a provider, and users' own keys (bring your own key).
+
+Every door (playground views, the REST API, the OpenAI-compatible API, Celery tasks) asks
+`provider_config_for` for a ready ProviderConfig, so the key precedence lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from django.conf import settings
+from django.db import transaction
+
+from catalog.models import AdapterKind, Provider, UserProviderKey
+from providers.base import ProviderConfig
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+KeySource = Literal["user", "provider", "environment", "none"]
+
+
+def _env_settings(provider: Provider) -> dict[str, str]:
+    # Custom providers are only what the admin typed in; they never borrow a platform key.
+    if provider.is_custom:
+        return {}
+    return settings.PROVIDER_SETTINGS.get(provider.adapter_kind, {})
+
+
+def _user_key(provider: Provider, user: User | None) -> str:
+    if user is None or not user.is_authenticated:
+        return ""
+    row = UserProviderKey.objects.filter(user=user, provider=provider).only("api_key").first()
+    return row.api_key if row else ""
+
+
+def resolve_key(*, provider: Provider, user: User | None = None) -> tuple[str, KeySource]:
+    """The key to use and where it came from: the user's own, then the provider row, then the environment."""
+    if key := _user_key(provider, user):
+        return key, "user"
+    if provider.api_key:
+        return provider.api_key, "provider"
+    if key := _env_settings(provider).get("api_key", ""):
+        return key, "environment"
+    return "", "none"
+
+
+def key_source_for(*, provider: Provider, user: User | None = None) -> KeySource:
+    return resolve_key(provider=provider, user=user)[1]
+
+
+def base_url_for(provider: Provider) -> str:
+    return (provider.base_url or _env_settings(provider).get("base_url", "")).rstrip("/")
+
+
+def provider_config_for(*, provider: Provider, user: User | None = None) -> ProviderConfig:
+    """Everything an adapter needs to call `provider`, on behalf of `user` when given."""
+    api_key, _ = resolve_key(provider=provider, user=user)
+    kind = provider.adapter_kind
+    if provider.is_custom and kind not in (AdapterKind.OPENAI_COMPATIBLE, AdapterKind.OLLAMA, AdapterKind.OPENAI):
+        kind = AdapterKind.OPENAI_COMPATIBLE
+    return ProviderConfig(
+        kind=kind,
+        base_url=base_url_for(provider),
+        api_key=api_key,
+        connect_timeout=settings.PROVIDER_CONNECT_TIMEOUT,
+        read_timeout=settings.PROVIDER_READ_TIMEOUT,
+        total_timeout=settings.PROVIDER_TOTAL_TIMEOUT,
+        max_retries=settings.PROVIDER_MAX_RETRIES,
+        # Built-in URLs come from the operator's environment; custom ones were typed into the admin.
+        allow_private=settings.ALLOW_PRIVATE_URLS if provider.is_custom else True,
+        app_url=getattr(settings, "SITE_URL", ""),
+        app_name=getattr(settings, "SITE_NAME", ""),
+    )
+
+
+@transaction.atomic
+def user_provider_key_set(*, user: User, provider: Provider, api_key: str) -> UserProviderKey:
+    """Store (or replace) the user's own key for `provider`; only the last four characters stay readable."""
+    api_key = api_key.strip()
+    if not api_key:
+        raise ValueError("An empty key cannot be stored; delete the key instead.")
+    row, _ = UserProviderKey.objects.update_or_create(
+        user=user, provider=provider, defaults={"api_key": api_key, "last4": api_key[-4:]}
+    )
+    return row
+
+
+def user_provider_key_delete(*, user: User, provider: Provider) -> bool:
+    deleted, _ = UserProviderKey.objects.filter(user=user, provider=provider).delete()
+    return bool(deleted)
