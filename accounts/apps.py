@@ -11,6 +11,20 @@ class AccountsConfig(AppConfig):
         from accounts import schema, signals  # noqa: F401
 
         post_migrate.connect(_ensure_moderator_group, dispatch_uid="accounts-moderator-group")
+        _register_api_keys_in_me()
+
+
+def _register_api_keys_in_me() -> None:
+    from accounts.hooks import register_me_extra
+
+    def api_keys_block(user: object) -> dict:
+        from accounts.api_keys_api import api_key_data
+        from accounts.models import ApiKey
+
+        keys = ApiKey.objects.filter(user=user, revoked_at__isnull=True)
+        return {"api_keys": [api_key_data(key) for key in keys]}
+
+    register_me_extra(api_keys_block)
 
 
 def _ensure_moderator_group(sender: AppConfig, **kwargs: object) -> None:

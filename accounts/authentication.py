@@ -2,6 +2,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -47,3 +48,58 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate(self, request: Request) -> Any:
         return super().authenticate(request)
+
+
+def raw_api_key(request: Any) -> str | None:
+    """`X-API-Key: sk_live_...` or `Authorization: Bearer sk_live_...`; None when neither is there."""
+    headers = request.headers
+    if value := headers.get("X-API-Key"):
+        return value.strip()
+    auth = headers.get("Authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip().startswith("sk_"):
+        return token.strip()
+    return None
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """API keys for programmatic access. A key that is present but not valid is an error, not anonymity."""
+
+    def authenticate(self, request: Request) -> tuple[User, Any] | None:
+        from accounts.api_keys import InvalidApiKey, api_key_verify
+
+        raw = raw_api_key(request)
+        if raw is None:
+            return None
+        try:
+            verified = api_key_verify(raw)
+        except InvalidApiKey as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None
+        # The plain Django request carries the key too, so middleware can label rate limits by it.
+        request._request.api_key = verified
+        return verified.user, verified
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+def request_scopes(request: Request) -> frozenset[str]:
+    """Scopes of the request's credential; JWT and session users hold every scope."""
+    from accounts.api_keys import ALL_SCOPES, VerifiedKey
+
+    if isinstance(request.auth, VerifiedKey):
+        return request.auth.scopes
+    return ALL_SCOPES
+
+
+def HasScope(scope: str) -> type[BasePermission]:
+    """A DRF permission class requiring `scope` (API keys); 403 AUTHORIZATION_ERROR without it."""
+
+    class _HasScope(BasePermission):
+        message = f"This API key lacks the '{scope}' permission."
+
+        def has_permission(self, request: Request, view: Any) -> bool:
+            return bool(request.user and request.user.is_authenticated) and scope in request_scopes(request)
+
+    _HasScope.__name__ = f"HasScope_{scope.replace(':', '_')}"
+    return _HasScope

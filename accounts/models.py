@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
@@ -122,3 +124,48 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.username
+
+
+class ApiKeyScope(models.TextChoices):
+    AI_READ = "ai:read", "Read models and AI results"
+    AI_WRITE = "ai:write", "Call models"
+    USAGE_READ = "usage:read", "Read usage"
+    WEBHOOKS_READ = "webhooks:read", "Read webhooks"
+    WEBHOOKS_WRITE = "webhooks:write", "Manage webhooks"
+
+
+def default_api_key_scopes() -> list[str]:
+    return [ApiKeyScope.AI_READ, ApiKeyScope.AI_WRITE, ApiKeyScope.USAGE_READ]
+
+
+class ApiKey(models.Model):
+    """A key for programmatic access. Only its hash and a short display prefix are stored.
+
+    The key carries 190+ bits of randomness, so a fast hash (SHA-256) is the right choice: there is
+    nothing to brute-force, and lookups by hash stay an index probe on every request.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, db_index=True, help_text="Shown to tell keys apart, e.g. sk_live_AbC1")
+    hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=default_api_key_scopes)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Use counters live in the shared cache per request and are folded in here by a periodic flush.
+    usage_count = models.PositiveBigIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -30,10 +30,14 @@ def _record_primary_email(user: User) -> None:
 
 
 def user_end_tokens(*, user: User) -> None:
-    """Every JWT and refresh token issued so far stops working."""
+    """Every JWT and refresh token issued so far stops working; API keys are checked afresh."""
     User.objects.filter(pk=user.pk).update(token_version=user.token_version + 1)
     user.token_version += 1
     blacklist_all_refresh_tokens(user)
+    # API keys are verified from a short-lived cache; forget them so the next use sees the account.
+    from accounts.api_keys import api_keys_forget_user
+
+    api_keys_forget_user(user=user)
 
 
 def user_end_sessions(*, user: User, keep_session_key: str | None = None) -> int:

@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("", include("accounts.urls")),
 ]
+urlpatterns.append(path("api/v1/", include("accounts.api_keys_urls")))
+
 
 handler404 = errors.not_found
 handler500 = errors.server_error

@@ -1,0 +1,117 @@
+"""`/api/v1/api-keys`: create (the full key is shown once), list, read, rename/rescope, revoke."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import api_keys
+from accounts.models import ApiKey, ApiKeyScope
+from config.api.exceptions import ApiError
+from config.api.renderers import Message
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    permissions = serializers.ListField(
+        child=serializers.ChoiceField(choices=ApiKeyScope.values), allow_empty=False, required=False
+    )
+    expires_in = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
+
+
+class ApiKeyUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    permissions = serializers.ListField(
+        child=serializers.ChoiceField(choices=ApiKeyScope.values), allow_empty=False, required=False
+    )
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def api_key_data(key: ApiKey, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = {
+        "id": str(key.pk),
+        "name": key.name,
+        "prefix": key.prefix,
+        "permissions": key.scopes,
+        "created_at": _iso(key.created_at),
+        "updated_at": _iso(key.updated_at),
+        "expires_at": _iso(key.expires_at),
+        "last_used": _iso(usage["last_used"]) if usage else _iso(key.last_used_at),
+    }
+    if usage is not None:
+        data["usage_count"] = usage["usage_count"]
+    return data
+
+
+def _own_key(request: Request, key_id: int) -> ApiKey:
+    # Another user's key and a revoked key are both simply "not found" to the caller.
+    return get_object_or_404(ApiKey, pk=key_id, user=request.user, revoked_at__isnull=True)
+
+
+def _refuse_key_management_by_key(request: Request) -> None:
+    if isinstance(request.auth, api_keys.VerifiedKey):
+        raise ApiError("AUTHORIZATION_ERROR", "API keys are managed with a signed-in session or JWT, not a key.")
+
+
+class ApiKeyListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        _refuse_key_management_by_key(request)
+        keys = list(ApiKey.objects.filter(user=request.user, revoked_at__isnull=True))
+        usage = api_keys.api_key_usage_view(keys)
+        return Response({"api_keys": [api_key_data(k, usage[k.pk]) for k in keys]})
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        _refuse_key_management_by_key(request)
+        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expires_in = data.get("expires_in", api_keys.DEFAULT_EXPIRES_IN_DAYS)
+        key, raw = api_keys.api_key_create(
+            user=request.user,
+            name=data["name"],
+            scopes=data.get("permissions") or ["ai:read", "ai:write", "usage:read"],
+            expires_in_days=expires_in,
+        )
+        body = {"api_key": {**api_key_data(key), "key": raw}}
+        return Response(Message(body, "API key created successfully"), status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, key_id: int) -> Response:
+        _refuse_key_management_by_key(request)
+        key = _own_key(request, key_id)
+        return Response({"api_key": api_key_data(key, api_keys.api_key_usage_view([key])[key.pk])})
+
+    @extend_schema(request=ApiKeyUpdateSerializer, responses={200: dict})
+    def put(self, request: Request, key_id: int) -> Response:
+        _refuse_key_management_by_key(request)
+        key = _own_key(request, key_id)
+        serializer = ApiKeyUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = api_keys.api_key_update(
+            key=key, name=serializer.validated_data.get("name"), scopes=serializer.validated_data.get("permissions")
+        )
+        return Response(Message({"api_key": api_key_data(key)}, "API key updated successfully"))
+
+    patch = put
+
+    @extend_schema(responses={200: None})
+    def delete(self, request: Request, key_id: int) -> Response:
+        _refuse_key_management_by_key(request)
+        api_keys.api_key_revoke(key=_own_key(request, key_id))
+        return Response(Message(None, "API key deleted successfully"))
