@@ -1,0 +1,15 @@
+import argparse
+
+from providers.fake_upstream.server import run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve fake AI provider APIs for offline development and tests.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    run(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

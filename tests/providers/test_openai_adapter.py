@@ -1,0 +1,211 @@
+import time
+
+import pytest
+
+from providers.base import ProviderError, StreamDelta
+from providers.registry import get_adapter
+from tests.providers.helpers import ask, collect
+
+
+async def test_whole_reply_has_content_and_exact_usage(config_for):
+    result = await get_adapter(config_for("openai")).chat(ask("gpt-4o-mini", "Say hi"))
+
+    assert result.content == "Echo from gpt-4o-mini: Say hi"
+    assert result.finish_reason == "stop"
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens, result.usage.total_tokens) == (2, 5, 7)
+    assert result.usage.estimated is False
+    assert result.upstream_id.startswith("chatcmpl-")
+
+
+async def test_streamed_reply_arrives_in_pieces_and_ends_with_usage(config_for):
+    stream = get_adapter(config_for("openai")).stream_chat(ask("gpt-4o-mini", "Tell me a story"))
+
+    text, end = await collect(stream)
+
+    assert text == "Echo from gpt-4o-mini: Tell me a story"
+    assert end.finish_reason == "stop"
+    assert (end.usage.prompt_tokens, end.usage.completion_tokens) == (4, 7)
+    assert end.usage.estimated is False
+
+
+async def test_stream_asks_for_usage_and_openai_gets_max_completion_tokens(config_for, fake_upstream):
+    await collect(get_adapter(config_for("openai")).stream_chat(ask("gpt-4o-mini@req-shape", max_tokens=3)))
+
+    body = fake_upstream.stats()["last"]["openai:gpt-4o-mini@req-shape"]["body"]
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["max_completion_tokens"] == 3
+    assert "max_tokens" not in body
+
+
+async def test_compatible_servers_get_max_tokens_and_a_cut_reply_says_length(config_for, fake_upstream):
+    result = await get_adapter(config_for("openai_compatible")).chat(ask("llama@compat", "one two three", max_tokens=3))
+
+    body = fake_upstream.stats()["last"]["openai:llama@compat"]["body"]
+    assert body["max_tokens"] == 3
+    assert "max_completion_tokens" not in body
+    assert result.content == "Echo from llama:"
+    assert result.finish_reason == "length"
+
+
+async def test_requests_carry_the_key_and_the_switchboard_user_agent(config_for, fake_upstream):
+    await get_adapter(config_for("openai", api_key="sk-abc")).chat(ask("gpt-4o-mini@headers"))
+
+    headers = fake_upstream.stats()["last"]["openai:gpt-4o-mini@headers"]["headers"]
+    assert headers["authorization"] == "Bearer sk-abc"
+    assert headers["user-agent"] == "Switchboard/1.0"
+
+
+async def test_cached_and_reasoning_tokens_are_carried(config_for):
+    result = await get_adapter(config_for("openai")).chat(ask("o4@cached=1@reasoning=3"))
+
+    assert result.usage.cached_tokens == 1
+    assert result.usage.reasoning_tokens == 3
+
+
+async def test_missing_stream_usage_is_estimated_and_marked(config_for):
+    text, end = await collect(get_adapter(config_for("openai")).stream_chat(ask("gpt-4o-mini@nousage")))
+
+    assert text
+    assert end.usage.estimated is True
+    assert end.usage.completion_tokens > 0
+    assert end.usage.total_tokens == end.usage.prompt_tokens + end.usage.completion_tokens
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind", "status"),
+    [
+        ("auth", "authentication", 401),
+        ("403", "permission", 403),
+        ("404", "model_not_found", 404),
+        ("400", "bad_request", 400),
+        ("quota", "quota_exhausted", 429),
+    ],
+)
+async def test_client_errors_map_to_their_kind_without_retrying(config_for, fake_upstream, fault, kind, status):
+    model = f"gpt-4o-mini@{fault}@kinds"
+    with pytest.raises(ProviderError) as caught:
+        await get_adapter(config_for("openai")).chat(ask(model))
+
+    assert (caught.value.kind, caught.value.status) == (kind, status)
+    assert caught.value.provider == "openai"
+    assert fake_upstream.requests("openai", model) == 1
+
+
+async def test_the_providers_own_message_is_kept(config_for):
+    with pytest.raises(ProviderError) as caught:
+        await get_adapter(config_for("openai")).chat(ask("gpt-4o-mini@quota@msg"))
+
+    assert "exceeded your current quota" in caught.value.message
+
+
+async def test_rate_limits_are_retried_until_they_clear(config_for, fake_upstream):
+    result = await get_adapter(config_for("openai", max_retries=2)).chat(ask("gpt-4o-mini@429x2"))
+
+    assert result.content.startswith("Echo")
+    assert fake_upstream.requests("openai", "gpt-4o-mini@429x2") == 3
+
+
+async def test_retries_stop_at_max_retries(config_for, fake_upstream):
+    with pytest.raises(ProviderError) as caught:
+        await get_adapter(config_for("openai", max_retries=1)).chat(ask("gpt-4o-mini@500@stops"))
+
+    assert caught.value.kind == "unavailable"
+    assert fake_upstream.requests("openai", "gpt-4o-mini@500@stops") == 2
+
+
+async def test_retry_after_in_seconds_is_honoured(config_for, fake_upstream):
+    started = time.monotonic()
+    await get_adapter(config_for("openai", max_retries=1)).chat(ask("gpt-4o-mini@429x1@noms"))
+
+    assert time.monotonic() - started >= 0.95
+    assert fake_upstream.requests("openai", "gpt-4o-mini@429x1@noms") == 2
+
+
+async def test_a_stream_is_retried_before_its_first_token(config_for, fake_upstream):
+    text, _ = await collect(get_adapter(config_for("openai")).stream_chat(ask("gpt-4o-mini@500x1@s")))
+
+    assert text.startswith("Echo")
+    assert fake_upstream.requests("openai", "gpt-4o-mini@500x1@s") == 2
+
+
+async def test_a_stream_that_breaks_after_tokens_is_not_retried(config_for, fake_upstream):
+    received = []
+    with pytest.raises(ProviderError) as caught:
+        async for item in get_adapter(config_for("openai")).stream_chat(ask("gpt-4o-mini@reset", "a b c d e f")):
+            received.append(item)
+
+    assert caught.value.kind == "unavailable"
+    assert received and all(isinstance(i, StreamDelta) for i in received)
+    assert fake_upstream.requests("openai", "gpt-4o-mini@reset") == 1
+
+
+async def test_mid_stream_error_event_raises_after_the_tokens_already_sent(config_for):
+    received = []
+    with pytest.raises(ProviderError) as caught:
+        async for item in get_adapter(config_for("openai")).stream_chat(ask("gpt-4o-mini@midstream-error", "a b c")):
+            received.append(item.content)
+
+    assert received == ["Echo", " from"]
+    assert "server had an error" in caught.value.message
+
+
+async def test_garbage_json_is_a_protocol_error(config_for):
+    adapter = get_adapter(config_for("openai"))
+    with pytest.raises(ProviderError) as whole:
+        await adapter.chat(ask("gpt-4o-mini@malformed"))
+    with pytest.raises(ProviderError) as streamed:
+        await collect(adapter.stream_chat(ask("gpt-4o-mini@malformed")))
+
+    assert whole.value.kind == streamed.value.kind == "protocol"
+
+
+async def test_a_hung_upstream_times_out_quickly(config_for):
+    adapter = get_adapter(config_for("openai", read_timeout=0.3, max_retries=0))
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        await adapter.chat(ask("gpt-4o-mini@hang"))
+
+    assert caught.value.kind == "timeout"
+    assert time.monotonic() - started < 2
+
+
+async def test_total_timeout_bounds_a_slow_stream(config_for):
+    adapter = get_adapter(config_for("openai", total_timeout=0.3, max_retries=0))
+    with pytest.raises(ProviderError) as caught:
+        await collect(adapter.stream_chat(ask("gpt-4o-mini@slow=100", "one two three four five six seven")))
+
+    assert caught.value.kind == "timeout"
+
+
+async def test_stopping_a_stream_early_closes_the_upstream_connection(config_for, fake_upstream):
+    model = "gpt-4o-mini@slow=30@cancel"
+    stream = get_adapter(config_for("openai")).stream_chat(ask(model, " ".join(["word"] * 60)))
+    async for item in stream:
+        if isinstance(item, StreamDelta):
+            break
+    await stream.aclose()
+
+    assert fake_upstream.closed_early("openai", model) == 1
+
+
+async def test_refused_connections_are_unavailable_after_retries(config_for):
+    adapter = get_adapter(config_for("openai", base_url="http://127.0.0.1:9/v1", max_retries=1))
+    with pytest.raises(ProviderError) as caught:
+        await adapter.chat(ask("gpt-4o-mini"))
+
+    assert caught.value.kind == "unavailable"
+
+
+async def test_models_are_listed(config_for):
+    models = await get_adapter(config_for("openai")).list_models()
+
+    assert [m.id for m in models] == ["gpt-4o-mini", "gpt-4o"]
+
+
+async def test_video_is_refused_as_a_bad_request(config_for):
+    from providers.base import VideoRequest
+
+    with pytest.raises(ProviderError) as caught:
+        await get_adapter(config_for("openai")).video_submit(VideoRequest(model="x", prompt="cat"))
+
+    assert caught.value.kind == "bad_request"
