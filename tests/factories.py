@@ -20,3 +20,34 @@ class UserFactory(DjangoModelFactory):
     def _save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save()
+
+
+# --- webhooks ----------------------------------------------------------------------------------------
+from webhooks.signing import generate_secret  # noqa: E402  (this file is append-only; each app adds its part)
+
+
+class WebhookEndpointFactory(DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookEndpoint"
+
+    user = factory.SubFactory(UserFactory)
+    url = "https://hooks.example.com/switchboard"
+    events = factory.LazyFunction(lambda: ["ai.task.completed", "ai.task.failed", "quota.warning"])
+    secret = factory.LazyFunction(generate_secret)
+
+
+class WebhookMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = "webhooks.Message"
+
+    user = factory.SubFactory(UserFactory)
+    event = "ai.task.completed"
+    payload = factory.LazyFunction(lambda: {"task_id": "task-1", "status": "completed"})
+
+
+class DeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = "webhooks.Delivery"
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    message = factory.SubFactory(WebhookMessageFactory, user=factory.SelfAttribute("..endpoint.user"))

@@ -321,3 +321,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# --- Webhooks ----------------------------------------------------------------
+# Standard Webhooks / Svix schedule: the first attempt at once, then these delays (seconds) after each failure.
+WEBHOOKS_RETRY_SCHEDULE = [0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
+WEBHOOKS_RETRY_JITTER = 0.1  # ±10 %, so endpoints that failed together are not retried in lockstep
+WEBHOOKS_TIMEOUT_SECONDS = 15.0  # success = a 2xx within this long
+WEBHOOKS_DISABLE_AFTER_DAYS = 5  # an endpoint failing this long is disabled and its owner told
+WEBHOOKS_SECRET_GRACE_HOURS = 24  # after a rotation the previous secret still signs this long
+# An attempt in flight holds its delivery this long; a worker killed mid-attempt frees it when the lease ends.
+WEBHOOKS_ATTEMPT_LEASE_SECONDS = env.int("WEBHOOKS_ATTEMPT_LEASE_SECONDS", default=60)
+# A queued task that has not run after this long is assumed lost and queued again (running twice is harmless).
+WEBHOOKS_REQUEUE_AFTER_SECONDS = env.int("WEBHOOKS_REQUEUE_AFTER_SECONDS", default=300)
+WEBHOOKS_SWEEP_SECONDS = env.float("WEBHOOKS_SWEEP_SECONDS", default=5.0)
+if REDIS_URL:
+    # With acks_late a task whose worker died is handed out again once this has passed since it was fetched.
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+
+# --- Periodic work (celery beat; Procfile `beat`, or `worker -B` under `make run`) ---------------
+CELERY_BEAT_SCHEDULE = vars().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["webhooks-deliver-due"] = {
+    "task": "webhooks.deliver_due",
+    "schedule": WEBHOOKS_SWEEP_SECONDS,
+    "options": {"expires": WEBHOOKS_SWEEP_SECONDS * 2},  # a backlog of sweeps is pointless; the next one covers it
+}

@@ -1,0 +1,39 @@
+"""Celery tasks for webhooks. They take ids and call services; both are safe to run twice.
+
+Scheduling: the first attempt is queued when the event's transaction commits; every later attempt
+is a `next_attempt_at` in the database that `deliver_due` (celery beat, every WEBHOOKS_SWEEP_SECONDS)
+turns into a task. See services.deliveries_enqueue_due for why retries are not countdown tasks.
+"""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from webhooks import services
+
+# Infrastructure trouble (the database restarting) is retried by Celery with exponential backoff and
+# jitter. A receiver's failure is not an exception: it is recorded and retried on the webhook schedule.
+_INFRA_RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(
+    name="webhooks.deliver",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # 15 s for the receiver plus recording; the attempt lease (WEBHOOKS_ATTEMPT_LEASE_SECONDS) is longer.
+    soft_time_limit=40,
+    time_limit=50,
+    **_INFRA_RETRY,
+)
+def deliver(delivery_id: int, force: bool = False) -> None:
+    services.delivery_attempt(delivery_id=delivery_id, force=force)
+
+
+@shared_task(name="webhooks.deliver_due", acks_late=True, soft_time_limit=30, time_limit=40, **_INFRA_RETRY)
+def deliver_due() -> int:
+    return services.deliveries_enqueue_due()
