@@ -51,3 +51,49 @@ class DeliveryFactory(DjangoModelFactory):
 
     endpoint = factory.SubFactory(WebhookEndpointFactory)
     message = factory.SubFactory(WebhookMessageFactory, user=factory.SelfAttribute("..endpoint.user"))
+
+
+# --- catalog -----------------------------------------------------------------------------------------
+from decimal import Decimal  # noqa: E402  (this file is append-only; each app adds its part)
+
+
+class ProviderFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.Provider"
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"provider{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+    adapter_kind = "openai_compatible"
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.Category"
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"category{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+
+
+class AIModelFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.AIModel"
+
+    provider = factory.SubFactory(ProviderFactory)
+    upstream_id = factory.Sequence(lambda n: f"model-{n}")
+    slug = factory.LazyAttribute(lambda o: f"{o.provider.slug}/{o.upstream_id}")
+    display_name = factory.LazyAttribute(lambda o: o.upstream_id.replace("-", " ").title())
+    description = "A model for tests."
+    input_price_per_1m = Decimal("1.00")
+    output_price_per_1m = Decimal("2.00")
+    context_window = 8192
+    capabilities = factory.LazyFunction(lambda: ["chat"])
+
+
+class FavoriteFactory(DjangoModelFactory):
+    class Meta:
+        model = "catalog.Favorite"
+
+    user = factory.SubFactory(UserFactory)
+    model = factory.SubFactory(AIModelFactory)
