@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import httpx
 
 from providers.adapters.demo import DemoAdapter
+from providers.adapters.huggingface import HuggingFaceAdapter, HuggingFaceLegacyAdapter
+from providers.adapters.minimax import MiniMaxAdapter
+from providers.adapters.ollama import OllamaAdapter
 from providers.adapters.openai import OpenAIAdapter
 from providers.adapters.openrouter import OpenRouterAdapter
 from providers.base import Adapter, ProviderConfig
@@ -15,28 +16,13 @@ ADAPTERS: dict[str, type[Adapter]] = {
     "openai": OpenAIAdapter,
     "openai_compatible": OpenAIAdapter,
     "openrouter": OpenRouterAdapter,
+    "huggingface": HuggingFaceAdapter,
+    "huggingface_legacy": HuggingFaceLegacyAdapter,
+    "minimax": MiniMaxAdapter,
+    "ollama": OllamaAdapter,
     "demo": DemoAdapter,
 }
 
-
-def _register_optional() -> None:
-    # Imported here so a missing module never breaks the core kinds above.
-    from providers.adapters.huggingface import HuggingFaceAdapter, HuggingFaceLegacyAdapter
-    from providers.adapters.minimax import MiniMaxAdapter
-    from providers.adapters.ollama import OllamaAdapter
-
-    ADAPTERS.update(
-        {
-            "huggingface": HuggingFaceAdapter,
-            "huggingface_legacy": HuggingFaceLegacyAdapter,
-            "minimax": MiniMaxAdapter,
-            "ollama": OllamaAdapter,
-        }
-    )
-
-
-with contextlib.suppress(ImportError):  # only while those adapters are being written
-    _register_optional()
 
 KINDS: tuple[str, ...] = tuple(ADAPTERS)
 

@@ -1,0 +1,178 @@
+"""MiniMax: chat v2 and Hailuo video.
+
+config.base_url is the API host, e.g. https://api.minimax.io (no /v1).
+
+MiniMax reports most errors as HTTP 200 with a non-zero `base_resp.status_code`, so every JSON
+reply (and every stream chunk) is checked for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from providers.adapters._http import HTTPAdapter, drop_none, estimated_usage
+from providers.adapters.openai import parse_usage
+from providers.base import (
+    ChatRequest,
+    ChatResult,
+    ErrorKind,
+    ProviderError,
+    StreamDelta,
+    StreamEnd,
+    UpstreamModel,
+    VideoRequest,
+    VideoStatus,
+)
+from providers.errors import load_json, protocol_error
+from providers.sse import decode_json_event, is_done, iter_sse
+
+# base_resp.status_code -> (kind, worth retrying)
+STATUS_CODES: dict[int, tuple[ErrorKind, bool]] = {
+    1000: ("unavailable", True),
+    1001: ("timeout", True),
+    1002: ("rate_limited", True),
+    1004: ("authentication", False),
+    1008: ("quota_exhausted", False),
+    1026: ("content_filter", False),
+    1027: ("content_filter", False),
+    1028: ("quota_exhausted", False),
+    1030: ("quota_exhausted", False),
+    1039: ("bad_request", False),
+    2013: ("bad_request", False),
+    2038: ("permission", False),
+    2061: ("permission", False),
+}
+
+_VIDEO_STATES = {"preparing": "preparing", "queueing": "queueing", "processing": "processing", "success": "success"}
+
+# MiniMax has no model listing endpoint; these are the documented ones, priced per 1M tokens.
+KNOWN_MODELS: tuple[tuple[str, str, Decimal | None, Decimal | None, int | None], ...] = (
+    ("MiniMax-M2", "text->text", Decimal("0.30"), Decimal("1.20"), 204800),
+    ("MiniMax-M1", "text->text", None, None, 1000000),
+    ("MiniMax-Text-01", "text->text", None, None, 1000000),
+    ("MiniMax-Hailuo-02", "text+image->video", None, None, None),
+    ("MiniMax-Hailuo-2.3", "text+image->video", None, None, None),
+)
+
+
+def base_resp_error(payload: Any, provider: str = "minimax") -> ProviderError | None:
+    base = payload.get("base_resp") if isinstance(payload, dict) else None
+    if not isinstance(base, dict) or not base.get("status_code"):
+        return None
+    code = int(base["status_code"])
+    kind, retryable = STATUS_CODES.get(code, ("unavailable", False))
+    message = str(base.get("status_msg") or f"MiniMax error {code}")
+    return ProviderError(kind, message, status=200, provider=provider, retryable=retryable, code=str(code))
+
+
+class MiniMaxAdapter(HTTPAdapter):
+    name = "minimax"
+    chat_path = "/v1/text/chatcompletion_v2"
+
+    def check_payload(self, payload: Any, response: httpx.Response) -> None:
+        if error := base_resp_error(payload, self.name):
+            raise error
+
+    def body(self, req: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        body = drop_none(
+            {
+                "model": req.model,
+                "messages": req.messages,
+                "max_completion_tokens": req.max_tokens,
+                "temperature": req.temperature,
+                "top_p": req.top_p,
+                "stream": stream or None,
+            }
+        )
+        body.update(req.extra)
+        return body
+
+    async def chat(self, req: ChatRequest) -> ChatResult:
+        payload = await self.request_json("POST", self.url(self.chat_path), json=self.body(req, stream=False))
+        try:
+            choice = payload["choices"][0]
+            content = (choice.get("message") or {}).get("content") or ""
+        except (KeyError, IndexError, TypeError) as exc:
+            raise protocol_error(self.name, f"no choices in reply: {str(payload)[:200]}") from exc
+        usage = parse_usage(payload["usage"]) if payload.get("usage") else estimated_usage(req, content)
+        return ChatResult(content, choice.get("finish_reason"), usage, payload.get("id"), payload.get("model"))
+
+    def stream_chat(self, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
+        return self.stream(self.url(self.chat_path), self.body(req, stream=True), lambda r: self._parse(r, req))
+
+    async def _parse(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
+        if response.headers.get("content-type", "").startswith("application/json"):
+            # A refused stream comes back as one JSON object with base_resp, not as SSE.
+            payload = load_json(await response.aread())
+            raise base_resp_error(payload, self.name) or protocol_error(self.name, f"unexpected reply: {payload}")
+        parts: list[str] = []
+        finish_reason = None
+        usage = None
+        upstream_id = None
+        async for event in iter_sse(response.aiter_bytes()):
+            if is_done(event):  # sent by some deployments, not others
+                break
+            try:
+                chunk = decode_json_event(event)
+            except ValueError as exc:
+                raise protocol_error(self.name, f"bad JSON in stream: {event.data[:200]!r}") from exc
+            if error := base_resp_error(chunk, self.name):
+                raise error
+            upstream_id = upstream_id or chunk.get("id")
+            usage = parse_usage(chunk["usage"]) if chunk.get("usage") else usage
+            for choice in chunk.get("choices") or []:
+                # The last chunk repeats the whole reply under `message`; only deltas are new text.
+                text = (choice.get("delta") or {}).get("content")
+                if text:
+                    parts.append(text)
+                    yield StreamDelta(text)
+                finish_reason = choice.get("finish_reason") or finish_reason
+        if finish_reason is None:
+            raise protocol_error(self.name, "the stream ended before the reply was complete")
+        yield StreamEnd(finish_reason, usage or estimated_usage(req, "".join(parts)), upstream_id)
+
+    async def list_models(self) -> list[UpstreamModel]:
+        return [
+            UpstreamModel(id=mid, name=mid, context_length=ctx, input_price_per_1m=i, output_price_per_1m=o, modality=m)
+            for mid, m, i, o, ctx in KNOWN_MODELS
+        ]
+
+    async def video_submit(self, req: VideoRequest) -> str:
+        body = drop_none(
+            {
+                "model": req.model,
+                "prompt": req.prompt,
+                "duration": req.duration,
+                "resolution": req.resolution,
+                "first_frame_image": req.first_frame_image,
+            }
+        )
+        payload = await self.request_json("POST", self.url("/v1/video_generation"), json=body)
+        if not payload.get("task_id"):
+            raise protocol_error(self.name, f"no task_id in reply: {payload}")
+        return str(payload["task_id"])
+
+    async def video_poll(self, task_id: str) -> VideoStatus:
+        payload = await self.request_json("GET", self.url("/v1/query/video_generation"), params={"task_id": task_id})
+        status = str(payload.get("status", "")).lower()
+        if status == "fail":
+            return VideoStatus("fail", error=payload.get("error_message") or "MiniMax reported the task failed")
+        if status not in _VIDEO_STATES:
+            raise protocol_error(self.name, f"unknown video status {payload.get('status')!r}")
+        return VideoStatus(
+            _VIDEO_STATES[status],  # type: ignore[arg-type]
+            file_id=str(payload["file_id"]) if payload.get("file_id") else None,
+            width=payload.get("video_width"),
+            height=payload.get("video_height"),
+        )
+
+    async def video_result_url(self, file_id: str) -> str:
+        payload = await self.request_json("GET", self.url("/v1/files/retrieve"), params={"file_id": file_id})
+        url = (payload.get("file") or {}).get("download_url")
+        if not url:
+            raise protocol_error(self.name, f"no download_url for file {file_id}")
+        return str(url)
