@@ -24,6 +24,11 @@ HANG_LIMIT = 120.0
 MIDSTREAM_AFTER = 2  # tokens sent before a mid-stream error or reset
 
 
+def dumps(payload: Any, **options: Any) -> str:
+    # Real servers send UTF-8 as it is, so multi-byte characters can straddle network chunks.
+    return json.dumps(payload, ensure_ascii=False, **options)
+
+
 class ConnectionReset(Exception):
     """Raised inside the app to make uvicorn drop the connection mid-body."""
 
@@ -170,7 +175,7 @@ class Request:
 
     async def respond(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         await self.start(status, "application/json", headers)
-        await self.write(json.dumps(payload).encode(), more=False)
+        await self.write(dumps(payload).encode(), more=False)
 
     async def pause(self, seconds: float) -> bool:
         """Sleep; True if the client went away meanwhile."""
@@ -394,7 +399,7 @@ class FakeUpstream:
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
         reply = make_reply(faults.model, last_user_text(messages), prompt_tokens(messages), max_tokens)
         chat_id = ("gen-" if provider == "openrouter" else "chatcmpl-") + hashlib.sha256(
-            json.dumps(body, sort_keys=True).encode()
+            dumps(body, sort_keys=True).encode()
         ).hexdigest()[:24]
         if body.get("stream"):
             await self.openai_stream(req, provider, key, faults, reply, chat_id, body)
@@ -422,7 +427,7 @@ class FakeUpstream:
             payload["choices"][0]["native_finish_reason"] = reply.finish_reason
         if not faults.has("nousage"):
             payload["usage"] = self.openai_usage(provider, reply, faults)
-        data = json.dumps(payload).encode()
+        data = dumps(payload).encode()
         if faults.has("reset"):
             await req.start(200, "application/json", {"content-length": str(len(data))})
             await req.write(data[: len(data) // 2])
@@ -447,7 +452,7 @@ class FakeUpstream:
             }
             if include_usage and "usage" not in extra:
                 item["usage"] = None
-            return b"data: " + json.dumps(item).encode() + b"\n\n"
+            return b"data: " + dumps(item).encode() + b"\n\n"
 
         events: list[bytes] = []
         if provider == "openrouter":
@@ -471,7 +476,7 @@ class FakeUpstream:
             events.append(chunk({}, reply.finish_reason))
             if include_usage and not faults.has("nousage"):
                 usage = self.openai_usage(provider, reply, faults)
-                events.append(b"data: " + json.dumps({**base, "choices": [], "usage": usage}).encode() + b"\n\n")
+                events.append(b"data: " + dumps({**base, "choices": [], "usage": usage}).encode() + b"\n\n")
             if not faults.has("nodone"):
                 events.append(b"data: [DONE]\n\n")
         await req.start(200, "text/event-stream", {"cache-control": "no-cache"})
@@ -586,7 +591,7 @@ class FakeUpstream:
                     "details": {**details, "input_length": reply.prompt_tokens} if last else None,
                     "top_tokens": None,
                 }
-                events.append(b"data: " + json.dumps(event).encode() + b"\n\n")
+                events.append(b"data: " + dumps(event).encode() + b"\n\n")
             if faults.has("midstream-error"):
                 events = [
                     *events[:MIDSTREAM_AFTER],
@@ -667,7 +672,7 @@ class FakeUpstream:
             return
         events = [
             b"data: "
-            + json.dumps(
+            + dumps(
                 {
                     **base,
                     "object": "chat.completion.chunk",
@@ -680,7 +685,7 @@ class FakeUpstream:
         if faults.has("midstream-error"):
             events = events[:MIDSTREAM_AFTER]
             events.append(
-                b"data: " + json.dumps({**base, **self.base_resp(1027, "output new_sensitive")}).encode() + b"\n\n"
+                b"data: " + dumps({**base, **self.base_resp(1027, "output new_sensitive")}).encode() + b"\n\n"
             )
         else:
             # The last chunk repeats the whole message and carries usage and base_resp.
@@ -692,7 +697,7 @@ class FakeUpstream:
             }
             if not faults.has("nousage"):
                 final["usage"] = usage
-            events.append(b"data: " + json.dumps(final).encode() + b"\n\n")
+            events.append(b"data: " + dumps(final).encode() + b"\n\n")
             if not faults.has("nodone"):
                 events.append(b"data: [DONE]\n\n")
         await req.start(200, "text/event-stream")
@@ -790,7 +795,7 @@ class FakeUpstream:
             self.completed[key] += 1
             return
         lines = [
-            json.dumps(
+            dumps(
                 {
                     "model": faults.model,
                     "created_at": stamp,
@@ -806,7 +811,7 @@ class FakeUpstream:
         elif faults.has("malformed"):
             lines = [lines[0], b"{not json at all\n"]
         else:
-            lines.append(json.dumps({**final, "message": {"role": "assistant", "content": ""}}).encode() + b"\n")
+            lines.append(dumps({**final, "message": {"role": "assistant", "content": ""}}).encode() + b"\n")
         await req.start(200, "application/x-ndjson")
         await self.send_tokens(req, key, faults, lines, reset_at=MIDSTREAM_AFTER if faults.has("reset") else None)
 
