@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-from catalog.models import AIModel
+from django.apps import apps
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import AIModel, Category, Favorite, ModelStatus
 
 _RESOLVE_SECONDS = 300
 _VERSION_KEY = "catalog:version"
@@ -54,3 +63,144 @@ def model_resolve(slug_or_id: str) -> AIModel | None:
     if not pk:
         return None
     return models_qs().filter(pk=pk).first()
+
+
+# --- discovery: one filter set for the pages and the API -----------------------------------------
+
+SORTS = ("name", "price", "popularity", "newest")
+TRENDING_SECONDS = 300
+_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ModelFilters:
+    search: str = ""
+    providers: tuple[str, ...] = ()
+    category: str = ""
+    modality: str = ""
+    capability: str = ""
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    free: bool = False
+    sort: str = "name"
+    order: str = ""  # "asc" | "desc"; empty means the natural order of the sort
+
+
+def generation_model() -> type[models.Model] | None:
+    """The playground's Generation model, if that app is installed and has it (written concurrently)."""
+    try:
+        return apps.get_model("playground", "Generation")
+    except LookupError:
+        return None
+
+
+def _uses_since(since: datetime) -> Subquery | Value:
+    generation = generation_model()
+    if generation is None:
+        return Value(0)
+    counts = (
+        generation.objects.filter(model=OuterRef("pk"), created_at__gte=since)
+        .order_by()
+        .values("model")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(counts, output_field=models.IntegerField())
+
+
+def visible_models() -> QuerySet[AIModel]:
+    """Models users may see and pick: turned on, on an enabled provider, not retired."""
+    return models_qs().filter(is_active=True, provider__enabled=True).exclude(status=ModelStatus.DEPRECATED)
+
+
+def _search(qs: QuerySet[AIModel], text: str) -> QuerySet[AIModel]:
+    # A few hundred rows at most; a LIKE over four short columns is fine here.
+    for word in text.split()[:8]:
+        qs = qs.filter(
+            Q(display_name__icontains=word)
+            | Q(slug__icontains=word)
+            | Q(description__icontains=word)
+            | Q(developer__icontains=word)
+        )
+    return qs
+
+
+def _filter(qs: QuerySet[AIModel], f: ModelFilters) -> QuerySet[AIModel]:
+    if f.search:
+        qs = _search(qs, f.search)
+    if f.providers:
+        qs = qs.filter(provider__slug__in=f.providers)
+    if f.category:
+        qs = qs.filter(category__slug=f.category)
+    if f.modality:
+        qs = qs.filter(modality=f.modality)
+    if f.capability:
+        # JSON text match works on SQLite and PostgreSQL alike (`contains` on JSON does not).
+        qs = qs.filter(capabilities__icontains=f'"{f.capability}"')
+    if f.min_price is not None:
+        qs = qs.filter(input_price_per_1m__gte=f.min_price)
+    if f.max_price is not None:
+        qs = qs.filter(input_price_per_1m__lte=f.max_price)
+    if f.free:
+        qs = qs.filter(is_free=True)
+    return qs
+
+
+def _ordering(f: ModelFilters) -> list[Any]:
+    desc = f.order == "desc" or (not f.order and f.sort in ("popularity", "newest"))
+    field = {
+        "price": F("input_price_per_1m"),
+        "popularity": F("uses_7d"),
+        "newest": F("release_date"),
+    }.get(f.sort, F("display_name"))
+    primary = field.desc(nulls_last=True) if desc else field.asc(nulls_last=True)
+    return [primary, "display_name", "pk"]
+
+
+def model_list(f: ModelFilters, *, user: Any = None) -> QuerySet[AIModel]:
+    """Visible models matching `f`, with `uses_7d` and, for a signed-in user, `is_favorite`."""
+    qs = _filter(visible_models(), f).annotate(uses_7d=Coalesce(_uses_since(timezone.now() - _WINDOW), 0))
+    if user is not None and user.is_authenticated:
+        qs = qs.annotate(is_favorite=Exists(Favorite.objects.filter(user=user, model=OuterRef("pk"))))
+    return qs.order_by(*_ordering(f))
+
+
+def trending_models(limit: int = 10) -> list[AIModel]:
+    """Most used in the last 7 days (featured models until anything has been used). Cached for 5 minutes."""
+    key = f"catalog:trending:{catalog_version()}:{limit}"
+    pks = cache.get(key)
+    if pks is None:
+        used = model_list(ModelFilters(sort="popularity")).filter(uses_7d__gt=0)
+        pks = list(used.values_list("pk", flat=True)[:limit])
+        if not pks:
+            pks = list(visible_models().filter(featured=True).values_list("pk", flat=True)[:limit])
+        cache.set(key, pks, TRENDING_SECONDS)
+    by_pk = model_list(ModelFilters()).in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def categories_with_counts() -> QuerySet[Category]:
+    visible = Q(models__is_active=True, models__provider__enabled=True) & ~Q(models__status=ModelStatus.DEPRECATED)
+    return Category.objects.filter(is_active=True).annotate(model_count=Count("models", filter=visible))
+
+
+def model_stats(model: AIModel) -> dict[str, Any] | None:
+    """Latency and success rate over the last 7 days; None until the model has generations."""
+    generation = generation_model()
+    if generation is None:
+        return None
+    rows = generation.objects.filter(model=model, created_at__gte=timezone.now() - _WINDOW).exclude(status="streaming")
+    stats = rows.aggregate(
+        total=Count("pk"),
+        ok=Count("pk", filter=Q(status="success")),
+        avg_duration_ms=Avg("duration_ms"),
+        avg_ttft_ms=Avg("ttft_ms"),
+    )
+    if not stats["total"]:
+        return None
+    stats["success_rate"] = round(100 * stats["ok"] / stats["total"], 1)
+    return stats
+
+
+def favorite_models(user: Any) -> QuerySet[AIModel]:
+    return models_qs().filter(favorited_by__user=user).order_by("-favorited_by__created_at")

@@ -1,0 +1,80 @@
+"""Catalog REST API: public reads of the model catalog."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.selectors import (
+    ModelFilters,
+    categories_with_counts,
+    model_list,
+    model_resolve,
+    trending_models,
+    visible_models,
+)
+from catalog.serializers import (
+    AIModelDetailSerializer,
+    AIModelSerializer,
+    CategorySerializer,
+    ModelListParams,
+    spec_model,
+)
+from config.api.pagination import pagination_block
+
+
+class CatalogView(APIView):
+    permission_classes = [AllowAny]
+
+
+@extend_schema(tags=["models"], parameters=[ModelListParams], responses=AIModelSerializer(many=True))
+class ModelListView(CatalogView):
+    """GET /api/models: filter, sort and page through the catalog."""
+
+    def get(self, request: Request) -> Response:
+        params = ModelListParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page, limit = params.validated_data["page"], params.validated_data["limit"]
+        qs = model_list(params.filters())
+        total = qs.count()
+        items = qs[(page - 1) * limit : page * limit]
+        return Response(
+            {"items": AIModelSerializer(items, many=True).data, "pagination": pagination_block(page, limit, total)}
+        )
+
+
+@extend_schema(tags=["models"], responses=AIModelDetailSerializer)
+class ModelDetailView(CatalogView):
+    """GET /api/models/{id}: by numeric id or by slug ("openai/gpt-4o-mini")."""
+
+    def get(self, request: Request, key: str) -> Response:
+        model = model_resolve(key)
+        if model is None or not visible_models().filter(pk=model.pk).exists():
+            raise Http404
+        return Response(AIModelDetailSerializer(model).data)
+
+
+@extend_schema(tags=["models"], responses=CategorySerializer(many=True))
+class CategoryListView(CatalogView):
+    def get(self, request: Request) -> Response:
+        return Response({"categories": CategorySerializer(categories_with_counts(), many=True).data})
+
+
+@extend_schema(tags=["models"], responses=AIModelSerializer(many=True))
+class TrendingView(CatalogView):
+    """The models most used in the last 7 days (featured ones until there is usage)."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"items": AIModelSerializer(trending_models(), many=True).data})
+
+
+@extend_schema(tags=["ai"])
+class AIModelsView(CatalogView):
+    """GET /api/v1/ai/models in the product spec's shape."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"models": [spec_model(m) for m in model_list(ModelFilters())]})
