@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
 ]
 urlpatterns.append(path("api/v1/", include("accounts.api_keys_urls")))
+urlpatterns.append(path("v1/", include("playground.openai_urls")))
+urlpatterns.append(path("api/v1/", include("playground.api_urls")))
 urlpatterns.append(path("api/v1/", include("webhooks.api_urls")))
 urlpatterns.append(path("settings/webhooks/", include("webhooks.urls")))
 

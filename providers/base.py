@@ -54,6 +54,12 @@ class ProviderError(Exception):
         self.code = code
         self.retryable = kind in RETRYABLE_KINDS if retryable is None else retryable
 
+    def __reduce__(self) -> tuple:
+        # Celery and multiprocessing pickle exceptions; the keyword-only fields must survive that.
+        fields = {"status": self.status, "retry_after": self.retry_after, "provider": self.provider}
+        fields |= {"retryable": self.retryable, "code": self.code}
+        return (_rebuild_error, (self.kind, self.message, fields))
+
     def __str__(self) -> str:
         where = f"{self.provider} " if self.provider else ""
         status = f" (HTTP {self.status})" if self.status else ""
@@ -61,6 +67,10 @@ class ProviderError(Exception):
 
     def __repr__(self) -> str:
         return f"ProviderError(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
+
+
+def _rebuild_error(kind: ErrorKind, message: str, fields: dict[str, Any]) -> ProviderError:
+    return ProviderError(kind, message, **fields)
 
 
 @dataclass(frozen=True)

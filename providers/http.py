@@ -29,6 +29,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30.0)
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class BlockedAddress(Exception):
@@ -45,6 +46,8 @@ def is_public_address(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -
         # ::ffff:127.0.0.1 reaches 127.0.0.1; judge the embedded IPv4 address.
         if addr.ipv4_mapped is not None:
             return is_public_address(addr.ipv4_mapped)
+        if addr in _NAT64:  # a NAT64 gateway would forward to the embedded IPv4 address
+            return is_public_address(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
         if addr.sixtofour is not None or addr.teredo is not None:
             return False  # tunnels can carry a private IPv4 destination
     if addr in _CGNAT:

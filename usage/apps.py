@@ -10,3 +10,15 @@ class UsageConfig(AppConfig):
         from usage import settings_store
 
         register_signup_check(lambda: bool(settings_store.get_setting("signup_enabled", True)))
+        _register_quota_in_me()
+
+
+def _register_quota_in_me() -> None:
+    from accounts.hooks import register_me_extra
+
+    def quota(user: object) -> dict:
+        from usage.selectors import quota_block
+
+        return {"quota": quota_block(user)}
+
+    register_me_extra(quota)

@@ -345,3 +345,10 @@ CELERY_BEAT_SCHEDULE["webhooks-deliver-due"] = {
     "schedule": WEBHOOKS_SWEEP_SECONDS,
     "options": {"expires": WEBHOOKS_SWEEP_SECONDS * 2},  # a backlog of sweeps is pointless; the next one covers it
 }
+
+# --- Gateway -------------------------------------------------------------------------------------
+# A coarse per-caller limit on non-generation API calls; generation calls use the tier limits.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.RequestIdMiddleware") + 1, "usage.middleware.GatewayHeadersMiddleware"
+)

@@ -26,6 +26,7 @@ from tests.providers.helpers import ask
         "::ffff:127.0.0.1",
         "::ffff:10.0.0.1",
         "2002:7f00:1::",
+        "64:ff9b::7f00:1",
         "not an ip",
     ],
 )

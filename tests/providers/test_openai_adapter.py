@@ -1,3 +1,5 @@
+import asyncio
+import pickle
 import time
 
 import pytest
@@ -209,3 +211,44 @@ async def test_video_is_refused_as_a_bad_request(config_for):
         await get_adapter(config_for("openai")).video_submit(VideoRequest(model="x", prompt="cat"))
 
     assert caught.value.kind == "bad_request"
+
+
+async def test_cancelling_the_consuming_task_closes_the_upstream_connection(config_for, fake_upstream):
+    model = "gpt-4o-mini@slow=30@task-cancel"
+    first_token = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in get_adapter(config_for("openai")).stream_chat(ask(model, " ".join(["word"] * 60))):
+            first_token.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(first_token.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert fake_upstream.closed_early("openai", model) == 1
+
+
+async def test_breaking_out_without_aclose_still_closes_the_upstream_connection(config_for, fake_upstream):
+    model = "gpt-4o-mini@slow=30@break"
+    async for _ in get_adapter(config_for("openai")).stream_chat(ask(model, " ".join(["word"] * 60))):
+        break
+    await asyncio.sleep(0.05)  # the event loop finalises the abandoned generator
+
+    assert fake_upstream.closed_early("openai", model) == 1
+
+
+def test_provider_errors_survive_pickling():
+    error = ProviderError("rate_limited", "slow down", status=429, retry_after=1.5, provider="openai", code="x")
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert (copy.kind, copy.message, copy.status, copy.retry_after, copy.provider, copy.code) == (
+        "rate_limited",
+        "slow down",
+        429,
+        1.5,
+        "openai",
+        "x",
+    )

@@ -1,0 +1,208 @@
+"""The OpenAI-compatible door (`/v1/...`): OpenAI's request, response and error shapes, API keys only,
+so the official `openai` client works against it unchanged."""
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import AIModel, ModelStatus
+from playground.ai_api import SSE_HEADERS, usage_block
+from playground.doors import (
+    Caller,
+    authenticate,
+    client_ip,
+    json_body,
+    openai_failure,
+    remember_admission,
+    require_scope,
+    set_overhead,
+)
+from playground.services import GenerationError, GenerationInput, Outcome, generation_run, generation_stream
+from playground.services.generation import GenerationStream
+
+
+def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages: Any) -> GenerationInput:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise GenerationError("VALIDATION_ERROR", "you must provide a model parameter", param="model")
+    n = body.get("n", 1)
+    if n not in (None, 1):
+        raise GenerationError("VALIDATION_ERROR", "Only n=1 is supported.", param="n")
+    return GenerationInput(
+        user=caller.user,
+        model=model,
+        messages=messages,
+        max_tokens=body.get("max_completion_tokens", body.get("max_tokens")),
+        temperature=body.get("temperature"),
+        top_p=body.get("top_p"),
+        stop=body.get("stop"),
+        presence_penalty=body.get("presence_penalty"),
+        frequency_penalty=body.get("frequency_penalty"),
+        seed=body.get("seed"),
+        cache=body.get("cache") is True,
+        endpoint="openai",
+        api_key_id=caller.api_key_id,
+        ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+
+
+def _chunk(out_id: str, model: str, created: int, obj: str, choice: dict[str, Any] | None, usage: Any = None) -> bytes:
+    body: dict[str, Any] = {"id": out_id, "object": obj, "created": created, "model": model}
+    body["choices"] = [choice] if choice is not None else []
+    if usage is not None:
+        body["usage"] = usage
+    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _error_chunk(exc: GenerationError) -> bytes:
+    type_, code, _ = exc.openai()
+    error = {"error": {"message": exc.message, "type": type_, "param": None, "code": code}}
+    return b"data: " + json.dumps(error).encode() + b"\n\n"
+
+
+async def _stream_body(stream: GenerationStream, include_usage: bool, chat: bool) -> AsyncIterator[bytes]:
+    out_id = f"chatcmpl-{stream.prep.inp.user.pk:x}{int(time.time() * 1000):x}" if chat else f"cmpl-{id(stream):x}"
+    obj = "chat.completion.chunk" if chat else "text_completion"
+    created, model = int(time.time()), stream.model.slug
+
+    def choice(text: str | None, finish: str | None, first: bool = False) -> dict[str, Any]:
+        if not chat:
+            return {"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}
+        delta: dict[str, Any] = {"role": "assistant", "content": text or ""} if first else {}
+        if text and not first:
+            delta["content"] = text
+        return {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+
+    if chat:
+        yield _chunk(out_id, model, created, obj, choice("", None, first=True))
+    try:
+        async for text in stream.deltas():
+            yield _chunk(out_id, model, created, obj, choice(text, None))
+    except GenerationError as exc:
+        yield _error_chunk(exc)
+        return
+    out = stream.outcome
+    assert out is not None
+    yield _chunk(out_id, model, created, obj, choice(None, out.finish_reason or "stop"))
+    if include_usage:
+        yield _chunk(out_id, model, created, obj, None, usage_block(out))
+    yield b"data: [DONE]\n\n"
+
+
+def _completion_json(out: Outcome, chat: bool) -> dict[str, Any]:
+    if chat:
+        choice: dict[str, Any] = {
+            "index": 0,
+            "message": {"role": "assistant", "content": out.content, "refusal": None},
+            "finish_reason": out.finish_reason or "stop",
+            "logprobs": None,
+        }
+    else:
+        choice = {"index": 0, "text": out.content, "finish_reason": out.finish_reason or "stop", "logprobs": None}
+    return {
+        "id": f"{'chatcmpl' if chat else 'cmpl'}-{out.generation_id.hex}",
+        "object": "chat.completion" if chat else "text_completion",
+        "created": out.created,
+        "model": out.model.slug,
+        "choices": [choice],
+        "usage": usage_block(out),
+        "system_fingerprint": None,
+        "cached": out.cached,
+    }
+
+
+async def _complete(request: HttpRequest, *, chat: bool) -> HttpResponse:
+    caller: Caller | None = None
+    try:
+        caller = await authenticate(request, keys_only=True)
+        require_scope(caller, "ai:write")
+        body = json_body(request)
+        if chat:
+            messages = body.get("messages")
+        else:
+            prompt = body.get("prompt")
+            prompt = "".join(prompt) if isinstance(prompt, list) and all(isinstance(p, str) for p in prompt) else prompt
+            if not isinstance(prompt, str) or not prompt:
+                raise GenerationError("VALIDATION_ERROR", "prompt must be a non-empty string.", param="prompt")
+            messages = [{"role": "user", "content": prompt}]
+        inp = _input(caller, request, body, messages)
+        if body.get("stream") is True:
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            stream = await generation_stream(inp)
+            remember_admission(request, stream.prep, caller)
+            response = StreamingHttpResponse(
+                _stream_body(stream, include_usage, chat), content_type="text/event-stream", headers=SSE_HEADERS
+            )
+            set_overhead(response, stream.prep.overhead_ms())
+            return response
+        out, prep = await generation_run(inp)
+    except GenerationError as exc:
+        remember_admission(request, exc, caller)
+        return openai_failure(exc)
+    remember_admission(request, prep, caller)
+    response = JsonResponse(_completion_json(out, chat))
+    set_overhead(response, prep.overhead_ms())
+    return response
+
+
+@csrf_exempt
+@require_POST
+async def chat_completions(request: HttpRequest) -> HttpResponse:
+    return await _complete(request, chat=True)
+
+
+@csrf_exempt
+@require_POST
+async def completions(request: HttpRequest) -> HttpResponse:
+    return await _complete(request, chat=False)
+
+
+def _model_json(model: AIModel) -> dict[str, Any]:
+    return {
+        "id": model.slug,
+        "object": "model",
+        "created": int(model.created_at.timestamp()),
+        "owned_by": model.provider.slug,
+    }
+
+
+def _usable_models() -> list[dict[str, Any]]:
+    models = AIModel.objects.select_related("provider").filter(
+        is_active=True, provider__enabled=True, status__in=[ModelStatus.ACTIVE, ModelStatus.BETA]
+    )
+    return [_model_json(m) for m in models.order_by("slug")]
+
+
+def _one_model(slug: str) -> dict[str, Any] | None:
+    model = AIModel.objects.select_related("provider").filter(slug=slug).first()
+    return _model_json(model) if model is not None and model.is_usable else None
+
+
+@require_GET
+async def models(request: HttpRequest) -> HttpResponse:
+    try:
+        caller = await authenticate(request, keys_only=True)
+        require_scope(caller, "ai:read")
+    except GenerationError as exc:
+        return openai_failure(exc)
+    return JsonResponse({"object": "list", "data": await sync_to_async(_usable_models)()})
+
+
+@require_GET
+async def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        caller = await authenticate(request, keys_only=True)
+        require_scope(caller, "ai:read")
+        found = await sync_to_async(_one_model)(slug)
+        if found is None:
+            raise GenerationError("NOT_FOUND", f"The model '{slug}' does not exist.", param="model")
+    except GenerationError as exc:
+        return openai_failure(exc)
+    return JsonResponse(found)

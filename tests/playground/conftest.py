@@ -1,0 +1,80 @@
+"""Gateway fixtures: models served by the fake upstream (real OpenAI wire format), keys, clients."""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.api_keys import api_key_create
+from catalog.models import ModelFallback
+from tests.factories import AIModelFactory, ProviderFactory
+
+
+@pytest.fixture
+def fake_provider(db, fake_upstream):
+    return ProviderFactory(
+        slug="fakeai",
+        name="Fake AI",
+        adapter_kind="openai",
+        base_url=fake_upstream.base_url("openai"),
+        api_key="sk-test",
+    )
+
+
+@pytest.fixture
+def make_model(fake_provider):
+    def make(upstream_id: str = "gpt-4o-mini", **extra):
+        defaults = {
+            "input_price_per_1m": Decimal("1.00"),
+            "output_price_per_1m": Decimal("2.00"),
+            "max_output_tokens": 4096,
+            "max_tokens_default": 256,
+        }
+        return AIModelFactory(provider=fake_provider, upstream_id=upstream_id, **{**defaults, **extra})
+
+    return make
+
+
+@pytest.fixture
+def chat_model(make_model):
+    return make_model("gpt-4o-mini")
+
+
+@pytest.fixture
+def with_fallback(make_model):
+    """A model whose upstream is down (503 before any byte) with a working fallback."""
+    down = make_model("gpt-4o-mini@503", slug="fakeai/down")
+    up = make_model("gpt-4o-mini", slug="fakeai/up")
+    ModelFallback.objects.create(model=down, fallback=up, position=0)
+    return down, up
+
+
+@pytest.fixture
+def key_for(db):
+    def make(user, scopes=("ai:read", "ai:write", "usage:read")):
+        return api_key_create(user=user, name="test", scopes=list(scopes), expires_in_days=1)[1]
+
+    return make
+
+
+@pytest.fixture
+def alice_key(alice, key_for):
+    return key_for(alice)
+
+
+@pytest.fixture
+def alice_keyed(alice_key) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=alice_key)
+    return client
+
+
+def parse_sse(body: str) -> list[dict]:
+    import json
+
+    return [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ") and line != "data: [DONE]"]
+
+
+async def sse_events(response) -> list[dict]:
+    """Read a whole event stream from Django's AsyncClient (the stream must run on the test's loop)."""
+    return parse_sse(b"".join([chunk async for chunk in response.streaming_content]).decode())

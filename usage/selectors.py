@@ -1,0 +1,72 @@
+"""Usage reads: the quota block and the usage summary come from the Redis aggregates, never a log scan."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from usage import counters
+from usage import limits as limiter
+from usage.settings_store import tier_limits
+
+MAX_RANGE_DAYS = 366
+
+
+def _limit(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def quota_block(user: Any) -> dict[str, Any]:
+    """`{daily, weekly, monthly: {used, limit}, budget: {...}}`; a null limit means unlimited."""
+    tier = tier_limits(user.tier)
+    used = counters.quota_used(user_id=user.pk)
+    budget = user.monthly_budget_usd if user.monthly_budget_usd is not None else tier["monthly_budget_usd"]
+    return {
+        "per_minute": {"limit": _limit(tier.get("per_minute"))},
+        "daily": {"used": used["daily"], "limit": _limit(tier.get("daily"))},
+        "weekly": {"used": used["weekly"], "limit": _limit(tier.get("weekly"))},
+        "monthly": {"used": used["monthly"], "limit": _limit(tier.get("monthly"))},
+        "budget": {
+            "used": float(limiter.from_nano(used["spent"])),
+            "reserved": float(limiter.from_nano(used["held"])),
+            "limit": None if budget is None else float(Decimal(budget)),
+            "currency": "USD",
+        },
+    }
+
+
+def _money(nano: int) -> float:
+    return float(limiter.from_nano(nano))
+
+
+def usage_summary(*, user: Any, start: date | None, end: date | None, model: str | None) -> dict[str, Any]:
+    """Totals, per model and per day over [start, end] (default: the last 30 days)."""
+    end = end or timezone.now().date()
+    start = start or end - timedelta(days=29)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    aggregates = counters.user_days(user_id=user.pk, days=days)
+    by_model: dict[str, dict[str, Any]] = {}
+    by_date = []
+    for day, agg in zip(days, aggregates, strict=True):
+        models = counters.split_models(agg)
+        if model:
+            models = {k: v for k, v in models.items() if k == model}
+        row = {"requests": 0, "tokens": 0, "cost": 0}
+        for slug, figures in models.items():
+            totals = by_model.setdefault(slug, {"requests": 0, "tokens": 0, "cost": 0})
+            for key in row:
+                totals[key] += figures[key]
+                row[key] += figures[key]
+        if row["requests"]:
+            by_date.append({"date": day.isoformat(), **row, "cost": _money(row["cost"])})
+    totals = {key: sum(m[key] for m in by_model.values()) for key in ("requests", "tokens", "cost")}
+    return {
+        "total_requests": totals["requests"],
+        "total_tokens": totals["tokens"],
+        "total_cost": _money(totals["cost"]),
+        "by_model": {slug: {**m, "cost": _money(m["cost"])} for slug, m in sorted(by_model.items())},
+        "by_date": by_date,
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+    }
