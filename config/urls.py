@@ -23,6 +23,8 @@ urlpatterns.append(path("v1/", include("playground.openai_urls")))
 urlpatterns.append(path("api/v1/", include("playground.api_urls")))
 urlpatterns.append(path("api/v1/", include("webhooks.api_urls")))
 urlpatterns.append(path("settings/webhooks/", include("webhooks.urls")))
+urlpatterns.append(path("api/", include("catalog.api_urls")))
+urlpatterns.append(path("models/", include("catalog.urls")))
 
 
 handler404 = errors.not_found
