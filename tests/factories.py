@@ -23,7 +23,8 @@ class UserFactory(DjangoModelFactory):
 
 
 # --- webhooks ----------------------------------------------------------------------------------------
-from webhooks.signing import generate_secret  # noqa: E402  (this file is append-only; each app adds its part)
+from django.utils import timezone  # noqa: E402  (this file is append-only; each app adds its part)
+from webhooks.signing import generate_secret  # noqa: E402
 
 
 class WebhookEndpointFactory(DjangoModelFactory):
@@ -51,6 +52,7 @@ class DeliveryFactory(DjangoModelFactory):
 
     endpoint = factory.SubFactory(WebhookEndpointFactory)
     message = factory.SubFactory(WebhookMessageFactory, user=factory.SelfAttribute("..endpoint.user"))
+    next_attempt_at = factory.LazyFunction(timezone.now)
 
 
 # --- catalog -----------------------------------------------------------------------------------------

@@ -1,32 +1,26 @@
-"""API key scopes for the webhooks API.
-
-A stand-in until accounts ships its scope permission: API keys put their scopes on `request.auth`
-(`.scopes`); JWT and session sign-ins carry no scopes and may do everything their user may.
-"""
+"""API key scopes for the webhooks API (JWT and session sign-ins hold every scope)."""
 
 from typing import Any
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
+from accounts.authentication import request_scopes
+
 READ = "webhooks:read"
 WRITE = "webhooks:write"
 
 
-def _scopes(request: Request) -> set[str] | None:
-    scopes = getattr(request.auth, "scopes", None)
-    return None if scopes is None else set(scopes)
-
-
 class WebhookScope(BasePermission):
-    """Reading needs `webhooks:read` (or `webhooks:write`); anything else needs `webhooks:write`."""
+    """Reading needs `webhooks:read` (or `webhooks:write`, which includes it); changes need `webhooks:write`.
 
-    message = "This API key lacks the webhooks:read or webhooks:write scope this needs."
+    One class for both, because the list/detail views serve reads and writes on the same URL.
+    """
+
+    message = "This API key lacks the webhooks:read or webhooks:write permission this needs."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        scopes = _scopes(request)
-        if scopes is None:
-            return True
+        scopes = request_scopes(request)
         if request.method in SAFE_METHODS:
             return bool(scopes & {READ, WRITE})
         return WRITE in scopes

@@ -245,7 +245,9 @@ def _send(delivery: Delivery, *, attempted_at: datetime) -> Outcome:
             outcome.excerpt = _read_excerpt(response, started=started, limit=limit)
     except httpx.TimeoutException:
         outcome.error = f"No answer within {limit:g} s."
-    except httpx.HTTPError as exc:
+    except http.BlockedAddress as exc:
+        outcome.error = f"Refused: {exc}"[:500]
+    except (httpx.HTTPError, OSError) as exc:
         outcome.error = (str(exc) or type(exc).__name__)[:500]
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
     if not outcome.error and outcome.duration_ms > limit * 1000:

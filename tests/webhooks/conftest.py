@@ -63,7 +63,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property
@@ -108,3 +108,10 @@ def alice_endpoint(alice):
 @pytest.fixture
 def bob_endpoint(bob):
     return WebhookEndpointFactory(user=bob)
+
+
+@pytest.fixture
+def committing(django_capture_on_commit_callbacks):
+    """`with committing(execute=True):` runs what would run when the request's transaction commits
+    (the queued delivery tasks; eager in tests), since each test runs inside one transaction."""
+    return django_capture_on_commit_callbacks
