@@ -77,7 +77,7 @@ def _rebuild_error(kind: ErrorKind, message: str, fields: dict[str, Any]) -> Pro
 class ProviderConfig:
     kind: str  # openai | openai_compatible | openrouter | huggingface | huggingface_legacy | minimax | ollama | demo
     base_url: str
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)  # never in logs or tracebacks
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     total_timeout: float = 300.0

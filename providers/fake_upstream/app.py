@@ -271,7 +271,8 @@ class FakeUpstream:
     def record(self, provider: str, model: str, req: Request) -> tuple[str, int]:
         key = f"{provider}:{model}"
         self.requests[key] += 1
-        self.last[key] = {"headers": req.headers, "body": req.json()}
+        client = req.scope.get("client") or ("", 0)
+        self.last[key] = {"headers": req.headers, "body": req.json(), "client_port": client[1]}
         return key, self.requests[key]
 
     @staticmethod

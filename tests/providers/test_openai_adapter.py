@@ -252,3 +252,16 @@ def test_provider_errors_survive_pickling():
         "openai",
         "x",
     )
+
+
+async def test_adapters_share_one_pooled_connection_per_event_loop(config_for, fake_upstream):
+    ports = []
+    for _ in range(2):
+        await get_adapter(config_for("openai")).chat(ask("gpt-4o-mini@pooled"))
+        ports.append(fake_upstream.stats()["last"]["openai:gpt-4o-mini@pooled"]["client_port"])
+
+    assert ports[0] == ports[1]
+
+
+def test_the_api_key_stays_out_of_the_config_repr(config_for):
+    assert "sk-secret" not in repr(config_for("openai", api_key="sk-secret"))
