@@ -4,8 +4,9 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -37,3 +38,33 @@ class RequestIdMiddleware:
         response = await self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, async-capable: one sync-only middleware would make Django run every async view
+    (the event streams, the /v1 API) through a thread hop, so only static paths take that hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable) -> None:
+        super().__init__(get_response)
+        self._is_async = iscoroutinefunction(get_response)
+        if self._is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self._is_async:
+            return self._acall(request)
+        return super().__call__(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info.startswith(self.static_prefix):
+            response = await sync_to_async(self._static_response)(request)
+            if response is not None:
+                return response
+        return await self.get_response(request)
+
+    def _static_response(self, request: HttpRequest) -> HttpResponseBase | None:
+        found = self.find_file(request.path_info) if self.autorefresh else self.files.get(request.path_info)
+        return self.serve(found, request) if found is not None else None

@@ -18,9 +18,10 @@ urlpatterns = [
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("", include("accounts.urls")),
 ]
+urlpatterns.append(path("", include("playground.urls")))
 urlpatterns.append(path("api/v1/", include("accounts.api_keys_urls")))
-urlpatterns.append(path("v1/", include("playground.openai_urls")))
 urlpatterns.append(path("api/v1/", include("playground.api_urls")))
+urlpatterns.append(path("v1/", include("playground.openai_urls")))
 urlpatterns.append(path("api/v1/", include("webhooks.api_urls")))
 urlpatterns.append(path("settings/webhooks/", include("webhooks.urls")))
 urlpatterns.append(path("api/", include("catalog.api_urls")))

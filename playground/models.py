@@ -22,6 +22,8 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # Declared last: the field's name would shadow the `models` module for the lines after it.
+    share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    share_shows_cost = models.BooleanField(default=False)
     models = models.JSONField(default=list, blank=True, help_text="Catalog slugs compared in this conversation.")
 
     class Meta:
@@ -30,6 +32,28 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return self.title or str(self.id)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("playground:conversation", args=[self.pk])
+
+    @property
+    def share_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("playground:shared", args=[self.share_id]) if self.share_id else ""
+
+    def share(self, *, show_cost: bool = False) -> None:
+        import secrets
+
+        self.share_id = self.share_id or secrets.token_urlsafe(16)
+        self.share_shows_cost = show_cost
+        self.save(update_fields=["share_id", "share_shows_cost", "updated_at"])
+
+    def unshare(self) -> None:
+        self.share_id = None
+        self.save(update_fields=["share_id", "updated_at"])
 
 
 class GenerationStatus(models.TextChoices):
@@ -91,10 +115,12 @@ class Generation(models.Model):
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    turn = models.PositiveIntegerField(default=0, help_text="Position of the turn in its conversation.")
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["conversation", "turn"]),
             models.Index(fields=["user", "created_at"]),
             models.Index(fields=["api_key", "created_at"]),
             models.Index(fields=["model", "created_at"]),
@@ -103,3 +129,25 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_slug} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PresetQuerySet(models.QuerySet["Preset"]):
+    def visible_to(self, user: object) -> "PresetQuerySet":
+        return self.filter(models.Q(user=user) | models.Q(user__isnull=True)).order_by("user_id", "name")
+
+
+class Preset(models.Model):
+    """A named set of parameters. Built-in presets have no owner and are shown to everyone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    name = models.CharField(max_length=60)
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PresetQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_preset_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -45,7 +45,7 @@
   function finish(col) {
     const url = col.dataset.renderUrl;
     if (url && col.dataset.generation) {
-      htmx.ajax("GET", url.replace("0", col.dataset.generation), { target: col.querySelector(".answer-body"), swap: "innerHTML" });
+      htmx.ajax("GET", url.replace("00000000-0000-0000-0000-000000000000", col.dataset.generation), { target: col.querySelector(".answer-body"), swap: "innerHTML" });
     }
   }
 
@@ -158,6 +158,60 @@
         });
       });
     }
+  });
+
+  // Dialogs (share, view code): content arrives by htmx, then the dialog opens.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "dialog-body") {
+      const dialog = document.getElementById("dialog");
+      if (dialog && !dialog.open) dialog.showModal();
+    }
+  });
+
+  // Model picker: search filter, at most four, parameters the chosen models support.
+  document.addEventListener("input", function (event) {
+    const filter = event.target.closest("[data-filter-target]");
+    if (!filter) return;
+    const q = filter.value.trim().toLowerCase();
+    document.querySelectorAll(filter.dataset.filterTarget).forEach(function (label) {
+      label.hidden = q !== "" && !(label.dataset.search || "").includes(q);
+    });
+  });
+  function syncPicker() {
+    const boxes = Array.from(document.querySelectorAll('#model-picker input[name="models"]'));
+    const chosen = boxes.filter(function (b) { return b.checked; });
+    boxes.forEach(function (b) { b.disabled = !b.checked && chosen.length >= 4; });
+    const any = function (attr) { return chosen.some(function (b) { return b.dataset[attr] === "1"; }); };
+    document.querySelectorAll("[data-needs]").forEach(function (field) {
+      field.hidden = !any(field.dataset.needs);
+    });
+    const maxTokens = document.getElementById("max_tokens");
+    if (maxTokens && chosen.length) {
+      maxTokens.max = Math.min.apply(null, chosen.map(function (b) { return Number(b.dataset.maxTokens) || 4096; }));
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.closest("#model-picker")) syncPicker();
+  });
+  document.addEventListener("DOMContentLoaded", syncPicker);
+  document.addEventListener("htmx:afterSwap", syncPicker);
+
+  // Edit an earlier message: put it back in the composer; sending replaces that turn onwards.
+  document.addEventListener("click", function (event) {
+    const edit = event.target.closest("[data-edit-turn]");
+    if (!edit) return;
+    const form = document.querySelector("form.composer");
+    const turn = edit.closest(".turn");
+    form.querySelector("#prompt").value = turn.querySelector(".turn-user").childNodes[1].textContent.trim();
+    let field = form.querySelector('input[name="edit_turn"]');
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "edit_turn";
+      form.appendChild(field);
+    }
+    field.value = edit.dataset.editTurn;
+    form.querySelector("#prompt").focus();
   });
 
   // Ctrl/Cmd+Enter sends from anywhere in the composer.

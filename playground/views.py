@@ -1,0 +1,270 @@
+"""The playground in the browser: chat and compare, history, sharing, export and view-code."""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog.models import AIModel, Favorite, Modality
+from playground import snippets
+from playground.forms import ParamsForm, PresetForm
+from playground.markdown import highlight_css, render_markdown
+from playground.models import Conversation, Generation, Preset
+from playground.search import search_conversations
+from playground.turns import conversation_turns, format_cost, last_user_message
+
+
+def _get_conversation_for_user(request: HttpRequest, pk: Any) -> Conversation:
+    return get_object_or_404(Conversation, pk=pk, owner=request.user)
+
+
+def _picker_models(request: HttpRequest) -> list[AIModel]:
+    favorites = set(Favorite.objects.filter(user=request.user).values_list("model_id", flat=True))
+    models = list(
+        AIModel.objects.filter(is_active=True, provider__enabled=True, modality__in=[Modality.CHAT, Modality.TEXT])
+        .exclude(status="deprecated")
+        .select_related("provider")
+        .order_by("display_name")
+    )
+    for model in models:
+        model.is_favorite = model.pk in favorites
+    return sorted(models, key=lambda m: (not m.is_favorite, m.display_name.lower()))
+
+
+def _default_selection(request: HttpRequest, conversation: Conversation | None) -> list[str]:
+    if conversation and conversation.models:
+        return list(conversation.models)
+    if wanted := request.GET.getlist("model"):
+        return wanted[:4]
+    from usage.settings_store import get_setting
+
+    return [request.user.default_model or get_setting("default_model", "demo/swift")]
+
+
+def _page(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
+    recent = Conversation.objects.filter(owner=request.user).only("id", "title", "updated_at")[:15]
+    params: dict[str, Any] = {"system_prompt": conversation.system_prompt if conversation else ""}
+    context = {
+        "conversation": conversation,
+        "conversation_id": str(conversation.pk) if conversation else "",
+        "turns": conversation_turns(conversation) if conversation else [],
+        "recent": recent,
+        "models": _picker_models(request),
+        "selected": _default_selection(request, conversation),
+        "presets": Preset.objects.visible_to(request.user),
+        "params": params,
+    }
+    return render(request, "playground/index.html", context)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return _page(request, None)
+
+
+@login_required
+@require_GET
+def conversation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _page(request, _get_conversation_for_user(request, pk))
+
+
+@login_required
+@require_GET
+def render_generation(request: HttpRequest, pk: Any) -> HttpResponse:
+    generation = get_object_or_404(Generation, pk=pk, user=request.user)
+    return HttpResponse(f'<div class="md">{render_markdown(generation.content)}</div>')
+
+
+@require_GET
+def highlight_stylesheet(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(highlight_css(), content_type="text/css")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- History ---------------------------------------------------------------------------------
+
+
+def _history_queryset(request: HttpRequest) -> QuerySet[Conversation]:
+    query = request.GET.get("q", "").strip()
+    base = Conversation.objects.filter(owner=request.user)
+    return search_conversations(base, query) if query else base.order_by("-updated_at")
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    page = Paginator(_history_queryset(request).only("id", "title", "updated_at", "models", "total_cost"), 20)
+    context = {"page": page.get_page(request.GET.get("page")), "q": request.GET.get("q", "")}
+    template = "playground/history.html#results" if request.htmx else "playground/history.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest, pk: Any) -> HttpResponse:
+    conversation = _get_conversation_for_user(request, pk)
+    title = request.POST.get("title", "").strip()[:200]
+    if not title:
+        return HttpResponse("A title is required.", status=400)
+    conversation.title = title
+    conversation.save(update_fields=["title", "updated_at"])
+    if request.htmx:
+        return render(request, "playground/history.html#row", {"c": conversation})
+    return redirect(conversation.get_absolute_url())
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    conversation = _get_conversation_for_user(request, pk)
+    conversation.delete()
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, "Conversation deleted.")
+    return redirect("playground:history")
+
+
+# --- Sharing ---------------------------------------------------------------------------------
+
+
+@login_required
+def share(request: HttpRequest, pk: Any) -> HttpResponse:
+    conversation = _get_conversation_for_user(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "share":
+            conversation.share(show_cost=request.POST.get("show_cost") == "on")
+        elif action == "revoke":
+            conversation.unshare()
+    url = request.build_absolute_uri(conversation.share_url) if conversation.share_id else ""
+    return render(request, "playground/_share.html", {"conversation": conversation, "share_url": url})
+
+
+@require_GET
+def shared(request: HttpRequest, share_id: str) -> HttpResponse:
+    conversation = Conversation.objects.filter(share_id=share_id).first()
+    if conversation is None:
+        raise Http404("This conversation is not shared.")
+    turns = conversation_turns(conversation, show_cost=conversation.share_shows_cost)
+    return render(request, "playground/shared.html", {"conversation": conversation, "turns": turns})
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def export_data(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": str(conversation.pk),
+        "title": conversation.title,
+        "system_prompt": conversation.system_prompt,
+        "created_at": conversation.created_at.isoformat(),
+        "turns": [
+            {
+                "prompt": turn.prompt,
+                "answers": [
+                    {"model": a.model, "status": a.status, "content": a.content, "metrics": a.metrics}
+                    for a in turn.answers
+                ],
+            }
+            for turn in conversation_turns(conversation)
+        ],
+    }
+
+
+def export_markdown(conversation: Conversation) -> str:
+    lines = [f"# {conversation.title or 'Conversation'}", ""]
+    if conversation.system_prompt:
+        lines += ["> System: " + conversation.system_prompt.replace("\n", "\n> "), ""]
+    for turn in conversation_turns(conversation):
+        lines += ["## You", "", turn.prompt, ""]
+        for answer in turn.answers:
+            lines += [
+                f"## {answer.model}",
+                "",
+                answer.content or f"*({answer.status_label})*",
+                "",
+                f"*{answer.metrics}*",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
+    conversation = _get_conversation_for_user(request, pk)
+    name = slugify(conversation.title or "conversation")[:50] or "conversation"
+    if fmt == "json":
+        response = JsonResponse(export_data(conversation), json_dumps_params={"indent": 2, "ensure_ascii": False})
+    elif fmt == "md":
+        response = HttpResponse(export_markdown(conversation), content_type="text/markdown; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+# --- View code and presets ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def view_code(request: HttpRequest) -> HttpResponse:
+    form = ParamsForm(request.GET)
+    form.is_valid()  # view-code shows what it can even for a half-filled form
+    params = form.api_params()
+    models = request.GET.getlist("models") or ["demo/swift"]
+    msgs: list[dict[str, str]] = []
+    if system := form.cleaned_data.get("system_prompt"):
+        msgs.append({"role": "system", "content": system})
+    msgs.append({"role": "user", "content": request.GET.get("prompt") or "Hello!"})
+    base = getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/")
+    code = snippets.all_snippets(base_url=base, model=models[0], messages=msgs, params=params)
+    return render(request, "playground/_code.html", {"code": code, "model": models[0]})
+
+
+@login_required
+@require_POST
+def preset_save(request: HttpRequest) -> HttpResponse:
+    form = PresetForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(" ".join(e for errors in form.errors.values() for e in errors), status=200)
+    Preset.objects.update_or_create(
+        user=request.user, name=form.cleaned_data["preset_name"], defaults={"params": form.api_params_with_system()}
+    )
+    return HttpResponse(f"Saved preset “{form.cleaned_data['preset_name']}”.")
+
+
+@login_required
+@require_POST
+def preset_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Preset, pk=pk, user=request.user).delete()
+    return HttpResponseClientRedirect(request.META.get("HTTP_REFERER") or "/playground/")
+
+
+@login_required
+@require_GET
+def preset_apply(request: HttpRequest) -> HttpResponse:
+    preset = Preset.objects.visible_to(request.user).filter(pk=request.GET.get("preset") or 0).first()
+    params = dict(preset.params) if preset else {}
+    if isinstance(params.get("stop"), list):
+        params["stop"] = "\n".join(params["stop"])
+    return render(request, "playground/_params.html", {"params": params})
+
+
+def last_prompt(generation: Generation) -> str:
+    return last_user_message(generation.input_messages)
+
+
+__all__ = ["format_cost", "json"]
