@@ -132,6 +132,10 @@ async def _batched(deltas: AsyncIterator[str]) -> AsyncIterator[str]:
                 last = now
         if buffer:
             yield "".join(buffer)
+    except GenerationError:
+        if buffer:  # what arrived before a mid-stream failure still reaches the client
+            yield "".join(buffer)
+        raise
     finally:
         await deltas.aclose()  # type: ignore[attr-defined]
 
