@@ -64,7 +64,7 @@ def _refuse_key_management_by_key(request: Request) -> None:
 class ApiKeyListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: dict}, operation_id="api_keys_list")
     def get(self, request: Request) -> Response:
         _refuse_key_management_by_key(request)
         keys = list(ApiKey.objects.filter(user=request.user, revoked_at__isnull=True))

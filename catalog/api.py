@@ -76,5 +76,6 @@ class TrendingView(CatalogView):
 class AIModelsView(CatalogView):
     """GET /api/v1/ai/models in the product spec's shape."""
 
+    @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response({"models": [spec_model(m) for m in model_list(ModelFilters())]})

@@ -251,6 +251,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "UserStatusEnum": "accounts.models.Status",
+        "ModelStatusEnum": "catalog.models.ModelStatus",
+        "GenerationStatusEnum": "playground.models.GenerationStatus",
+        "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+    },
 }
 
 # --- i18n / static ---------------------------------------------------------
