@@ -91,7 +91,7 @@ class AIModel(models.Model):
     price_per_video_second = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     price_date = models.DateField(null=True, blank=True, help_text="When the published price was taken.")
-    price_source = models.CharField(max_length=200, blank=True, help_text="Where the price comes from.")
+    price_source = models.CharField(max_length=400, blank=True, help_text="Where the price comes from.")
     is_free = models.BooleanField(default=False)
 
     context_window = models.PositiveIntegerField(null=True, blank=True)

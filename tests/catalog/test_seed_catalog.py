@@ -60,3 +60,11 @@ def test_reseeding_keeps_an_admins_choices_and_restores_prices():
     assert (model.is_active, model.featured, model.input_price_per_1m) == (False, False, Decimal("2.50"))
     provider = Provider.objects.get(slug="openai")
     assert (provider.enabled, provider.base_url) == (False, "https://gateway.example.com/v1")
+
+
+@pytest.mark.django_db
+def test_every_shipped_row_passes_model_validation():
+    # SQLite ignores max_length; this catches a too-long value before PostgreSQL does.
+    call_command("seed_catalog")
+    for row in [*Provider.objects.all(), *Category.objects.all(), *AIModel.objects.all()]:
+        row.full_clean()
