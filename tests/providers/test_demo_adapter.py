@@ -42,7 +42,9 @@ async def test_swift_streams_faster_than_deliberate():
         await collect(demo(pace=1.0).stream_chat(ask(model, "Tell me about rivers", max_tokens=5)))
         return time.monotonic() - started
 
-    assert await seconds_for("swift") < 0.15 < await seconds_for("deliberate")
+    swift, deliberate = await seconds_for("swift"), await seconds_for("deliberate")
+    assert deliberate >= 0.4  # 0.25 s to think, then 40 ms a token
+    assert swift < deliberate / 2
 
 
 async def test_echo_repeats_the_prompt():
@@ -99,11 +101,11 @@ async def test_models_include_the_video_model():
 
 
 async def test_video_progresses_to_success_and_points_at_a_real_mp4():
-    adapter = demo(video_seconds=0.2)
+    adapter = demo(video_seconds=0.5)
     task_id = await adapter.video_submit(VideoRequest(model="reel", prompt="a lighthouse at dusk"))
 
     first = await adapter.video_poll(task_id)
-    time.sleep(0.25)
+    time.sleep(0.55)
     done = await adapter.video_poll(task_id)
     url = await adapter.video_result_url(done.file_id)
 
