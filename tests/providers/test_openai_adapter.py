@@ -265,3 +265,18 @@ async def test_adapters_share_one_pooled_connection_per_event_loop(config_for, f
 
 def test_the_api_key_stays_out_of_the_config_repr(config_for):
     assert "sk-secret" not in repr(config_for("openai", api_key="sk-secret"))
+
+
+async def test_a_rate_limit_that_persists_is_rate_limited_with_its_retry_after(config_for, fake_upstream):
+    with pytest.raises(ProviderError) as caught:
+        await get_adapter(config_for("openai", max_retries=0)).chat(ask("gpt-4o-mini@429@persist"))
+
+    assert (caught.value.kind, caught.value.status, caught.value.retry_after) == ("rate_limited", 429, 0.05)
+    assert "Rate limit reached" in caught.value.message
+
+
+async def test_latency_fault_delays_the_reply(config_for):
+    started = time.monotonic()
+    await get_adapter(config_for("openai")).chat(ask("gpt-4o-mini@latency=200"))
+
+    assert time.monotonic() - started >= 0.2
