@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
 ]
 urlpatterns.append(path("", include("playground.urls")))
+urlpatterns.append(path("", include("usage.urls")))
 urlpatterns.append(path("api/v1/", include("accounts.api_keys_urls")))
 urlpatterns.append(path("api/v1/", include("playground.api_urls")))
 urlpatterns.append(path("v1/", include("playground.openai_urls")))

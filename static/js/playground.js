@@ -202,7 +202,7 @@
     if (!edit) return;
     const form = document.querySelector("form.composer");
     const turn = edit.closest(".turn");
-    form.querySelector("#prompt").value = turn.querySelector(".turn-user").childNodes[1].textContent.trim();
+    form.querySelector("#prompt").value = turn.querySelector(".turn-text").textContent;
     let field = form.querySelector('input[name="edit_turn"]');
     if (!field) {
       field = document.createElement("input");

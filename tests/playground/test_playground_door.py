@@ -1,0 +1,155 @@
+"""The playground's own door: a turn is sent, streamed for every model at once, stopped, reopened."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import AsyncClient
+
+from playground.models import Conversation, Generation
+from tests.factories import AIModelFactory, ProviderFactory
+from tests.playground.conftest import sse_events
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo_models(db):
+    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
+    swift = AIModelFactory(
+        provider=demo,
+        upstream_id="swift",
+        slug="demo/swift",
+        display_name="Demo Swift",
+        input_price_per_1m=Decimal("0.10"),
+        output_price_per_1m=Decimal("0.40"),
+    )
+    slow = AIModelFactory(
+        provider=demo,
+        upstream_id="deliberate",
+        slug="demo/deliberate",
+        display_name="Demo Deliberate",
+        input_price_per_1m=Decimal("1"),
+        output_price_per_1m=Decimal("4"),
+    )
+    return swift, slow
+
+
+def _send_sync(client, prompt: str, models: list[str], **extra) -> str:
+    response = client.post("/playground/send", {"prompt": prompt, "models": models, **extra}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.content
+    return response.content.decode()
+
+
+async def _send(client, prompt: str, models: list[str], **extra) -> str:
+    return await sync_to_async(_send_sync)(client, prompt, models, **extra)
+
+
+def _stream_url(html: str) -> str:
+    return re.search(r'data-stream-url="([^"]+)"', html).group(1)
+
+
+async def _events(user, url: str) -> list[dict]:
+    client = AsyncClient()
+    await client.aforce_login(user)
+    response = await client.get(url)
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["X-Accel-Buffering"] == "no"
+    return await sse_events(response)
+
+
+async def test_compare_streams_every_model_and_records_the_turn(client, alice, demo_models):
+    await sync_to_async(client.force_login)(alice)
+    html = await _send(client, "Explain caching with code", ["demo/swift", "demo/deliberate"], max_tokens="400")
+    assert 'data-model="demo/swift"' in html and 'data-model="demo/deliberate"' in html
+
+    events = await _events(alice, _stream_url(html))
+    chunks = {
+        m: "".join(e["content"] for e in events if e["type"] == "chunk" and e["model"] == m)
+        for m in ("demo/swift", "demo/deliberate")
+    }
+    assert all(chunks.values())
+    metrics = {e["model"]: e for e in events if e["type"] == "metrics"}
+    assert set(metrics) == {"demo/swift", "demo/deliberate"}
+    assert events[-1] == {"type": "done"}
+    # The fast model finished before the slow one: neither waits for the other.
+    done_order = [e["model"] for e in events if e["type"] == "done" and "model" in e]
+    assert done_order == ["demo/swift", "demo/deliberate"]
+
+    conversation = await Conversation.objects.aget(owner=alice)
+    rows = [g async for g in Generation.objects.filter(conversation=conversation).order_by("model_slug")]
+    assert [(g.model_slug, g.turn, g.status, g.endpoint) for g in rows] == [
+        ("demo/deliberate", 0, "success", "playground"),
+        ("demo/swift", 0, "success", "playground"),
+    ]
+    assert {g.model_slug: g.content for g in rows} == chunks
+    assert all(g.cost and g.cost > 0 for g in rows)
+    assert metrics["demo/swift"]["completion_tokens"] == rows[1].completion_tokens
+
+
+async def test_second_turn_carries_each_models_own_history(client, alice, demo_models):
+    await sync_to_async(client.force_login)(alice)
+    await _events(alice, _stream_url(await _send(client, "First question", ["demo/swift"])))
+    conversation = await Conversation.objects.aget(owner=alice)
+    html = await _send(client, "Second question", ["demo/swift"], conversation=str(conversation.pk))
+    await _events(alice, _stream_url(html))
+    second = await Generation.objects.aget(conversation=conversation, turn=1)
+    roles = [m["role"] for m in second.input_messages]
+    assert roles == ["user", "assistant", "user"]
+    assert second.input_messages[0]["content"] == "First question"
+    assert second.input_messages[-1]["content"] == "Second question"
+
+
+async def test_stopping_one_model_keeps_what_arrived_and_lets_the_other_finish(client, alice, demo_models):
+    await sync_to_async(client.force_login)(alice)
+    html = await _send(client, "Tell me about rivers", ["demo/swift", "demo/deliberate"], max_tokens="2000")
+    url = _stream_url(html)
+    stop_url = re.search(r'data-stop-url="([^"]+)"', html).group(1)
+    stopped_now = await sync_to_async(client.post)(stop_url, {"model": "demo/deliberate"})
+    assert stopped_now.status_code == 204  # stop before it gets far
+    events = await _events(alice, url)
+    finals = {e["model"]: e["status"] for e in events if e["type"] == "done" and "model" in e}
+    assert finals == {"demo/swift": "done", "demo/deliberate": "cancelled"}
+    stopped = await Generation.objects.aget(model_slug="demo/deliberate")
+    assert stopped.status == "cancelled"
+    assert stopped.content  # the first batch that arrived is kept
+    assert (await Generation.objects.aget(model_slug="demo/swift")).status == "success"
+
+
+async def test_one_failing_model_does_not_end_the_others(client, alice, demo_models, make_model):
+    await sync_to_async(make_model)("gpt-4o-mini@midstream-error", slug="fakeai/broken")
+    await sync_to_async(client.force_login)(alice)
+    events = await _events(alice, _stream_url(await _send(client, "Hello there", ["fakeai/broken", "demo/swift"])))
+    errors = [e for e in events if e["type"] == "error"]
+    assert [e["model"] for e in errors] == ["fakeai/broken"]
+    finals = {e["model"]: e["status"] for e in events if e["type"] == "done" and "model" in e}
+    assert finals == {"fakeai/broken": "error", "demo/swift": "done"}
+    assert events[-1] == {"type": "done"}
+    statuses = {g.model_slug: g.status async for g in Generation.objects.all()}
+    assert statuses == {"fakeai/broken": "error", "demo/swift": "success"}
+
+
+def test_send_refuses_more_than_four_models_or_no_prompt(client, alice, demo_models):
+    client.force_login(alice)
+    response = client.post(
+        "/playground/send", {"prompt": "x", "models": ["a", "b", "c", "d", "e"]}, HTTP_HX_REQUEST="true"
+    )
+    assert b"at most four" in response.content
+    assert response["HX-Retarget"] == "#send-errors"
+    response = client.post("/playground/send", {"prompt": "", "models": ["demo/swift"]}, HTTP_HX_REQUEST="true")
+    assert b"Write a message first" in response.content
+    assert not Conversation.objects.exists()
+
+
+async def test_a_turn_token_is_for_its_owner_only_and_streams_once(client, alice, bob, demo_models):
+    await sync_to_async(client.force_login)(alice)
+    url = _stream_url(await _send(client, "Private", ["demo/swift"]))
+    other = AsyncClient()
+    await other.aforce_login(bob)
+    assert (await other.get(url)).status_code == 404
+    assert (await AsyncClient().get(url)).status_code == 404
+    await _events(alice, url)
+    again = AsyncClient()
+    await again.aforce_login(alice)
+    assert (await again.get(url)).status_code == 404
