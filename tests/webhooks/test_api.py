@@ -61,7 +61,14 @@ def test_a_secret_i_choose_is_kept_if_it_is_a_standard_webhooks_secret(alice_api
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/hook", "file:///etc/passwd", "javascript:alert(1)", "example.com/hook", "http://", "gopher://x"],
+    [
+        "ftp://example.com/hook",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "example.com/hook",
+        "http://",
+        "gopher://x",
+    ],
 )
 def test_only_http_and_https_urls_are_accepted(alice_api, url):
     response = create(alice_api, url=url)
@@ -187,7 +194,9 @@ def test_another_users_webhook_is_not_found(alice_api, bob_endpoint, method, pat
     assert not bob_endpoint.deliveries.exists()
 
 
-@pytest.mark.parametrize(("method", "path"), [*ENDPOINT_CALLS, ("get", "/api/v1/webhooks"), ("post", "/api/v1/webhooks")])
+@pytest.mark.parametrize(
+    ("method", "path"), [*ENDPOINT_CALLS, ("get", "/api/v1/webhooks"), ("post", "/api/v1/webhooks")]
+)
 def test_signed_out_callers_are_refused(api, alice_endpoint, method, path):
     response = getattr(api, method)(path.format(id=alice_endpoint.pk), {}, format="json")
     assert response.status_code == 401

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def _production_like(settings) -> None:
     settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
 
+
 REFUSED_HOSTS = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "[::ffff:127.0.0.1]", "100.64.0.1", "localhost"]
 
 
@@ -60,7 +61,8 @@ def test_a_host_name_that_resolves_to_loopback_at_connect_time_is_refused(alice,
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1/x", "http://10.0.0.1/x", "http://169.254.169.254/latest", "http://[::1]/x", "http://localhost/"]
+    "url",
+    ["http://127.0.0.1/x", "http://10.0.0.1/x", "http://169.254.169.254/latest", "http://[::1]/x", "http://localhost/"],
 )
 def test_private_literal_addresses_are_refused_when_creating(alice_api, url):
     response = alice_api.post("/api/v1/webhooks", {"url": url, "events": ["quota.warning"]}, format="json")
