@@ -92,15 +92,18 @@ class ApiKeyForm(forms.Form):
 @login_required
 def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
-    created_key = None
     if request.method == "POST" and form.is_valid():
-        _, created_key = api_key_create(
+        _, raw = api_key_create(
             user=request.user,
             name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],
             expires_in_days=form.cleaned_data["expires_in"] or None,
         )
-        form = ApiKeyForm()
+        # Post/redirect/get: a reload must not create a second key. The full key rides in the
+        # session for exactly one page view, then it is gone for good.
+        request.session["new_api_key"] = raw
+        return redirect("usage:api-keys")
+    created_key = request.session.pop("new_api_key", None)
     keys = list(ApiKey.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created_at"))
     usage = api_key_usage_view(keys)
     rows = [{"key": k, **usage.get(k.pk, {})} for k in keys]
