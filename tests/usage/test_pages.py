@@ -26,7 +26,8 @@ def test_api_key_is_shown_once_and_can_be_revoked(client, alice, bob):
     created = client.post(
         reverse("usage:api-keys"), {"name": "ci", "scopes": ["ai:read", "ai:write"], "expires_in": "90"}
     )
-    body = created.content.decode()
+    assert created.status_code == 302  # post/redirect/get: a reload cannot create a second key
+    body = client.get(reverse("usage:api-keys")).content.decode()
     key = ApiKey.objects.get(user=alice, name="ci")
     assert f'value="{key.prefix}' in body  # the full key, once
     again = client.get(reverse("usage:api-keys")).content.decode()
