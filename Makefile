@@ -42,7 +42,7 @@ check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
 screenshots: venv
-	$(PY) -m pytest tests/browser -m browser -k screenshots --screenshots
+	$(PY) -m pytest tests/browser -m browser --screenshots -q
 
 clean:
 	rm -rf $(VENV) var

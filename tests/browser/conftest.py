@@ -1,18 +1,16 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against the app served by uvicorn.
 
-The app runs in a thread of the test process (so it shares the test database) under uvicorn,
-because event streams need ASGI; Django's live_server is WSGI and would buffer them.
+The app runs under uvicorn in a thread of the test process (tests.servers.ThreadServer).
 """
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import ThreadServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -29,43 +27,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Server:
-    def __init__(self) -> None:
-        import uvicorn
-
-        from config.asgi import application
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "_Server":
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture
-def app_server(transactional_db, settings) -> Iterator[_Server]:
+def app_server(transactional_db, settings) -> Iterator[ThreadServer]:
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     settings.DEBUG = False
-    with _Server() as server:
+    with ThreadServer() as server:
         yield server
 
 

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from accounts.api_keys import api_key_create
 from catalog.models import ModelFallback
 from tests.factories import AIModelFactory, ProviderFactory
+from tests.servers import ThreadServer
 
 
 @pytest.fixture
@@ -78,41 +79,6 @@ def parse_sse(body: str) -> list[dict]:
 async def sse_events(response) -> list[dict]:
     """Read a whole event stream from Django's AsyncClient (the stream must run on the test's loop)."""
     return parse_sse(b"".join([chunk async for chunk in response.streaming_content]).decode())
-
-
-class ThreadServer:
-    """The app under uvicorn on a thread of the test process (shares the test database); ASGI, so
-    streams and disconnects behave as in production."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        import uvicorn
-
-        from config.asgi import application
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "ThreadServer":
-        import time
-
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
