@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,16 +21,15 @@ _RESOLVE_SECONDS = 300
 _VERSION_KEY = "catalog:version"
 
 
-def catalog_version() -> int:
-    return cache.get_or_set(_VERSION_KEY, 1, None)
+def catalog_version() -> str:
+    # A random token, not a counter: after a cache flush a counter would start again at a value that
+    # processes may still hold rows for; a fresh token never matches anything cached before.
+    return cache.get_or_set(_VERSION_KEY, lambda: uuid.uuid4().hex, None)
 
 
 def catalog_changed() -> None:
     """Invalidate cached catalog lookups in every process (called after seed, sync and admin saves)."""
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:
-        cache.set(_VERSION_KEY, 2, None)
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def models_qs() -> QuerySet[AIModel]:
@@ -63,6 +63,27 @@ def model_resolve(slug_or_id: str) -> AIModel | None:
     if not pk:
         return None
     return models_qs().filter(pk=pk).first()
+
+
+# The gateway's hot path resolves the same few models on every call. Each process keeps the loaded
+# rows, tagged with the shared catalog version: any admin change bumps the version in the shared
+# cache, so every process reloads on its next call. The shared cache stays the source of truth.
+_local_chains: dict[str, tuple[str, list[AIModel]]] = {}
+
+
+def model_chain(slug_or_id: str) -> list[AIModel]:
+    """[model, *usable fallbacks in order], or [] when the name resolves to nothing."""
+    version = catalog_version()
+    key = (slug_or_id or "").strip()
+    hit = _local_chains.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    model = model_resolve(key)
+    chain = [model, *(f for f in model.ordered_fallbacks() if f.is_usable)] if model else []
+    if len(_local_chains) > 1000:
+        _local_chains.clear()
+    _local_chains[key] = (version, chain)
+    return chain
 
 
 # --- discovery: one filter set for the pages and the API -----------------------------------------

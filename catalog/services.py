@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from catalog.models import AdapterKind, Provider, UserProviderKey
@@ -27,8 +28,21 @@ def _env_settings(provider: Provider) -> dict[str, str]:
     return settings.PROVIDER_SETTINGS.get(provider.adapter_kind, {})
 
 
+_HAS_OWN_KEYS = "byok:has:{}"
+
+
+def _has_own_keys(user: User) -> bool:
+    """Whether the user stored any provider key; cached so most calls skip the query.
+    Only the yes/no is cached, never a key."""
+    flag = cache.get(_HAS_OWN_KEYS.format(user.pk))
+    if flag is None:
+        flag = UserProviderKey.objects.filter(user=user).exists()
+        cache.set(_HAS_OWN_KEYS.format(user.pk), flag, 3600)
+    return bool(flag)
+
+
 def _user_key(provider: Provider, user: User | None) -> str:
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not _has_own_keys(user):
         return ""
     row = UserProviderKey.objects.filter(user=user, provider=provider).only("api_key").first()
     return row.api_key if row else ""
@@ -83,9 +97,11 @@ def user_provider_key_set(*, user: User, provider: Provider, api_key: str) -> Us
     row, _ = UserProviderKey.objects.update_or_create(
         user=user, provider=provider, defaults={"api_key": api_key, "last4": api_key[-4:]}
     )
+    cache.delete(_HAS_OWN_KEYS.format(user.pk))
     return row
 
 
 def user_provider_key_delete(*, user: User, provider: Provider) -> bool:
     deleted, _ = UserProviderKey.objects.filter(user=user, provider=provider).delete()
+    cache.delete(_HAS_OWN_KEYS.format(user.pk))
     return bool(deleted)

@@ -20,7 +20,7 @@ from asgiref.sync import sync_to_async
 
 from catalog.models import AIModel
 from catalog.pricing import compute_cost
-from catalog.selectors import model_resolve
+from catalog.selectors import model_chain
 from catalog.services import provider_config_for
 from playground.models import Generation, GenerationStatus
 from playground.services import admission as adm
@@ -97,10 +97,10 @@ class Outcome:
 
 
 def _prepare_sync(inp: GenerationInput) -> Prepared:
-    model = refuse_unusable(model_resolve(inp.model), inp.model)
+    chain = model_chain(inp.model)
+    model = refuse_unusable(chain[0] if chain else None, inp.model)
     inp.messages = validate_messages(inp.messages)
     params = validate_params(inp, model)
-    chain = [model, *(f for f in model.ordered_fallbacks() if f.is_usable)]
     cache_key = cached = None
     if inp.cache or params.deterministic:
         cache_key = response_cache.key_for(
