@@ -3,7 +3,7 @@
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -249,9 +249,13 @@ async def _run_model(
 
 
 async def _compare_events(
-    tasks: list[asyncio.Task], queue: asyncio.Queue, conversation: Conversation
+    start: Callable[[asyncio.Queue], list[asyncio.Task]], conversation: Conversation
 ) -> AsyncIterator[bytes]:
     yield sse({"type": "session", "session_id": str(conversation.pk), "models": conversation.models})
+    # The models start while the response is being sent, not in the view call that has already
+    # returned: their tasks must live in the request's context for thread hops to keep working.
+    queue: asyncio.Queue = asyncio.Queue()
+    tasks = start(queue)
     try:
         running = len(tasks)
         while running:
@@ -303,10 +307,12 @@ async def stream(request: HttpRequest) -> HttpResponse:
         if name in request.GET:
             body[name] = _query_number(request.GET[name])
     conversation = await Conversation.objects.acreate(owner=caller.user, title=prompt[:200], models=slugs)
-    queue: asyncio.Queue = asyncio.Queue()
-    tasks = [asyncio.create_task(_run_model(caller, request, body, s, queue, conversation.pk)) for s in slugs]
+
+    def start(queue: asyncio.Queue) -> list[asyncio.Task]:
+        return [asyncio.create_task(_run_model(caller, request, body, s, queue, conversation.pk)) for s in slugs]
+
     return StreamingHttpResponse(
-        _compare_events(tasks, queue, conversation), content_type="text/event-stream", headers=SSE_HEADERS
+        _compare_events(start, conversation), content_type="text/event-stream", headers=SSE_HEADERS
     )
 
 
