@@ -6,6 +6,7 @@ EVENT_CHOICES = [
     ("ai.task.completed", "ai.task.completed: a generation or job finished"),
     ("ai.task.failed", "ai.task.failed: a generation or job failed"),
     ("quota.warning", "quota.warning: a quota is nearly used up"),
+    ("ai.batch.completed", "ai.batch.completed: a batch run finished"),
 ]
 assert [value for value, _ in EVENT_CHOICES] == list(EVENTS)
 

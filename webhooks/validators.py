@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from providers.http import is_public_address
 
-EVENTS = ("ai.task.completed", "ai.task.failed", "quota.warning")
+EVENTS = ("ai.task.completed", "ai.task.failed", "quota.warning", "ai.batch.completed")
 TEST_EVENT = "webhook.test"
 MAX_URL_LENGTH = 2048
 

@@ -4,98 +4,35 @@ The worker is a separate process, so it needs a database it can share: these tes
 PostgreSQL (CI sets DATABASE_URL and REDIS_URL) and skip on SQLite's in-memory test database.
 """
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from config.celery import app as celery_app
 from tests.factories import WebhookEndpointFactory
 from tests.webhooks.conftest import Reply, verify
+from tests.workers import Worker, real_workers
 from webhooks import services
 from webhooks.models import Delivery
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 # Short enough that a lost task comes back within the test; an attempt's lease matches it.
 VISIBILITY_SECONDS = 2
-
-
-class Worker:
-    def __init__(self, log: Path, *, beat: bool = False) -> None:
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
-            "WEBHOOKS_ATTEMPT_LEASE_SECONDS": str(VISIBILITY_SECONDS),
-            "WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
-            "WEBHOOKS_SWEEP_SECONDS": "1",
-            "WEBHOOKS_REQUEUE_AFTER_SECONDS": str(VISIBILITY_SECONDS),
-        }
-        # With beat inside, the sweeper also requeues the delivery (as in production, where beat always runs).
-        extra = ["--beat", "--schedule", str(log.with_suffix(".beat"))] if beat else []
-        self.log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "info", "--concurrency", "1",
-             "--hostname", f"webhooks-test-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle", *extra],
-            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so SIGKILL takes the pool children too
-        )  # fmt: skip
-        self._wait_for("ready.", timeout=30)
-
-    def _wait_for(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log.read_text(errors="replace"):
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        pytest.fail(f"worker did not become {text!r}:\n{self.log.read_text(errors='replace')[-3000:]}")
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+WORKER_ENV = {
+    "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS),
+    "WEBHOOKS_ATTEMPT_LEASE_SECONDS": str(VISIBILITY_SECONDS),
+    "WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
+    "WEBHOOKS_SWEEP_SECONDS": "1",
+    "WEBHOOKS_REQUEUE_AFTER_SECONDS": str(VISIBILITY_SECONDS),
+}
 
 
 @pytest.fixture
 def start_worker() -> Iterator[Callable[..., Worker]]:
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process needs a shared database (PostgreSQL, as in CI)")
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False  # this process only queues; the worker runs the tasks
-    workers: list[Worker] = []
-    with tempfile.TemporaryDirectory() as folder:
-
-        def start(beat: bool = False) -> Worker:
-            workers.append(Worker(Path(folder) / f"worker-{len(workers)}.log", beat=beat))
-            return workers[-1]
-
+    with real_workers(WORKER_ENV, name="webhooks-test") as start:
         yield start
-        for worker in workers:
-            worker.stop()
-    celery_app.conf.task_always_eager = eager
 
 
 def emit_committed(user) -> int:
