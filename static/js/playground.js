@@ -211,6 +211,17 @@
       form.appendChild(field);
     }
     field.value = edit.dataset.editTurn;
+    if (edit.hasAttribute("data-resend")) {
+      // Regenerate: the same prompt again; the turn and everything after it are replaced.
+      let node = turn;
+      while (node) {
+        const next = node.nextElementSibling;
+        node.remove();
+        node = next && next.classList.contains("turn") ? next : null;
+      }
+      form.requestSubmit();
+      return;
+    }
     form.querySelector("#prompt").focus();
   });
 

@@ -153,3 +153,48 @@ async def test_a_turn_token_is_for_its_owner_only_and_streams_once(client, alice
     again = AsyncClient()
     await again.aforce_login(alice)
     assert (await again.get(url)).status_code == 404
+
+
+async def test_editing_an_earlier_turn_replaces_it_and_what_followed(client, alice, demo_models):
+    await sync_to_async(client.force_login)(alice)
+    await _events(alice, _stream_url(await _send(client, "First question", ["demo/swift"])))
+    conversation = await Conversation.objects.aget(owner=alice)
+    await _events(alice, _stream_url(await _send(client, "Second", ["demo/swift"], conversation=str(conversation.pk))))
+    html = await _send(client, "First, rephrased", ["demo/swift"], conversation=str(conversation.pk), edit_turn="0")
+    await _events(alice, _stream_url(html))
+    rows = [(g.turn, g.input_messages[-1]["content"]) async for g in Generation.objects.order_by("turn")]
+    assert rows == [(0, "First, rephrased")]
+
+
+def test_refresh_mid_answer_keeps_what_had_arrived(app_server, alice, password, demo_models):
+    """The browser goes away (a refresh) while a slow model streams: the upstream call stops and the
+    part that arrived is recorded, so reopening the conversation shows it."""
+    import time
+
+    import httpx
+
+    web = httpx.Client(base_url=app_server.url)
+    web.get("/accounts/login/")
+    web.post(
+        "/accounts/login/",
+        data={"login": alice.email, "password": password, "csrfmiddlewaretoken": web.cookies["csrftoken"]},
+    )
+    html = web.post(
+        "/playground/send",
+        data={"prompt": "A long story about mountains", "models": ["demo/deliberate"], "max_tokens": "2000"},
+        headers={"X-CSRFToken": web.cookies["csrftoken"], "HX-Request": "true"},
+    ).text
+    received = ""
+    with web.stream("GET", _stream_url(html), timeout=30) as response:
+        for line in response.iter_lines():
+            if '"type":"chunk"' in line:
+                received += line
+                if len(received) > 200:
+                    break  # the page is refreshed mid-answer
+    deadline = time.monotonic() + 10
+    while not Generation.objects.filter(status="cancelled").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    generation = Generation.objects.get()
+    assert generation.status == "cancelled" and generation.content
+    page = web.get(f"/playground/c/{generation.conversation_id}/").text
+    assert generation.content.split()[0] in page
