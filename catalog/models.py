@@ -186,3 +186,33 @@ class UserProviderKey(models.Model):
     @property
     def masked(self) -> str:
         return f"…{self.last4}" if self.last4 else ""
+
+
+class ModelPrice(models.Model):
+    """A price a model had, with the dates it held. Written by catalog.services when a price changes.
+
+    Past generations keep the cost they had regardless: Generation.cost is stored when the answer is
+    recorded. This history is what explains those figures later.
+    """
+
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="price_history")
+    input_price_per_1m = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    output_price_per_1m = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    cached_input_price_per_1m = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    price_per_request = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    price_per_video = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    price_per_video_second = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    valid_from = models.DateTimeField(null=True, blank=True, help_text="Null = since before history was kept.")
+    valid_to = models.DateTimeField(help_text="When this price was replaced.")
+    source = models.CharField(max_length=400, blank=True)
+    changed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-valid_to"]
+        indexes = [models.Index(fields=["model", "valid_to"])]
+        verbose_name = "price history"
+        verbose_name_plural = "price history"
+
+    def __str__(self) -> str:
+        return f"{self.model_id} until {self.valid_to:%Y-%m-%d}"

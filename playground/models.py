@@ -116,9 +116,12 @@ class Generation(models.Model):
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     turn = models.PositiveIntegerField(default=0, help_text="Position of the turn in its conversation.")
+    # Hidden = kept off public share pages and queued for review; the owner still sees it in their history.
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("moderate_generation", "Can flag and hide generations")]
         indexes = [
             models.Index(fields=["conversation", "turn"]),
             models.Index(fields=["user", "created_at"]),
@@ -151,3 +154,77 @@ class Preset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Moderation: the queue of flagged generations and the rules that fill it (playground/moderation.py).
+
+
+class FlagSource(models.TextChoices):
+    RULE = "rule", "Rule"
+    PROVIDER = "provider", "Provider moderation"
+    MANUAL = "manual", "Manual"
+
+
+class FlagState(models.TextChoices):
+    OPEN = "open", "Open"
+    DISMISSED = "dismissed", "Dismissed"
+    ACTIONED = "actioned", "Actioned"
+    ESCALATED = "escalated", "Escalated"
+
+
+class RuleKind(models.TextChoices):
+    KEYWORD = "keyword", "Keyword"
+    REGEX = "regex", "Regular expression"
+
+
+class RuleAction(models.TextChoices):
+    FLAG = "flag", "Flag for review"
+    HIDE = "hide", "Flag and hide"
+
+
+class ModerationRule(models.Model):
+    """An admin-editable check applied to every generation as it is recorded."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=RuleKind.choices, default=RuleKind.KEYWORD)
+    pattern = models.CharField(max_length=500, help_text="A word or phrase (case-insensitive) or a regular expression.")
+    active = models.BooleanField(default=True)
+    action = models.CharField(max_length=8, choices=RuleAction.choices, default=RuleAction.FLAG)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Flag(models.Model):
+    """One item of the moderation queue: a generation, why it was flagged, and the decision taken."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=300)
+    source = models.CharField(max_length=16, choices=FlagSource.choices, default=FlagSource.MANUAL)
+    rule = models.ForeignKey(ModerationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags")
+    state = models.CharField(max_length=16, choices=FlagState.choices, default=FlagState.OPEN)
+    note = models.TextField(blank=True, help_text="Why the decision was taken.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()}: {self.reason}"
+
