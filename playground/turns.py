@@ -83,9 +83,12 @@ def answer_for(g: Generation, *, show_cost: bool = True) -> Answer:
     )
 
 
-def conversation_turns(conversation: Conversation, *, show_cost: bool = True) -> list[Turn]:
+def conversation_turns(conversation: Conversation, *, show_cost: bool = True, public: bool = False) -> list[Turn]:
     turns: dict[int, Turn] = {}
-    for g in conversation.generations.order_by("turn", "created_at"):
+    generations = conversation.generations.order_by("turn", "created_at")
+    if public:  # answers hidden by moderation stay off share pages; the owner still sees them
+        generations = generations.filter(hidden=False)
+    for g in generations:
         turn = turns.get(g.turn)
         if turn is None:
             turn = turns[g.turn] = Turn(number=g.turn, prompt=last_user_message(g.input_messages))

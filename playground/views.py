@@ -156,7 +156,7 @@ def shared(request: HttpRequest, share_id: str) -> HttpResponse:
     conversation = Conversation.objects.filter(share_id=share_id).first()
     if conversation is None:
         raise Http404("This conversation is not shared.")
-    turns = conversation_turns(conversation, show_cost=conversation.share_shows_cost)
+    turns = conversation_turns(conversation, show_cost=conversation.share_shows_cost, public=True)
     return render(request, "playground/shared.html", {"conversation": conversation, "turns": turns})
 
 

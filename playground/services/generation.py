@@ -22,6 +22,7 @@ from catalog.models import AIModel
 from catalog.pricing import compute_cost
 from catalog.selectors import model_chain
 from catalog.services import provider_config_for
+from playground import moderation
 from playground.models import Generation, GenerationStatus
 from playground.services import admission as adm
 from playground.services import response_cache
@@ -225,6 +226,8 @@ def _record_sync(prep: Prepared, out: Outcome, upstream_id: str, error_code: str
         user_agent=(inp.user_agent or "")[:300],
         cache_hit=out.cached,
     )
+    # In-process and cheap: writes nothing unless a moderation rule matches (see playground.moderation).
+    moderation.check_generation(out.generation_id, out.content, inp.messages)
     if out.status == GenerationStatus.SUCCESS and not out.cached and prep.cache_key:
         response_cache.store(prep.cache_key, _cache_entry(out))
     _warn(prep, spent_after, cost_nano)
