@@ -27,6 +27,8 @@ urlpatterns.append(path("api/v1/", include("webhooks.api_urls")))
 urlpatterns.append(path("settings/webhooks/", include("webhooks.urls")))
 urlpatterns.append(path("api/", include("catalog.api_urls")))
 urlpatterns.append(path("models/", include("catalog.urls")))
+urlpatterns.append(path("api/v1/", include("playground.jobs_urls")))
+import playground.video_urls  # noqa: E402, F401, I001  (the Video tab joins the playground namespace)
 
 
 handler404 = errors.not_found

@@ -228,3 +228,148 @@ class Flag(models.Model):
     def __str__(self) -> str:
         return f"{self.get_state_display()}: {self.reason}"
 
+
+# --- Background jobs: video generation and batch runs ------------------------------------------
+# Rows are written by playground/jobs.py and playground/jobs_batch.py; Celery tasks in
+# playground/tasks.py move them forward. Each job is charged once, at its final state.
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SUBMITTED = "submitted", "Submitted"
+    PROCESSING = "processing", "Processing"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+JOB_FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+
+class VideoJob(models.Model):
+    """One video asked of a provider: submitted, polled until final, the clip stored in media."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_jobs")
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="video_jobs"
+    )
+    model = models.ForeignKey("catalog.AIModel", null=True, on_delete=models.SET_NULL, related_name="+")
+    model_slug = models.CharField(max_length=200)
+    provider = models.ForeignKey("catalog.Provider", null=True, on_delete=models.SET_NULL, related_name="+")
+    prompt = models.TextField()
+    duration = models.PositiveSmallIntegerField(default=6)
+    resolution = models.CharField(max_length=8, blank=True)
+    first_frame_image = models.TextField(blank=True)
+    endpoint = models.CharField(max_length=16, default="rest")
+
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    provider_task_id = models.CharField(max_length=200, blank=True)
+    provider_state = models.CharField(max_length=16, blank=True)
+    file = models.FileField(upload_to="videos/", blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    # Admission made at submit; settlement at the final state releases exactly this reservation.
+    reserved_nano = models.BigIntegerField(default=0)
+    admission_day = models.CharField(max_length=8, blank=True)
+    admission_month = models.CharField(max_length=6, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True, help_text="Null = unpriced.")
+    charged_at = models.DateTimeField(null=True, blank=True, help_text="Set once, by the settlement that charged.")
+    generation_id = models.UUIDField(null=True, blank=True, help_text="The ledger row written at settlement.")
+
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Steps taken: the submit and every poll.")
+    provider_errors = models.PositiveIntegerField(default=0, help_text="Failed calls in a row.")
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["status", "next_poll_at"]),
+        ]
+        constraints = [
+            # The provider's task id is the settlement key: one job (and one charge) per provider task.
+            models.UniqueConstraint(
+                fields=["provider", "provider_task_id"],
+                condition=~models.Q(provider_task_id=""),
+                name="videojob_unique_provider_task",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_slug} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in JOB_FINAL_STATUSES
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+
+
+class BatchRun(models.Model):
+    """Many prompts to one model, worked through by a capped number of workers."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batch_runs")
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_runs"
+    )
+    model_slug = models.CharField(max_length=200)
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    # Updated with F() by every worker, so concurrent items never lose a count.
+    completed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} {self.status} {self.completed}/{self.total}"
+
+
+class BatchItemStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class BatchItem(models.Model):
+    batch = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="items")
+    index = models.PositiveIntegerField()
+    prompt = models.TextField()
+    status = models.CharField(max_length=16, choices=BatchItemStatus.choices, default=BatchItemStatus.QUEUED)
+    content = models.TextField(blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    generation_id = models.UUIDField(null=True, blank=True)
+    total_tokens = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="batchitem_unique_index")]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.index} {self.status}"

@@ -369,3 +369,21 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 MIDDLEWARE.insert(
     MIDDLEWARE.index("config.middleware.RequestIdMiddleware") + 1, "usage.middleware.GatewayHeadersMiddleware"
 )
+
+# --- Background jobs: video generation and batch runs (playground/jobs*.py, playground/tasks.py) ---
+VIDEO_MAX_AGE_SECONDS = env.int("VIDEO_MAX_AGE_SECONDS", default=30 * 60)  # no job stays unfinished past this
+VIDEO_POLL_FIRST_SECONDS = env.float("VIDEO_POLL_FIRST_SECONDS", default=5.0)  # doubled per poll, with jitter
+VIDEO_POLL_MAX_SECONDS = env.float("VIDEO_POLL_MAX_SECONDS", default=30.0)
+VIDEO_MAX_PROVIDER_ERRORS = env.int("VIDEO_MAX_PROVIDER_ERRORS", default=5)  # in a row, then the job fails
+VIDEO_REQUEUE_AFTER_SECONDS = env.int("VIDEO_REQUEUE_AFTER_SECONDS", default=60)  # overdue steps are re-queued
+VIDEO_SWEEP_SECONDS = env.float("VIDEO_SWEEP_SECONDS", default=30.0)
+VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
+VIDEO_DEMO_SECONDS = env.float("VIDEO_DEMO_SECONDS", default=4.0)  # how long the offline demo takes per clip
+BATCH_MAX_PROMPTS = 1000
+BATCH_CONCURRENCY = env.int("BATCH_CONCURRENCY", default=4)  # workers on one batch at a time
+BATCH_SLICE_SECONDS = env.int("BATCH_SLICE_SECONDS", default=60)  # a worker re-queues itself after this long
+CELERY_BEAT_SCHEDULE["videos-sweep"] = {
+    "task": "playground.videos_sweep",
+    "schedule": VIDEO_SWEEP_SECONDS,
+    "options": {"expires": VIDEO_SWEEP_SECONDS * 2},
+}
