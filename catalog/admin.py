@@ -1,14 +1,38 @@
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
-from catalog.models import AIModel, Category, Favorite, ModelFallback, Provider, UserProviderKey
+from catalog.imports import models_import
+from catalog.models import (
+    AIModel,
+    Category,
+    Favorite,
+    ModelFallback,
+    ModelPrice,
+    ModelStatus,
+    Provider,
+    UserProviderKey,
+)
+from catalog.prices import model_price_record_change, stored_price_snapshot
 from catalog.selectors import catalog_changed
+from catalog.services import provider_config_for
+from providers.base import ProviderConfig, ProviderError
+from providers.http import async_client, timeout_for
+from providers.registry import get_adapter
+
+# "Test connection" must answer while the admin waits: short timeouts, no retries.
+PROBE_TIMEOUTS = {"connect_timeout": 3.0, "read_timeout": 8.0, "total_timeout": 10.0, "max_retries": 0}
 
 
 class ProviderForm(forms.ModelForm):
@@ -62,9 +86,47 @@ class ProviderAdmin(CatalogAdmin):
     list_filter = ["enabled", "is_custom", "adapter_kind"]
     search_fields = ["name", "slug"]
 
+    actions = ["test_connection", "enable", "disable"]
+
     @admin.display(description="Key")
     def key_hint(self, obj: Provider) -> str:
         return f"…{obj.api_key[-4:]}" if obj.api_key else "environment"
+
+    @admin.action(description="Test connection (list the provider's models)", permissions=["view"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        for provider in queryset:
+            ok, message = provider_probe(provider)
+            self.message_user(request, f"{provider.name}: {message}", messages.SUCCESS if ok else messages.ERROR)
+
+    @admin.action(description="Enable", permissions=["change"])
+    def enable(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        queryset.update(enabled=True)
+        catalog_changed()
+
+    @admin.action(description="Disable (its models stop answering)", permissions=["change"])
+    def disable(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        queryset.update(enabled=False)
+        catalog_changed()
+
+
+async def _list_models(config: ProviderConfig) -> int:
+    # A client of our own: the shared one belongs to an event loop that ends with this call.
+    timeout = timeout_for(config.connect_timeout, config.read_timeout)
+    async with async_client(allow_private=config.allow_private, timeout=timeout) as client:
+        found = await asyncio.wait_for(get_adapter(config, client).list_models(), config.total_timeout)
+        return len(found)
+
+
+def provider_probe(provider: Provider) -> tuple[bool, str]:
+    """Whether the provider answers with the configured URL and key, and what it said."""
+    config = dataclasses.replace(provider_config_for(provider=provider), **PROBE_TIMEOUTS)
+    try:
+        count = asyncio.run(_list_models(config))
+    except ProviderError as exc:
+        return False, f"failed ({exc.kind}): {exc}"
+    except (TimeoutError, OSError, ValueError) as exc:
+        return False, f"failed: {exc or type(exc).__name__}"
+    return True, f"connected, {count} model(s) listed."
 
 
 @admin.register(Category)
@@ -81,6 +143,30 @@ class FallbackInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["fallback"]
     ordering = ["position"]
+
+
+class PriceHistoryInline(admin.TabularInline):
+    """Earlier prices with their dates. Past generations keep the cost stored on them when recorded."""
+
+    model = ModelPrice
+    fk_name = "model"
+    extra = 0
+    can_delete = False
+    fields = [
+        "valid_from",
+        "valid_to",
+        "input_price_per_1m",
+        "output_price_per_1m",
+        "cached_input_price_per_1m",
+        "price_per_request",
+        "currency",
+        "source",
+        "changed_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(AIModel)
@@ -102,8 +188,9 @@ class AIModelAdmin(CatalogAdmin):
     list_editable = ["status", "is_active", "featured"]
     list_select_related = ["provider", "category"]
     search_fields = ["display_name", "slug", "upstream_id", "developer"]
-    inlines = [FallbackInline]
-    actions = ["activate", "deactivate"]
+    inlines = [FallbackInline, PriceHistoryInline]
+    actions = ["activate", "deactivate", "deprecate", "feature", "unfeature"]
+    change_list_template = "admin/catalog/aimodel/change_list.html"
     fieldsets = [
         (None, {"fields": ["slug", "display_name", "provider", "upstream_id", "category", "modality", "status"]}),
         ("Visibility", {"fields": ["is_active", "featured"]}),
@@ -154,6 +241,51 @@ class AIModelAdmin(CatalogAdmin):
     def deactivate(self, request: HttpRequest, queryset: Any) -> None:
         queryset.update(is_active=False)
         catalog_changed()
+
+    @admin.action(description="Mark deprecated")
+    def deprecate(self, request: HttpRequest, queryset: Any) -> None:
+        queryset.update(status=ModelStatus.DEPRECATED)
+        catalog_changed()
+
+    @admin.action(description="Feature")
+    def feature(self, request: HttpRequest, queryset: Any) -> None:
+        queryset.update(featured=True)
+        catalog_changed()
+
+    @admin.action(description="Stop featuring")
+    def unfeature(self, request: HttpRequest, queryset: Any) -> None:
+        queryset.update(featured=False)
+        catalog_changed()
+
+    def save_model(self, request: HttpRequest, obj: AIModel, form: Any, change: bool) -> None:
+        # The old price is read before saving so a change keeps it as history.
+        before = stored_price_snapshot(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        model_price_record_change(model=obj, before=before, by=request.user)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="catalog_aimodel_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a JSON array or a CSV; every row is checked and either all are written or none."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST" and request.FILES.get("file"):
+            upload = request.FILES["file"]
+            report = models_import(raw=upload.read(), filename=upload.name, by=request.user)
+            if report.ok:
+                self.message_user(
+                    request, f"Imported: {report.created} created, {report.updated} updated.", messages.SUCCESS
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import AI models",
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/catalog/aimodel/import.html", context)
 
 
 @admin.register(UserProviderKey)

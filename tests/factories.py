@@ -99,3 +99,42 @@ class FavoriteFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     model = factory.SubFactory(AIModelFactory)
+
+
+# --- playground ledger and moderation --------------------------------------------------------------
+
+
+class GenerationFactory(DjangoModelFactory):
+    class Meta:
+        model = "playground.Generation"
+
+    user = factory.SubFactory(UserFactory)
+    model = factory.SubFactory(AIModelFactory)
+    provider = factory.LazyAttribute(lambda o: o.model.provider)
+    model_slug = factory.LazyAttribute(lambda o: o.model.slug)
+    requested_model = factory.LazyAttribute(lambda o: o.model.slug)
+    input_messages = factory.LazyFunction(lambda: [{"role": "user", "content": "Hello"}])
+    content = "Hi there."
+    prompt_tokens = 5
+    completion_tokens = 3
+    total_tokens = 8
+    cost = Decimal("0.00001100")
+    duration_ms = 120
+
+
+class ModerationRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = "playground.ModerationRule"
+
+    name = factory.Sequence(lambda n: f"rule {n}")
+    kind = "keyword"
+    pattern = "forbidden"
+
+
+class FlagFactory(DjangoModelFactory):
+    class Meta:
+        model = "playground.Flag"
+
+    generation = factory.SubFactory(GenerationFactory)
+    reason = "Looks wrong"
+    source = "manual"
