@@ -36,3 +36,38 @@ class SystemSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DailyRollup(models.Model):
+    """One day's figures for one model, so analytics read a few hundred rows instead of the ledger.
+
+    Filled by usage.rollups (a beat task for recent days, create_demo_data and `rollup_usage` for history).
+    """
+
+    day = models.DateField()
+    model_slug = models.CharField(max_length=200)
+    provider = models.ForeignKey("catalog.Provider", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requests = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=8, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "model_slug"], name="unique_rollup_day_model")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.model_slug}"
+
+
+class UserDay(models.Model):
+    """A user made at least one generation that day: distinct active users over any window, cheaply."""
+
+    day = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "user"], name="unique_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id}"
