@@ -1,12 +1,43 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from accounts import roles, services
-from accounts.models import Role, Status, Tier, User
+from accounts.api_keys import api_key_revoke
+from accounts.models import ApiKey, Role, Status, Tier, User
+from usage import counters
+from usage.selectors import usage_summary
+
+
+class ApiKeyInlineForm(forms.ModelForm):
+    revoke = forms.BooleanField(required=False, help_text="Revoke this key now.")
+
+    class Meta:
+        model = ApiKey
+        fields: list[str] = []
+
+
+class ApiKeyInline(admin.TabularInline):
+    """A user's keys: prefix, scopes, use and state. Only revoking is possible here; keys are the user's."""
+
+    model = ApiKey
+    form = ApiKeyInlineForm
+    extra = 0
+    can_delete = False
+    fields = ["name", "prefix", "scopes", "usage_count", "last_used_at", "expires_at", "revoked_at", "revoke"]
+    readonly_fields = ["name", "prefix", "scopes", "usage_count", "last_used_at", "expires_at", "revoked_at"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -15,11 +46,21 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["tier", "status", "role"]
     search_fields = ["email", "username"]
     ordering = ["-created_at"]
-    readonly_fields = ["created_at", "updated_at", "last_login", "suspended_at", "token_version"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "last_login",
+        "suspended_at",
+        "token_version",
+        "usage_this_month",
+        "webhooks",
+    ]
     filter_horizontal = ["groups", "user_permissions"]
-    actions = ["suspend", "reactivate", *[f"set_tier_{tier}" for tier in Tier.values]]
+    actions = ["suspend", "reactivate", "reset_quotas", *[f"set_tier_{tier}" for tier in Tier.values]]
+    inlines = [ApiKeyInline]
     fieldsets = [
         (None, {"fields": ["email", "username", "password"]}),
+        ("Usage this month", {"fields": ["usage_this_month", "webhooks"]}),
         ("Plan and access", {"fields": ["tier", "role", "status", "monthly_budget_usd"]}),
         ("Preferences", {"fields": ["theme", "language", "default_model", "notifications"]}),
         ("Profile", {"fields": ["bio", "website", "github", "twitter", "public_profile"]}),
@@ -32,6 +73,46 @@ class UserAdmin(BaseUserAdmin):
     def status_badge(self, user: User) -> str:
         css = {"active": "success", "suspended": "warning", "deleted": "danger"}[user.status]
         return format_html('<span class="sb-badge sb-{}">{}</span>', css, user.get_status_display())
+
+    @admin.display(description="usage")
+    def usage_this_month(self, user: User) -> str:
+        # From the Redis day aggregates, like the user's own usage page: no scan of the ledger.
+        if not user.pk:
+            return "–"
+        today = timezone.now().date()
+        summary = usage_summary(user=user, start=today.replace(day=1), end=today, model=None)
+        url = reverse("admin:playground_generation_changelist") + f"?user__id__exact={user.pk}"
+        return format_html(
+            '{} requests · {} tokens · ${} &nbsp; <a href="{}">Their generations</a>',
+            summary["total_requests"],
+            summary["total_tokens"],
+            f"{summary['total_cost']:.4f}",
+            url,
+        )
+
+    @admin.display(description="webhooks")
+    def webhooks(self, user: User) -> str:
+        endpoints = list(user.webhook_endpoints.all()[:20]) if user.pk else []
+        if not endpoints:
+            return "none"
+        return format_html_join(
+            format_html("<br>"),
+            '<a href="{}">{}</a> ({})',
+            (
+                (reverse("admin:webhooks_webhookendpoint_change", args=[e.pk]), e.url, "active" if e.active else "off")
+                for e in endpoints
+            ),
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not ApiKey:
+            return super().save_formset(request, form, formset, change)
+        for key_form in formset.forms:
+            key = key_form.instance
+            if key_form.cleaned_data.get("revoke") and key.pk and key.revoked_at is None:
+                api_key_revoke(key=key)
+                self.log_change(request, form.instance, f"Revoked API key {key.prefix}")
+        return None
 
     def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
         # Role and status changes go through the services so staff flags, groups and tokens follow.
@@ -69,6 +150,15 @@ class UserAdmin(BaseUserAdmin):
             self.log_change(request, user, "Reactivated")
             done += 1
         self.message_user(request, f"{done} user(s) reactivated.", messages.SUCCESS)
+
+    @admin.action(
+        description="Reset quotas (today's, this week's and this month's request counts)", permissions=["change"]
+    )
+    def reset_quotas(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            counters.quota_reset(user_id=user.pk)
+            self.log_change(request, user, "Quotas reset")
+        self.message_user(request, f"Quotas reset for {len(queryset)} user(s).", messages.SUCCESS)
 
     def has_suspend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.suspend_user")

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config import errors
 from config.health import health
+from usage.admin_analytics import analytics_urls
 from usage.settings_api import PublicSettingsView
 
 urlpatterns = [
     path("health", health, name="health"),
+    *analytics_urls(),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -181,3 +181,19 @@ def api_key_usage_take(*, key_id: int) -> dict[str, int]:
         usage = dict(store.local_get(name, {}))
         store.local_set(name, {}, 1)
     return usage
+
+
+def quota_reset(*, user_id: int) -> None:
+    """Clear a user's request counters (this day, week and month) and their per-minute window.
+
+    The month's spend and open reservations stay: they are money, and settlement of calls in flight
+    still needs the holds.
+    """
+    keys = counter_keys(user_id, Windows.at(_utcnow()))
+    names = [keys[n] for n in ("minute", "daily", "weekly", "monthly")]
+    if store.uses_redis():
+        store.redis_client().delete(*names)
+        return
+    with store.local_lock:
+        for name in names:
+            store.cache.delete(name)

@@ -387,3 +387,15 @@ CELERY_BEAT_SCHEDULE["videos-sweep"] = {
     "schedule": VIDEO_SWEEP_SECONDS,
     "options": {"expires": VIDEO_SWEEP_SECONDS * 2},
 }
+
+# --- Analytics rollups and credential cleanup (usage.tasks) ---------------------------------------
+CELERY_BEAT_SCHEDULE["usage-rollup-recent"] = {
+    "task": "usage.rollup_recent",
+    "schedule": 300,  # the analytics page shows past days from rollups; today is read live
+    "options": {"expires": 600},
+}
+CELERY_BEAT_SCHEDULE["usage-cleanup-expired-tokens"] = {
+    "task": "usage.cleanup_expired_tokens",
+    "schedule": 3600,
+    "options": {"expires": 3600},
+}
