@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts import roles, services
 from accounts.api_keys import api_key_revoke
@@ -96,7 +97,7 @@ class UserAdmin(BaseUserAdmin):
         if not endpoints:
             return "none"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             '<a href="{}">{}</a> ({})',
             (
                 (reverse("admin:webhooks_webhookendpoint_change", args=[e.pk]), e.url, "active" if e.active else "off")
@@ -112,6 +113,8 @@ class UserAdmin(BaseUserAdmin):
             if key_form.cleaned_data.get("revoke") and key.pk and key.revoked_at is None:
                 api_key_revoke(key=key)
                 self.log_change(request, form.instance, f"Revoked API key {key.prefix}")
+        # Nothing else on a key is editable here; the change message still expects these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
 
     def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:

@@ -45,7 +45,7 @@ def compute_analytics() -> dict[str, Any]:
         "generations": _generations(today, live),
         "cost_by_day": _cost_by_day(today, live),
         "top_models": _top_models(today, live),
-        "providers": _providers(today),
+        "providers": _providers(today, live),
         "generated_at": timezone.now().isoformat(),
     }
     data["compute_ms"] = round((clock.perf_counter() - started) * 1000, 1)
@@ -53,17 +53,23 @@ def compute_analytics() -> dict[str, Any]:
 
 
 def _today_live(today: date) -> dict[str, Any]:
-    """Today comes from the ledger (a small indexed range); earlier days come from rollups."""
+    """Today comes from the ledger (one grouped pass over a small indexed range); earlier days from rollups."""
     ledger = ledger_between(day_start(today)).order_by()
-    totals = ledger.aggregate(
-        requests=Count("id"), tokens=Sum("total_tokens"), cost=Sum("cost"), errors=Count("id", filter=_errors())
+    groups = list(
+        ledger.values("model_slug", "provider_id").annotate(
+            requests=Count("id"), errors=Count("id", filter=_errors()), tokens=Sum("total_tokens"), cost=Sum("cost")
+        )
     )
-    per_model = list(ledger.values("model_slug").annotate(requests=Count("id"), cost=Sum("cost")))
+    per_provider: dict[Any, dict[str, int]] = defaultdict(lambda: {"requests": 0, "errors": 0})
+    for g in groups:
+        per_provider[g["provider_id"]]["requests"] += g["requests"]
+        per_provider[g["provider_id"]]["errors"] += g["errors"]
     return {
-        "requests": totals["requests"],
-        "tokens": totals["tokens"] or 0,
-        "cost": totals["cost"] or Decimal(0),
-        "per_model": per_model,
+        "requests": sum(g["requests"] for g in groups),
+        "tokens": sum(g["tokens"] or 0 for g in groups),
+        "cost": sum((g["cost"] or Decimal(0) for g in groups), Decimal(0)),
+        "per_model": groups,
+        "per_provider": dict(per_provider),
         "user_ids": set(ledger.values_list("user_id", flat=True).distinct()),
     }
 
@@ -146,7 +152,7 @@ def _top_models(today: date, live: dict[str, Any], limit: int = 10) -> list[dict
     return [{"model": slug, "requests": t["requests"], "cost": float(t["cost"])} for slug, t in ranked]
 
 
-def _providers(today: date) -> list[dict[str, Any]]:
+def _providers(today: date, live: dict[str, Any]) -> list[dict[str, Any]]:
     since = today - timedelta(days=LATENCY_DAYS - 1)
     names = dict(Provider.objects.values_list("pk", "name"))
     counts = (
@@ -157,16 +163,10 @@ def _providers(today: date) -> list[dict[str, Any]]:
     figures: dict[Any, dict[str, int]] = {
         r["provider_id"]: {"requests": r["requests"], "errors": r["errors"]} for r in counts
     }
-    today_counts = (
-        ledger_between(day_start(today))
-        .order_by()
-        .values("provider_id")
-        .annotate(requests=Count("id"), errors=Count("id", filter=_errors()))
-    )
-    for r in today_counts:
-        f = figures.setdefault(r["provider_id"], {"requests": 0, "errors": 0})
-        f["requests"] += r["requests"]
-        f["errors"] += r["errors"]
+    for provider_id, today_figures in live["per_provider"].items():
+        f = figures.setdefault(provider_id, {"requests": 0, "errors": 0})
+        f["requests"] += today_figures["requests"]
+        f["errors"] += today_figures["errors"]
     latency = _latency_percentiles(day_start(since))
     rows = []
     for provider_id, f in figures.items():

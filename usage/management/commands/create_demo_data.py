@@ -70,7 +70,8 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         now = timezone.now()
         catalog = _demo_catalog()
-        people = _demo_users(rng, users, days, now)
+        # Users draw from their own stream, so a rerun that reuses them still yields the same generations.
+        people = _demo_users(random.Random(f"{seed}-users"), users, days, now)
         written = 0
         for convs, gens in _chunks(rng, people, catalog, generations, days, now):
             _write(convs, gens)
@@ -107,7 +108,8 @@ def _demo_catalog() -> list[AIModel]:
 
 
 def _demo_users(rng: random.Random, count: int, days: int, now: datetime) -> list[int]:
-    existing = list(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").values_list("pk", flat=True))
+    demo = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").order_by("pk")
+    existing = list(demo.values_list("pk", flat=True))
     if len(existing) >= count:
         return existing[:count]
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would dominate the run
@@ -124,7 +126,7 @@ def _demo_users(rng: random.Random, count: int, days: int, now: datetime) -> lis
         for i in range(len(existing), count)
     ]
     User.objects.bulk_create(new, batch_size=CHUNK)
-    return list(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").values_list("pk", flat=True))
+    return list(demo.values_list("pk", flat=True))
 
 
 def _pick_status(rng: random.Random) -> str:
@@ -182,8 +184,8 @@ def _chunks(
         while len(gens) < CHUNK and made + len(gens) < total:
             user_id = rng.choice(people)
             model = rng.choice(catalog)
-            # Recent days are busier: the square skews the age towards today.
-            start = now - timedelta(seconds=(rng.random() ** 2) * days * 86400)
+            # Steady traffic: each of the days gets about the same share.
+            start = now - timedelta(seconds=rng.random() * days * 86400)
             turns = min(rng.randint(1, 8), total - made - len(gens))
             conv = None
             if rng.random() < 0.67:
