@@ -4,8 +4,6 @@ from accounts.models import Role
 from accounts.roles import user_set_role
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.fixtures_upstream"]
-
 
 @pytest.fixture
 def moderator(db):

@@ -11,6 +11,7 @@ from catalog.models import AIModel, ModelPrice, ModelStatus, Provider
 from tests.factories import AIModelFactory, GenerationFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.fixtures_upstream"]
 IMPORT_URL = "admin:catalog_aimodel_import"
 
 
