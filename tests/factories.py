@@ -24,6 +24,7 @@ class UserFactory(DjangoModelFactory):
 
 # --- webhooks ----------------------------------------------------------------------------------------
 from django.utils import timezone  # noqa: E402  (this file is append-only; each app adds its part)
+
 from webhooks.signing import generate_secret  # noqa: E402
 
 
