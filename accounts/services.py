@@ -163,11 +163,23 @@ def user_export(*, user: User) -> dict:
     from allauth.socialaccount.models import SocialAccount
 
     from accounts import hooks
+    from accounts.models import ApiKey
     from accounts.serializers import UserSerializer
 
     return {
         "exported_at": timezone.now().isoformat(),
         "profile": UserSerializer(user).data,
+        "api_keys": [
+            {
+                "name": k.name,
+                "prefix": k.prefix,
+                "scopes": k.scopes,
+                "created_at": k.created_at.isoformat(),
+                "expires_at": k.expires_at.isoformat() if k.expires_at else None,
+                "revoked": k.revoked_at is not None,
+            }
+            for k in ApiKey.objects.filter(user=user)
+        ],
         "email_addresses": list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary")),
         "connected_accounts": list(SocialAccount.objects.filter(user=user).values("provider", "uid", "date_joined")),
         **hooks.export_sections(user),
@@ -183,9 +195,11 @@ def user_delete_account(*, user: User) -> None:
     from allauth.socialaccount.models import SocialAccount
 
     from accounts import hooks
+    from accounts.models import ApiKey
 
     hooks.erase_everywhere(user)
-    user_end_tokens(user=user)
+    ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user_end_tokens(user=user)  # also forgets the cached key verifications
     user_end_sessions(user=user)
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "catalog"
+
+    def ready(self) -> None:
+        from accounts import hooks
+        from catalog import account_data
+
+        hooks.register_account_exporter(account_data.account_export)
+        hooks.register_account_eraser(account_data.account_erase)

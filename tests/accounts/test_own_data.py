@@ -1,5 +1,7 @@
 """People can take their data with them, and delete their account for good."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -59,3 +61,54 @@ def test_deleting_my_account_removes_personal_data_and_ends_access(api, alice, j
         "/api/auth/register", {"username": "alice", "email": "alice@example.com", "password": password}, format="json"
     )
     assert again.status_code == 201
+
+
+def _seed_everything(user, other):
+    from decimal import Decimal
+
+    from accounts.api_keys import api_key_create
+    from catalog.models import Favorite
+    from playground.models import Conversation, Generation
+    from tests.factories import AIModelFactory
+
+    model = AIModelFactory()
+    Favorite.objects.create(user=user, model=model)
+    key, _ = api_key_create(user=user, name="laptop", scopes=["ai:read"], expires_in_days=30)
+    for owner, text in ((user, "my secret plan"), (other, "bob's private note")):
+        c = Conversation.objects.create(owner=owner, title=text)
+        Generation.objects.create(
+            conversation=c, user=owner, requested_model=model.slug, model_slug=model.slug, ip="10.0.0.9",
+            input_messages=[{"role": "user", "content": text}], content=f"answer to {text}",
+            total_tokens=42, cost=Decimal("0.5"), status="success",
+        )  # fmt: skip
+    return key
+
+
+def test_export_has_conversations_generations_keys_and_favorites_of_mine_only(alice_api, alice, bob):
+    key = _seed_everything(alice, bob)
+    data = alice_api.get("/api/auth/export").json()["data"]
+    assert [c["title"] for c in data["conversations"]] == ["my secret plan"]
+    assert data["generations"][0]["content"] == "answer to my secret plan"
+    assert data["api_keys"][0]["prefix"] == key.prefix and "hash" not in data["api_keys"][0]
+    assert len(data["favorites"]) == 1
+    assert "bob's private note" not in json.dumps(data)
+
+
+def test_deletion_revokes_keys_removes_content_and_keeps_totals(alice_api, alice, bob, password):
+    from django.db.models import Sum
+
+    from accounts.models import ApiKey
+    from playground.models import Conversation, Generation
+
+    key = _seed_everything(alice, bob)
+    before = Generation.objects.aggregate(tokens=Sum("total_tokens"), cost=Sum("cost"))
+    response = alice_api.delete("/api/auth/account", {"confirm": "DELETE", "password": password}, format="json")
+    assert response.status_code == 200
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert not ApiKey.objects.filter(user=alice, revoked_at__isnull=True).exists()
+    assert not Conversation.objects.filter(owner=alice).exists()
+    mine = Generation.objects.get(user=alice)
+    assert (mine.content, mine.input_messages, mine.ip) == ("", [], None)
+    assert Generation.objects.aggregate(tokens=Sum("total_tokens"), cost=Sum("cost")) == before
+    assert Conversation.objects.filter(owner=bob).exists()  # nobody else's data is touched

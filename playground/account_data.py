@@ -1,0 +1,35 @@
+"""The playground's part of a user's data export and of account deletion."""
+
+from typing import Any
+
+from playground.models import Conversation, Generation, Preset
+
+
+def account_export(user: Any) -> dict[str, Any]:
+    conversations = Conversation.objects.filter(owner=user).order_by("created_at")
+    generations = Generation.objects.filter(user=user).order_by("created_at")
+    return {
+        "conversations": [
+            {"id": str(c.pk), "title": c.title, "system_prompt": c.system_prompt, "models": c.models,
+             "created_at": c.created_at.isoformat(), "shared": bool(c.share_id)}
+            for c in conversations.iterator()
+        ],
+        "generations": [
+            {"id": str(g.pk), "conversation": str(g.conversation_id) if g.conversation_id else None,
+             "model": g.model_slug, "endpoint": g.endpoint, "status": g.status, "input_messages": g.input_messages,
+             "content": g.content, "prompt_tokens": g.prompt_tokens, "completion_tokens": g.completion_tokens,
+             "cost": None if g.cost is None else str(g.cost), "created_at": g.created_at.isoformat()}
+            for g in generations.iterator()
+        ],
+        "presets": list(Preset.objects.filter(user=user).values("name", "params")),
+    }  # fmt: skip
+
+
+def account_erase(user: Any) -> None:
+    """Generations stay, without their text or where they came from, so platform totals stay right;
+    conversations and presets go."""
+    Generation.objects.filter(user=user).update(
+        conversation=None, input_messages=[], content="", ip=None, user_agent="", share_id=None, visibility="private"
+    )
+    Conversation.objects.filter(owner=user).delete()
+    Preset.objects.filter(user=user).delete()
