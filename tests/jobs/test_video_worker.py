@@ -73,9 +73,9 @@ def test_a_job_that_succeeds_is_charged_exactly_once_however_many_polls(
     )
     time.sleep(1.5)
     assert len(hook.received) == 1
-    assert charged(alice) == (Decimal("0.30000000"), 0)
-    assert Generation.objects.filter(upstream_id=job.provider_task_id).count() == 1
     assert VideoJob.objects.get(pk=job.pk).cost == Decimal("0.30")
+    assert charged(alice) == (Decimal("0.30000000"), 0), worker.output()
+    assert Generation.objects.filter(upstream_id=job.provider_task_id).count() == 1
     assert job.file.storage.exists(job.file.name)
 
 
