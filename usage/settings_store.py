@@ -4,6 +4,7 @@ The cache is the shared one (Redis in production) and is cleared on every save, 
 processes see an admin's change at once.
 """
 
+import copy
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +64,8 @@ DEFAULTS: dict[str, tuple[Any, str, str, bool, str]] = {
 
 
 def _load() -> dict[str, Any]:
-    values = {key: spec[0] for key, spec in DEFAULTS.items()}
+    # Copies: callers may change what they get, and must never change the defaults themselves.
+    values = {key: copy.deepcopy(spec[0]) for key, spec in DEFAULTS.items()}
     values.update(dict(SystemSetting.objects.values_list("key", "value")))
     return values
 
@@ -77,7 +79,7 @@ def all_settings() -> dict[str, Any]:
 
 
 def get_setting(key: str, default: Any = None) -> Any:
-    return all_settings().get(key, default)
+    return copy.deepcopy(all_settings().get(key, default))
 
 
 def public_settings() -> dict[str, Any]:

@@ -68,3 +68,10 @@ def test_admin_saves_a_setting_and_records_who(client, alice):
     setting = SystemSetting.objects.get(key="maintenance_banner")
     assert setting.updated_by == admin_user
     assert get_setting("maintenance_banner") == "Back soon"
+
+
+def test_changing_what_get_setting_returns_does_not_change_the_limits():
+    limits = get_setting("tier_limits")
+    limits["free"]["per_minute"] = 99999
+    assert tier_limits("free")["per_minute"] == 10
+    assert get_setting("tier_limits")["free"]["per_minute"] == 10
