@@ -11,7 +11,7 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -157,7 +157,7 @@ def api_key_usage_flush() -> int:
         pending = api_key_usage_take(key_id=key.pk)
         if not pending.get("count"):
             continue
-        last = datetime.fromtimestamp(pending["last"], tz=timezone.UTC) if pending.get("last") else None
+        last = datetime.fromtimestamp(pending["last"], tz=UTC) if pending.get("last") else None
         ApiKey.objects.filter(pk=key.pk).update(
             usage_count=key.usage_count + pending["count"], last_used_at=last or key.last_used_at
         )
@@ -175,7 +175,7 @@ def api_key_usage_view(keys: list[ApiKey]) -> dict[int, dict[str, Any]]:
         extra = pending.get(key.pk) or {}
         last = key.last_used_at
         if extra.get("last"):
-            cached = datetime.fromtimestamp(extra["last"], tz=timezone.UTC)
+            cached = datetime.fromtimestamp(extra["last"], tz=UTC)
             last = max(last, cached) if last else cached
         view[key.pk] = {"usage_count": key.usage_count + extra.get("count", 0), "last_used": last}
     return view

@@ -399,3 +399,8 @@ CELERY_BEAT_SCHEDULE["usage-cleanup-expired-tokens"] = {
     "schedule": 3600,
     "options": {"expires": 3600},
 }
+CELERY_BEAT_SCHEDULE["accounts-flush-api-key-usage"] = {
+    "task": "accounts.flush_api_key_usage",
+    "schedule": 60,  # usage_count and last_used reach the database within a minute
+    "options": {"expires": 120},
+}
