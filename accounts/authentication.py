@@ -46,9 +46,6 @@ class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate_header(self, request: Request) -> str:
         return "Session"
 
-    def authenticate(self, request: Request) -> Any:
-        return super().authenticate(request)
-
 
 def raw_api_key(request: Any) -> str | None:
     """`X-API-Key: sk_live_...` or `Authorization: Bearer sk_live_...`; None when neither is there."""

@@ -1,6 +1,5 @@
 """The playground in the browser: chat and compare, history, sharing, export and view-code."""
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from playground.forms import ParamsForm, PresetForm
 from playground.markdown import highlight_css, render_markdown
 from playground.models import Conversation, Generation, Preset
 from playground.search import search_conversations
-from playground.turns import conversation_turns, format_cost, last_user_message
+from playground.turns import conversation_turns
 
 
 def _get_conversation_for_user(request: HttpRequest, pk: Any) -> Conversation:
@@ -261,10 +260,3 @@ def preset_apply(request: HttpRequest) -> HttpResponse:
     if isinstance(params.get("stop"), list):
         params["stop"] = "\n".join(params["stop"])
     return render(request, "playground/_params.html", {"params": params})
-
-
-def last_prompt(generation: Generation) -> str:
-    return last_user_message(generation.input_messages)
-
-
-__all__ = ["format_cost", "json"]
