@@ -109,7 +109,7 @@ def _chat_data(out: Outcome) -> dict[str, Any]:
 async def _single_stream_events(stream: GenerationStream, requested: str) -> AsyncIterator[bytes]:
     yield sse({"type": "status", "model": requested, "status": "streaming"})
     try:
-        async for text in _batched(stream.deltas()):
+        async for text in batched_deltas(stream.deltas()):
             yield sse({"type": "chunk", "model": requested, "content": text})
     except GenerationError as exc:
         yield sse({"type": "error", "model": requested, "code": exc.code, "message": exc.message})
@@ -118,7 +118,7 @@ async def _single_stream_events(stream: GenerationStream, requested: str) -> Asy
     yield sse({"type": "done"})
 
 
-async def _batched(deltas: AsyncIterator[str]) -> AsyncIterator[str]:
+async def batched_deltas(deltas: AsyncIterator[str]) -> AsyncIterator[str]:
     """Merge deltas that arrive within BATCH_SECONDS of the last emitted one."""
     buffer: list[str] = []
     last = 0.0
@@ -232,7 +232,7 @@ async def _run_model(
     try:
         stream = await generation_stream(inp)
         await queue.put({"type": "status", "model": slug, "status": "streaming"})
-        async for text in _batched(stream.deltas()):
+        async for text in batched_deltas(stream.deltas()):
             await queue.put({"type": "chunk", "model": slug, "content": text})
         outcome = stream.outcome
         await queue.put(metrics_event(outcome, slug))  # type: ignore[arg-type]
@@ -248,10 +248,11 @@ async def _run_model(
     return outcome
 
 
-async def _compare_events(
-    start: Callable[[asyncio.Queue], list[asyncio.Task]], conversation: Conversation
+async def merge_model_events(
+    start: Callable[[asyncio.Queue], list[asyncio.Task]], *, session: dict, done: dict, conversation_id: Any
 ) -> AsyncIterator[bytes]:
-    yield sse({"type": "session", "session_id": str(conversation.pk), "models": conversation.models})
+    """One event stream for several models: each task puts its events on the queue, then None."""
+    yield sse(session)
     # The models start while the response is being sent, not in the view call that has already
     # returned: their tasks must live in the request's context for thread hops to keep working.
     queue: asyncio.Queue = asyncio.Queue()
@@ -264,24 +265,31 @@ async def _compare_events(
                 running -= 1
                 continue
             yield sse(event)
-        yield sse({"type": "done", "session_id": str(conversation.pk)})
+        yield sse(done)
     finally:
         # A client that went away cancels every upstream call; each records itself as cancelled.
         for task in tasks:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.shield(_conversation_totals(conversation, [r for r in results if isinstance(r, Outcome)]))
+        outcomes = [r for r in results if isinstance(r, Outcome)]
+        await asyncio.shield(_conversation_totals(conversation_id, outcomes))
 
 
-async def _conversation_totals(conversation: Conversation, outcomes: list[Outcome]) -> None:
-    from django.db.models import F
+async def _conversation_totals(conversation_id: Any, outcomes: list[Outcome]) -> None:
+    """Add one turn's figures to the conversation (a conversation has many turns)."""
+    from decimal import Decimal
+
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce
 
     costs = [o.cost for o in outcomes if o.cost is not None]
-    await Conversation.objects.filter(pk=conversation.pk).aupdate(
-        generation_count=F("generation_count") + len(outcomes),
-        total_tokens=F("total_tokens") + sum(o.usage.total_tokens for o in outcomes),
-        total_cost=sum(costs) if costs else None,
-    )
+    changes: dict[str, Any] = {
+        "generation_count": F("generation_count") + len(outcomes),
+        "total_tokens": F("total_tokens") + sum(o.usage.total_tokens for o in outcomes),
+    }
+    if costs:
+        changes["total_cost"] = Coalesce(F("total_cost"), Value(Decimal(0))) + sum(costs)
+    await Conversation.objects.filter(pk=conversation_id).aupdate(**changes)
 
 
 @require_GET
@@ -312,7 +320,14 @@ async def stream(request: HttpRequest) -> HttpResponse:
         return [asyncio.create_task(_run_model(caller, request, body, s, queue, conversation.pk)) for s in slugs]
 
     return StreamingHttpResponse(
-        _compare_events(start, conversation), content_type="text/event-stream", headers=SSE_HEADERS
+        merge_model_events(
+            start,
+            session={"type": "session", "session_id": str(conversation.pk), "models": conversation.models},
+            done={"type": "done", "session_id": str(conversation.pk)},
+            conversation_id=conversation.pk,
+        ),
+        content_type="text/event-stream",
+        headers=SSE_HEADERS,
     )
 
 

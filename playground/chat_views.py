@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, retarget
 
-from playground.ai_api import BATCH_SECONDS, SSE_HEADERS, metrics_event, sse
+from playground.ai_api import SSE_HEADERS, batched_deltas, merge_model_events, metrics_event
 from playground.doors import client_ip
 from playground.forms import SendForm
 from playground.models import Conversation, Generation
@@ -152,22 +152,13 @@ async def _answer(inp: GenerationInput, token: str, slug: str, queue: asyncio.Qu
     try:
         stream = await generation_stream(inp)
         await queue.put({"type": "status", "model": slug, "status": "streaming"})
-        deltas = stream.deltas()
-        buffer: list[str] = []
-        last = 0.0
-        loop = asyncio.get_running_loop()
-        async for delta in deltas:
-            buffer.append(delta)
-            if loop.time() - last >= BATCH_SECONDS:
-                await queue.put({"type": "chunk", "model": slug, "content": "".join(buffer)})
-                buffer.clear()
-                last = loop.time()
-                if await _stopped(token, slug):
-                    status = "cancelled"
-                    break
-        await deltas.aclose()  # after a Stop this closes the upstream and records "cancelled"
-        if buffer:
-            await queue.put({"type": "chunk", "model": slug, "content": "".join(buffer)})
+        batches = batched_deltas(stream.deltas())
+        async for text in batches:
+            await queue.put({"type": "chunk", "model": slug, "content": text})
+            if await _stopped(token, slug):
+                status = "cancelled"
+                break
+        await batches.aclose()  # after a Stop this closes the upstream and records "cancelled"
     except GenerationError as exc:
         status = "error"
         await queue.put({"type": "error", "model": slug, "code": exc.code, "message": exc.message})
@@ -192,26 +183,21 @@ async def _answer(inp: GenerationInput, token: str, slug: str, queue: asyncio.Qu
     return outcome
 
 
-async def _events(user: Any, token: str, pending: dict[str, Any], conversation_url: str) -> AsyncIterator[bytes]:
-    yield sse({"type": "session", "conversation_id": pending["conversation_id"], "conversation_url": conversation_url})
-    # The models start here, while the response is being sent, so their tasks live in the
-    # request's own context rather than in the view call that has already returned.
-    queue: asyncio.Queue = asyncio.Queue()
-    tasks = [
-        asyncio.create_task(_answer(_input(user, pending, slug), token, slug, queue)) for slug in pending["models"]
-    ]
-    try:
-        running = len(tasks)
-        while running:
-            event = await queue.get()
-            if event is None:
-                running -= 1
-                continue
-            yield sse(event)
-        yield sse({"type": "done"})
-    finally:
-        # The browser went away (refresh, Stop all, closed tab): cancel every model; each records
-        # what had arrived as a cancelled generation, so reopening the conversation shows it.
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+def _events(user: Any, token: str, pending: dict[str, Any], conversation_url: str) -> AsyncIterator[bytes]:
+    def start(queue: asyncio.Queue) -> list[asyncio.Task]:
+        return [
+            asyncio.create_task(_answer(_input(user, pending, slug), token, slug, queue)) for slug in pending["models"]
+        ]
+
+    # A browser that goes away (refresh, Stop all, closed tab) cancels every model; each records what
+    # had arrived as a cancelled generation, so reopening the conversation shows it.
+    return merge_model_events(
+        start,
+        session={
+            "type": "session",
+            "conversation_id": pending["conversation_id"],
+            "conversation_url": conversation_url,
+        },
+        done={"type": "done"},
+        conversation_id=pending["conversation_id"],
+    )

@@ -95,6 +95,12 @@ async def test_second_turn_carries_each_models_own_history(client, alice, demo_m
     html = await _send(client, "Second question", ["demo/swift"], conversation=str(conversation.pk))
     await _events(alice, _stream_url(html))
     second = await Generation.objects.aget(conversation=conversation, turn=1)
+    first = await Generation.objects.aget(conversation=conversation, turn=0)
+    await conversation.arefresh_from_db()
+    # The conversation's totals add up every turn, not only the last one.
+    assert conversation.generation_count == 2
+    assert conversation.total_tokens == first.total_tokens + second.total_tokens
+    assert conversation.total_cost == first.cost + second.cost
     roles = [m["role"] for m in second.input_messages]
     assert roles == ["user", "assistant", "user"]
     assert second.input_messages[0]["content"] == "First question"
