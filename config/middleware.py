@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.decorators import sync_and_async_middleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -16,28 +17,25 @@ def _request_id(request: HttpRequest) -> str:
     return incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
-    sync_capable = True
-    async_capable = True
+@sync_and_async_middleware
+def request_id_middleware(get_response: Callable) -> Callable:
+    if iscoroutinefunction(get_response):
 
-    def __init__(self, get_response: Callable) -> None:
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
+        async def async_middleware(request: HttpRequest) -> HttpResponseBase:
+            request.request_id = _request_id(request)
+            response = await get_response(request)
+            response["X-Request-Id"] = request.request_id
+            return response
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if iscoroutinefunction(self):
-            return self._acall(request)
+        return async_middleware
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
         request.request_id = _request_id(request)
-        response = self.get_response(request)
+        response = get_response(request)
         response["X-Request-Id"] = request.request_id
         return response
 
-    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        request.request_id = _request_id(request)
-        response = await self.get_response(request)
-        response["X-Request-Id"] = request.request_id
-        return response
+    return middleware
 
 
 class StaticFilesMiddleware(WhiteNoiseMiddleware):

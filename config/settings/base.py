@@ -53,7 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.StaticFilesMiddleware",
-    "config.middleware.RequestIdMiddleware",
+    "config.middleware.request_id_middleware",
+    "usage.middleware.GatewayHeadersMiddleware",  # rate-limit and overhead headers on /api/ and /v1/
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -366,9 +367,6 @@ CELERY_BEAT_SCHEDULE["webhooks-deliver-due"] = {
 # --- Gateway -------------------------------------------------------------------------------------
 # A coarse per-caller limit on non-generation API calls; generation calls use the tier limits.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("config.middleware.RequestIdMiddleware") + 1, "usage.middleware.GatewayHeadersMiddleware"
-)
 
 # --- Background jobs: video generation and batch runs (playground/jobs*.py, playground/tasks.py) ---
 VIDEO_MAX_AGE_SECONDS = env.int("VIDEO_MAX_AGE_SECONDS", default=30 * 60)  # no job stays unfinished past this
