@@ -3,7 +3,7 @@ from celery import shared_task
 from accounts.api_keys import api_key_usage_flush
 
 
-@shared_task(name="accounts.flush_api_key_usage", acks_late=True, time_limit=120)
+@shared_task(name="accounts.flush_api_key_usage", acks_late=True, time_limit=120, soft_time_limit=100)
 def flush_api_key_usage() -> int:
     """Fold per-request key use (counted in the shared cache) into the rows; safe to run twice,
     since each key's pending count is taken and reset atomically."""
