@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiKey, ApiKeyScope, User
+from config.memo import Memo
 
 KEY_PREFIX = "sk_live_"
 _ALPHABET = string.digits + string.ascii_letters
@@ -117,10 +119,13 @@ def api_keys_forget_user(*, user: User) -> None:
     hashes = list(ApiKey.objects.filter(user=user).values_list("hash", flat=True))
     if hashes:
         cache.delete_many([_CACHE_PREFIX + h for h in hashes])
+        for digest in hashes:
+            _verified.forget(digest)
 
 
 def _forget(digest: str) -> None:
     cache.delete(_CACHE_PREFIX + digest)
+    _verified.forget(digest)
 
 
 def _load(digest: str) -> VerifiedKey:
@@ -134,6 +139,12 @@ def _load(digest: str) -> VerifiedKey:
     return VerifiedKey(key_id=key.pk, user=key.user, scopes=frozenset(key.scopes), expires_at=key.expires_at)
 
 
+def _unexpired(verified: VerifiedKey) -> VerifiedKey:
+    if verified.expires_at is not None and verified.expires_at <= timezone.now():
+        raise InvalidApiKey("This API key has expired.")
+    return verified
+
+
 def api_key_verify(raw: str) -> VerifiedKey:
     """The key's owner and scopes, or InvalidApiKey. At most one indexed query per minute per key."""
     if not looks_valid(raw):
@@ -143,9 +154,34 @@ def api_key_verify(raw: str) -> VerifiedKey:
     if verified is None:
         verified = _load(digest)
         cache.set(_CACHE_PREFIX + digest, verified, _CACHE_SECONDS)
-    if verified.expires_at is not None and verified.expires_at <= timezone.now():
-        raise InvalidApiKey("This API key has expired.")
-    return verified
+    _verified.put(digest, verified)
+    return _unexpired(verified)
+
+
+# This process's copies of verified keys. A copy is used only while the shared entry still exists:
+# revoking, editing or suspending deletes that entry, so every process stops honouring the key on
+# its next call, not a minute later.
+_verified: Memo[VerifiedKey] = Memo("verified api keys", ttl=_CACHE_SECONDS)
+
+
+async def _shared_entry_exists(digest: str) -> bool:
+    from usage import store
+
+    if store.uses_redis():
+        return bool(await store.async_redis().exists(cache.make_key(_CACHE_PREFIX + digest)))
+    return cache.has_key(_CACHE_PREFIX + digest)  # the local-memory cache: no I/O
+
+
+async def api_key_verify_async(raw: str) -> VerifiedKey:
+    """`api_key_verify` for the event loop: one Redis EXISTS when this process knows the key, a
+    thread hop (and the shared cache or one query) when it does not."""
+    if not looks_valid(raw):
+        raise InvalidApiKey("Invalid API key.")
+    digest = key_hash(raw)
+    known = _verified.peek(digest)
+    if known is not None and await _shared_entry_exists(digest):
+        return _unexpired(known)
+    return await sync_to_async(api_key_verify)(raw)
 
 
 def api_key_usage_flush() -> int:

@@ -16,20 +16,27 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import AIModel, Category, Favorite, ModelStatus
+from config.memo import Memo, require_io
 
 _RESOLVE_SECONDS = 300
 _VERSION_KEY = "catalog:version"
 
 
+# Re-read from the shared cache at most once a second per process: admin changes reach every
+# process within a second, and the gateway's hot path does not pay a cache round trip per call.
+_version_memo: Memo[str] = Memo("catalog version", ttl=1.0)
+
+
 def catalog_version() -> str:
     # A random token, not a counter: after a cache flush a counter would start again at a value that
     # processes may still hold rows for; a fresh token never matches anything cached before.
-    return cache.get_or_set(_VERSION_KEY, lambda: uuid.uuid4().hex, None)
+    return _version_memo.get(_VERSION_KEY, lambda: cache.get_or_set(_VERSION_KEY, lambda: uuid.uuid4().hex, None))
 
 
 def catalog_changed() -> None:
     """Invalidate cached catalog lookups in every process (called after seed, sync and admin saves)."""
     cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+    _version_memo.forget()
 
 
 def models_qs() -> QuerySet[AIModel]:
@@ -78,6 +85,7 @@ def model_chain(slug_or_id: str) -> list[AIModel]:
     hit = _local_chains.get(key)
     if hit is not None and hit[0] == version:
         return hit[1]
+    require_io()
     model = model_resolve(key)
     chain = [model, *(f for f in model.ordered_fallbacks() if f.is_usable)] if model else []
     if len(_local_chains) > 1000:

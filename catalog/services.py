@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from catalog.models import AdapterKind, Provider, UserProviderKey
+from config.memo import Memo, require_io
 from providers.base import ProviderConfig
 
 if TYPE_CHECKING:
@@ -31,19 +32,33 @@ def _env_settings(provider: Provider) -> dict[str, str]:
 _HAS_OWN_KEYS = "byok:has:{}"
 
 
+# The yes/no per user, in this process for a second (the gateway's hot path asks on every call).
+_own_keys_memo: Memo[bool] = Memo("user has provider keys", ttl=1.0)
+
+
 def _has_own_keys(user: User) -> bool:
     """Whether the user stored any provider key; cached so most calls skip the query.
     Only the yes/no is cached, never a key."""
-    flag = cache.get(_HAS_OWN_KEYS.format(user.pk))
-    if flag is None:
-        flag = UserProviderKey.objects.filter(user=user).exists()
-        cache.set(_HAS_OWN_KEYS.format(user.pk), flag, 3600)
-    return bool(flag)
+
+    def load() -> bool:
+        flag = cache.get(_HAS_OWN_KEYS.format(user.pk))
+        if flag is None:
+            flag = UserProviderKey.objects.filter(user=user).exists()
+            cache.set(_HAS_OWN_KEYS.format(user.pk), flag, 3600)
+        return bool(flag)
+
+    return _own_keys_memo.get(user.pk, load)
+
+
+def _forget_own_keys(user: User) -> None:
+    cache.delete(_HAS_OWN_KEYS.format(user.pk))
+    _own_keys_memo.forget(user.pk)
 
 
 def _user_key(provider: Provider, user: User | None) -> str:
     if user is None or not user.is_authenticated or not _has_own_keys(user):
         return ""
+    require_io()
     row = UserProviderKey.objects.filter(user=user, provider=provider).only("api_key").first()
     return row.api_key if row else ""
 
@@ -97,11 +112,11 @@ def user_provider_key_set(*, user: User, provider: Provider, api_key: str) -> Us
     row, _ = UserProviderKey.objects.update_or_create(
         user=user, provider=provider, defaults={"api_key": api_key, "last4": api_key[-4:]}
     )
-    cache.delete(_HAS_OWN_KEYS.format(user.pk))
+    _forget_own_keys(user)
     return row
 
 
 def user_provider_key_delete(*, user: User, provider: Provider) -> bool:
     deleted, _ = UserProviderKey.objects.filter(user=user, provider=provider).delete()
-    cache.delete(_HAS_OWN_KEYS.format(user.pk))
+    _forget_own_keys(user)
     return bool(deleted)

@@ -1,6 +1,51 @@
+"""ASGI entry point: the OpenAI-compatible door on its lean handler, everything else on Django's.
+
+Also answers the lifespan protocol, so a server shutting down stores the queued ledger rows and
+closes the shared connections before the process exits.
+"""
+
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from asgiref.sync import sync_to_async  # noqa: E402  (Django must be set up first)
+from django.conf import settings  # noqa: E402
+
+from config.gateway_handler import GatewayHandler  # noqa: E402
+
+gateway_application = GatewayHandler()
+
+
+async def _shutdown() -> None:
+    from playground import ledger
+    from providers.http import close_shared_clients
+    from usage import store
+
+    await sync_to_async(ledger.stop_writer, thread_sensitive=False)()
+    await close_shared_clients()
+    if store.uses_redis():
+        await store.close_async_redis()
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await _shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"].startswith(settings.GATEWAY_PREFIX):
+        await gateway_application(scope, receive, send)
+    elif scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+    else:
+        await django_application(scope, receive, send)

@@ -1,6 +1,7 @@
 """REST generation endpoints in the envelope: `/api/v1/ai/chat`, `/ai/generate`, `/ai/stream` (SSE)."""
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +30,26 @@ MAX_COMPARE = 4
 MAX_N = 4
 BATCH_SECONDS = 0.05  # deltas are merged for this long: one event per ~50 ms, not one per token
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class EventStreamResponse(StreamingHttpResponse):
+    """A server-sent event stream that closes its generator the moment sending stops.
+
+    Django closes only its own wrapper around the content; the generator inside (which holds the
+    upstream call and records the generation when it ends) would be closed whenever garbage
+    collection reaches it. A client that goes away must stop the upstream call and see the
+    generation recorded as cancelled now.
+    """
+
+    def __init__(self, content: AsyncIterator[bytes], **kwargs: Any) -> None:
+        kwargs.setdefault("content_type", "text/event-stream")
+        headers = {**SSE_HEADERS, **kwargs.pop("headers", {})}
+        super().__init__(content, headers=headers, **kwargs)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async with contextlib.aclosing(self._iterator) as parts:
+            async for part in parts:
+                yield self.make_bytes(part)
 
 
 def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages: Any, endpoint: str) -> GenerationInput:
@@ -109,8 +130,9 @@ def _chat_data(out: Outcome) -> dict[str, Any]:
 async def _single_stream_events(stream: GenerationStream, requested: str) -> AsyncIterator[bytes]:
     yield sse({"type": "status", "model": requested, "status": "streaming"})
     try:
-        async for text in batched_deltas(stream.deltas()):
-            yield sse({"type": "chunk", "model": requested, "content": text})
+        async with contextlib.aclosing(batched_deltas(stream.deltas())) as batches:
+            async for text in batches:
+                yield sse({"type": "chunk", "model": requested, "content": text})
     except GenerationError as exc:
         yield sse({"type": "error", "model": requested, "code": exc.code, "message": exc.message})
     if stream.outcome is not None:
@@ -151,9 +173,7 @@ async def chat(request: HttpRequest) -> HttpResponse:
         if body.get("stream") is True:
             stream = await generation_stream(inp)
             remember_admission(request, stream.prep, caller)
-            response = StreamingHttpResponse(
-                _single_stream_events(stream, inp.model), content_type="text/event-stream", headers=SSE_HEADERS
-            )
+            response = EventStreamResponse(_single_stream_events(stream, inp.model))
             set_overhead(response, stream.prep.overhead_ms())
             return response
         out, prep = await generation_run(inp)
@@ -232,8 +252,10 @@ async def _run_model(
     try:
         stream = await generation_stream(inp)
         await queue.put({"type": "status", "model": slug, "status": "streaming"})
-        async for text in batched_deltas(stream.deltas()):
-            await queue.put({"type": "chunk", "model": slug, "content": text})
+        # aclosing: a cancelled task closes the upstream and records itself now, not at garbage collection.
+        async with contextlib.aclosing(batched_deltas(stream.deltas())) as batches:
+            async for text in batches:
+                await queue.put({"type": "chunk", "model": slug, "content": text})
         outcome = stream.outcome
         await queue.put(metrics_event(outcome, slug))  # type: ignore[arg-type]
         await queue.put({"type": "status", "model": slug, "status": "done"})
@@ -319,15 +341,13 @@ async def stream(request: HttpRequest) -> HttpResponse:
     def start(queue: asyncio.Queue) -> list[asyncio.Task]:
         return [asyncio.create_task(_run_model(caller, request, body, s, queue, conversation.pk)) for s in slugs]
 
-    return StreamingHttpResponse(
+    return EventStreamResponse(
         merge_model_events(
             start,
             session={"type": "session", "session_id": str(conversation.pk), "models": conversation.models},
             done={"type": "done", "session_id": str(conversation.pk)},
             conversation_id=conversation.pk,
-        ),
-        content_type="text/event-stream",
-        headers=SSE_HEADERS,
+        )
     )
 
 

@@ -5,6 +5,7 @@ the page then opens one EventSource for the turn, which carries every model of t
 """
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -14,13 +15,13 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, retarget
 
-from playground.ai_api import SSE_HEADERS, batched_deltas, merge_model_events, metrics_event
+from playground.ai_api import EventStreamResponse, batched_deltas, merge_model_events, metrics_event
 from playground.doors import client_ip
 from playground.forms import SendForm
 from playground.models import Conversation, Generation
@@ -117,9 +118,7 @@ async def stream(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse("This turn is not yours or has expired.", status=404)
     await sync_to_async(cache.delete)(_TURN_KEY.format(token))  # a turn is streamed once
     conversation_url = reverse("playground:conversation", args=[pending["conversation_id"]])
-    return StreamingHttpResponse(
-        _events(user, token, pending, conversation_url), content_type="text/event-stream", headers=SSE_HEADERS
-    )
+    return EventStreamResponse(_events(user, token, pending, conversation_url))
 
 
 def _input(user: Any, pending: dict[str, Any], slug: str) -> GenerationInput:
@@ -152,13 +151,15 @@ async def _answer(inp: GenerationInput, token: str, slug: str, queue: asyncio.Qu
     try:
         stream = await generation_stream(inp)
         await queue.put({"type": "status", "model": slug, "status": "streaming"})
-        batches = batched_deltas(stream.deltas())
-        async for text in batches:
-            await queue.put({"type": "chunk", "model": slug, "content": text})
-            if await _stopped(token, slug):
-                status = "cancelled"
-                break
-        await batches.aclose()  # after a Stop this closes the upstream and records "cancelled"
+        # aclosing: after a Stop, and when this task is cancelled (the browser went away) at any
+        # await, the upstream is closed and "cancelled" recorded now, not whenever the generator
+        # happens to be garbage-collected.
+        async with contextlib.aclosing(batched_deltas(stream.deltas())) as batches:
+            async for text in batches:
+                await queue.put({"type": "chunk", "model": slug, "content": text})
+                if await _stopped(token, slug):
+                    status = "cancelled"
+                    break
     except GenerationError as exc:
         status = "error"
         await queue.put({"type": "error", "model": slug, "code": exc.code, "message": exc.message})

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
-from accounts.api_keys import ALL_SCOPES, InvalidApiKey, VerifiedKey, api_key_verify
+from accounts.api_keys import ALL_SCOPES, InvalidApiKey, VerifiedKey, api_key_verify_async
 from accounts.authentication import raw_api_key
 from config.api.envelope import error_body, success_body
 from config.errors import openai_error
@@ -66,7 +66,7 @@ async def authenticate(request: HttpRequest, *, keys_only: bool = False, allow_q
     raw = raw_api_key(request)
     if raw is not None:
         try:
-            key = await sync_to_async(api_key_verify)(raw)
+            key = await api_key_verify_async(raw)
         except InvalidApiKey as exc:
             raise GenerationError("AUTHENTICATION_ERROR", str(exc)) from None
         request.api_key = key  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from config.memo import Memo
 from playground.models import Flag, FlagSource, FlagState, Generation, ModerationRule, RuleAction, RuleKind
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,11 @@ class _CompiledRule:
 RuleRow = tuple[int, str, str, str, str]  # id, name, kind, pattern, action
 
 
-def _load_rules() -> tuple[RuleRow, ...]:
+# Checked for every recorded generation, so this process keeps the rows for a second.
+_rules_memo: Memo[tuple[RuleRow, ...]] = Memo("moderation rules", ttl=1.0)
+
+
+def _shared_rules() -> tuple[RuleRow, ...]:
     rows = cache.get(RULES_CACHE_KEY)
     if rows is None:
         rows = tuple(
@@ -74,6 +79,10 @@ def _load_rules() -> tuple[RuleRow, ...]:
         )
         cache.set(RULES_CACHE_KEY, rows, RULES_TTL)
     return tuple(tuple(row) for row in rows)  # type: ignore[misc]
+
+
+def _load_rules() -> tuple[RuleRow, ...]:
+    return _rules_memo.get(RULES_CACHE_KEY, _shared_rules)
 
 
 def compile_pattern(kind: str, pattern: str) -> re.Pattern[str]:
@@ -110,6 +119,7 @@ class RuleEngine:
 def rules_changed() -> None:
     """Call after any rule is saved or deleted: every process reads the new rules on its next check."""
     cache.delete(RULES_CACHE_KEY)
+    _rules_memo.forget()
 
 
 @memoize
@@ -160,6 +170,9 @@ def check_generation(
 
 @transaction.atomic
 def _record_findings(generation_id: uuid.UUID, found: list[Finding]) -> list[Flag]:
+    # A ledger row can be stored twice (a writer that died after its INSERT); flag it once.
+    if Flag.objects.filter(generation_id=generation_id, source__in={f.source for f in found}).exists():
+        return []
     flags = Flag.objects.bulk_create(
         [Flag(generation_id=generation_id, reason=f.reason[:300], source=f.source, rule_id=f.rule_id) for f in found]
     )

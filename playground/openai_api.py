@@ -1,18 +1,19 @@
 """The OpenAI-compatible door (`/v1/...`): OpenAI's request, response and error shapes, API keys only,
 so the official `openai` client works against it unchanged."""
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import AIModel, ModelStatus
-from playground.ai_api import SSE_HEADERS, usage_block
+from playground.ai_api import EventStreamResponse, usage_block
 from playground.doors import (
     Caller,
     authenticate,
@@ -47,6 +48,7 @@ def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages:
         seed=body.get("seed"),
         cache=body.get("cache") is True,
         endpoint="openai",
+        record_behind=True,
         api_key_id=caller.api_key_id,
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
@@ -83,8 +85,9 @@ async def _stream_body(stream: GenerationStream, include_usage: bool, chat: bool
     if chat:
         yield _chunk(out_id, model, created, obj, choice("", None, first=True))
     try:
-        async for text in stream.deltas():
-            yield _chunk(out_id, model, created, obj, choice(text, None))
+        async with contextlib.aclosing(stream.deltas()) as deltas:  # a client that leaves is recorded now
+            async for text in deltas:
+                yield _chunk(out_id, model, created, obj, choice(text, None))
     except GenerationError as exc:
         yield _error_chunk(exc)
         return
@@ -137,9 +140,7 @@ async def _complete(request: HttpRequest, *, chat: bool) -> HttpResponse:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             stream = await generation_stream(inp)
             remember_admission(request, stream.prep, caller)
-            response = StreamingHttpResponse(
-                _stream_body(stream, include_usage, chat), content_type="text/event-stream", headers=SSE_HEADERS
-            )
+            response = EventStreamResponse(_stream_body(stream, include_usage, chat))
             set_overhead(response, stream.prep.overhead_ms())
             return response
         out, prep = await generation_run(inp)

@@ -28,8 +28,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    # Rate-limit counters and deny-lists live in the cache; each test starts clean.
+    # Rate-limit counters and deny-lists live in the cache; each test starts clean, and so do the
+    # per-process copies of what the cache holds.
+    from config.memo import forget_all
+
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture

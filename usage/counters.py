@@ -1,7 +1,9 @@
 """Settlement and the aggregates the usage pages read (Redis hashes per user per day).
 
 Settlement is one atomic step: release the reservation, add the real cost to the month's spend,
-add the call to the day's aggregates (per user and per model) and count the API key's use.
+add the call to the day's aggregates (per user and per model), count the API key's use and, for
+write-behind callers, queue the ledger row (see playground.ledger) — so the counters and the
+ledger can never disagree about a call.
 """
 
 import time
@@ -42,6 +44,9 @@ if ARGV[9] ~= '' then
   redis.call('HINCRBY', KEYS[5], 'count', 1)
   redis.call('HSET', KEYS[5], 'last', ARGV[5])
 end
+if ARGV[10] ~= '' then
+  redis.call('RPUSH', KEYS[6], ARGV[10])
+end
 return spent
 """
 
@@ -57,6 +62,9 @@ class Charge:
     api_key_id: int | None = None
 
 
+LEDGER_QUEUE = ("ledger", "queue")
+
+
 def _keys(ticket: Ticket, charge: Charge) -> list[str]:
     spent_keys = counter_keys(ticket.user_id, _windows_for(ticket))
     return [
@@ -65,6 +73,7 @@ def _keys(ticket: Ticket, charge: Charge) -> list[str]:
         store.key("agg", "u", ticket.user_id, ticket.day),
         store.key("agg", "m", charge.model_slug, ticket.day),
         store.key("ak", charge.api_key_id or 0),
+        store.key(*LEDGER_QUEUE),
     ]
 
 
@@ -73,21 +82,27 @@ def _windows_for(ticket: Ticket) -> Windows:
     return Windows(day=ticket.day, week="", month=ticket.month, day_ttl=0, week_ttl=0, month_ttl=0)
 
 
-def settle(*, ticket: Ticket, charge: Charge, month_ttl: int = 40 * 24 * 3600) -> int:
-    """Complete an admission; returns the month's spend in nano-dollars after this call."""
-    keys = _keys(ticket, charge)
-    prefix = f"m{_SEP}{charge.model_slug}{_SEP}"
-    args: list[Any] = [
+MONTH_TTL = 40 * 24 * 3600
+
+
+def _args(ticket: Ticket, charge: Charge, ledger_row: bytes = b"") -> list[Any]:
+    return [
         ticket.reserved_nano,
         charge.cost_nano,
         charge.tokens,
-        prefix,
+        f"m{_SEP}{charge.model_slug}{_SEP}",
         int(time.time()),
         f"status{_SEP}{charge.status}",
-        month_ttl,
+        MONTH_TTL,
         AGGREGATE_TTL,
         str(charge.api_key_id or ""),
+        ledger_row,
     ]
+
+
+def settle(*, ticket: Ticket, charge: Charge) -> int:
+    """Complete an admission; returns the month's spend in nano-dollars after this call."""
+    keys, args = _keys(ticket, charge), _args(ticket, charge)
     if store.uses_redis():
         from usage.limits import _script
 
@@ -95,9 +110,16 @@ def settle(*, ticket: Ticket, charge: Charge, month_ttl: int = 40 * 24 * 3600) -
     return _settle_local(keys, args)
 
 
+async def settle_async(*, ticket: Ticket, charge: Charge, ledger_row: bytes) -> int:
+    """`settle` from the event loop, queueing the ledger row in the same atomic step. Redis only:
+    without Redis there is no shared queue, and callers record the row directly."""
+    keys, args = _keys(ticket, charge), _args(ticket, charge, ledger_row)
+    return int(await store.run_script("settle", _SETTLE, keys=keys, args=args))
+
+
 def _settle_local(keys: list[str], args: list[Any]) -> int:
-    reserve, actual, tokens, prefix, now, status_field, month_ttl, agg_ttl, key_id = args
-    held_key, spent_key, user_agg, model_agg, key_agg = keys
+    reserve, actual, tokens, prefix, now, status_field, month_ttl, agg_ttl, key_id, _ = args
+    held_key, spent_key, user_agg, model_agg, key_agg, _ = keys
     with store.local_lock:
         store.local_set(held_key, max(0, store.local_get(held_key, 0) - reserve), month_ttl)
         spent = store.local_get(spent_key, 0) + actual

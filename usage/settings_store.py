@@ -1,7 +1,7 @@
 """Cached reads of SystemSetting, with defaults for keys nobody has set yet.
 
-The cache is the shared one (Redis in production) and is cleared on every save, so all
-processes see an admin's change at once.
+The cache is the shared one (Redis in production) and is cleared on every save; each process keeps
+a copy for at most a second, so every process sees an admin's change within a second.
 """
 
 import copy
@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from config.memo import Memo
 from usage.models import SettingCategory, SettingType, SystemSetting
 
 _CACHE_KEY = "system-settings:v1"
@@ -70,12 +71,21 @@ def _load() -> dict[str, Any]:
     return values
 
 
-def all_settings() -> dict[str, Any]:
+# This process's copy, re-read at most once a second: tier limits are read on every gateway call.
+_memo: Memo[dict[str, Any]] = Memo("system settings", ttl=1.0)
+
+
+def _shared_settings() -> dict[str, Any]:
     values = cache.get(_CACHE_KEY)
     if values is None:
         values = _load()
         cache.set(_CACHE_KEY, values, _CACHE_SECONDS)
     return values
+
+
+def all_settings() -> dict[str, Any]:
+    """Every setting. Shared with the rest of the process: read it, never change it (see get_setting)."""
+    return _memo.get(_CACHE_KEY, _shared_settings)
 
 
 def get_setting(key: str, default: Any = None) -> Any:
@@ -87,12 +97,13 @@ def public_settings() -> dict[str, Any]:
     public_keys |= set(SystemSetting.objects.filter(is_public=True).values_list("key", flat=True))
     public_keys -= set(SystemSetting.objects.filter(is_public=False).values_list("key", flat=True))
     values = all_settings()
-    return {key: values[key] for key in sorted(public_keys) if key in values}
+    return {key: copy.deepcopy(values[key]) for key in sorted(public_keys) if key in values}
 
 
 def tier_limits(tier: str) -> dict[str, Any]:
     """Limits for one tier; unknown tiers get the free tier's limits rather than none."""
-    limits = get_setting("tier_limits") or DEFAULTS["tier_limits"][0]
+    # A shallow copy of one tier is enough: its values are numbers (read on every gateway call).
+    limits = all_settings().get("tier_limits") or DEFAULTS["tier_limits"][0]
     chosen = dict(limits.get(tier) or limits.get("free") or DEFAULTS["tier_limits"][0]["free"])
     budget = chosen.get("monthly_budget_usd")
     chosen["monthly_budget_usd"] = Decimal(str(budget)) if budget not in (None, "") else UNLIMITED
@@ -119,3 +130,4 @@ def seed_defaults() -> int:
 @receiver([post_save, post_delete], sender=SystemSetting)
 def _forget_cached_settings(**kwargs: Any) -> None:
     cache.delete(_CACHE_KEY)
+    _memo.forget()

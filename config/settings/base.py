@@ -64,6 +64,14 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+# The OpenAI-compatible door (/v1/) runs on config.gateway_handler with only these: API keys, no
+# cookies, so sessions, CSRF, messages and the page middleware have nothing to do there.
+GATEWAY_PREFIX = "/v1/"
+GATEWAY_MIDDLEWARE = [
+    "config.middleware.SecurityMiddleware",
+    "config.middleware.request_id_middleware",
+    "usage.middleware.GatewayHeadersMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

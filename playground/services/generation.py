@@ -3,8 +3,10 @@
 Every door (REST, SSE, OpenAI-compatible, playground pages) calls `generation_run` or
 `generation_stream`; none re-implements admission, metering or recording.
 
-Database and cache work happens in two blocks run off the event loop (prepare, settle), so a
-call makes two thread hops and at most one database write (the Generation row).
+With warm process memos (config.memo) a call runs on the event loop from start to end: the
+preparation reads memory, admission and settlement are one Redis script each, and the one database
+write (the Generation row) is made before the response or, for the API doors, behind it
+(playground.ledger). Cold memos cost one thread hop, where loading is allowed.
 """
 
 import asyncio
@@ -13,26 +15,35 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from catalog.models import AIModel
 from catalog.pricing import compute_cost
 from catalog.selectors import model_chain
 from catalog.services import provider_config_for
-from playground import moderation
-from playground.models import Generation, GenerationStatus
+from config.memo import from_memory_or_thread
+from playground import ledger
+from playground.models import GenerationStatus
 from playground.services import admission as adm
 from playground.services import response_cache
 from playground.services.errors import GenerationError
-from playground.services.params import GenerationInput, Params, refuse_unusable, validate_messages, validate_params
+from playground.services.params import (
+    GenerationInput,
+    Params,
+    refuse_unusable,
+    validate_messages,
+    validate_params,
+)
 from providers.base import ChatRequest, ProviderConfig, ProviderError, StreamDelta, StreamEnd, Usage
 from providers.registry import get_adapter
 from providers.tokens import estimate_prompt_tokens as estimate_messages
 from providers.tokens import estimate_tokens
-from usage import counters, events
+from usage import counters, events, store
 from usage import limits as limiter
 
 logger = logging.getLogger(__name__)
@@ -91,43 +102,73 @@ class Outcome:
     ttft_ms: int | None = None
     duration_ms: int = 0
     created: int = 0
+    created_at: datetime | None = None
     error: GenerationError | None = None
 
 
 # --- prepare -------------------------------------------------------------------------------------
 
 
-def _prepare_sync(inp: GenerationInput) -> Prepared:
+@dataclass
+class _Plan:
+    """Everything decided before admission, from process memory when it is warm."""
+
+    chain: list[AIModel]
+    messages: list[dict[str, Any]]
+    params: Params
+    cache_key: str | None
+    limits: limiter.Limits
+    reserve_nano: int
+    configs: dict[int, ProviderConfig]
+
+
+def _plan(inp: GenerationInput) -> _Plan:
     chain = model_chain(inp.model)
     model = refuse_unusable(chain[0] if chain else None, inp.model)
-    inp.messages = validate_messages(inp.messages)
+    messages = validate_messages(inp.messages)
     params = validate_params(inp, model)
-    cache_key = cached = None
+    cache_key = None
     if inp.cache or params.deterministic:
         cache_key = response_cache.key_for(
-            user_id=inp.user.pk, model_slug=model.slug, messages=inp.messages, params=params.as_dict()
+            user_id=inp.user.pk, model_slug=model.slug, messages=messages, params=params.as_dict()
         )
-        cached = response_cache.lookup(cache_key)
-    limits = adm.limits_for(inp.user)
-    reserve = 0 if cached else adm.reservation(chain, estimate_messages(inp.messages), params.max_tokens)
-    admission = limiter.admit(user_id=inp.user.pk, limits=limits, reserve_nano=reserve)
-    if not admission.allowed:
-        raise adm.refusal(admission).with_admission(admission)
-    configs = {} if cached else {model.pk: provider_config_for(provider=model.provider, user=inp.user)}
-    return Prepared(inp, params, model, chain, configs, admission, limits, cache_key, cached)
+    return _Plan(
+        chain=chain,
+        messages=messages,
+        params=params,
+        cache_key=cache_key,
+        limits=adm.limits_for(inp.user),
+        reserve_nano=adm.reservation(chain, estimate_messages(messages), params.max_tokens),
+        configs={model.pk: provider_config_for(provider=model.provider, user=inp.user)},
+    )
 
 
 async def generation_prepare(inp: GenerationInput) -> Prepared:
-    """Validate and admit; raises GenerationError (with rate headers when refused by a limit)."""
+    """Validate and admit; raises GenerationError (with rate headers when refused by a limit).
+
+    With warm process memos this runs on the event loop with two Redis round trips at most (the
+    response cache when the request is deterministic, then admission) and no database access."""
     started = time.perf_counter()
-    prepared = await sync_to_async(_prepare_sync)(inp)
-    prepared.started = started
-    return prepared
+    plan = await from_memory_or_thread(_plan, inp)
+    inp.messages = plan.messages
+    cached = await response_cache.lookup_async(plan.cache_key) if plan.cache_key else None
+    admission = await limiter.admit_async(
+        user_id=inp.user.pk, limits=plan.limits, reserve_nano=0 if cached else plan.reserve_nano
+    )
+    if not admission.allowed:
+        raise adm.refusal(admission).with_admission(admission)
+    model = plan.chain[0]
+    configs = {} if cached else plan.configs
+    return Prepared(
+        inp, plan.params, model, plan.chain, configs, admission, plan.limits, plan.cache_key, cached, started
+    )
 
 
 async def _config(prep: Prepared, model: AIModel) -> ProviderConfig:
     if model.pk not in prep.configs:
-        prep.configs[model.pk] = await sync_to_async(provider_config_for)(provider=model.provider, user=prep.inp.user)
+        prep.configs[model.pk] = await from_memory_or_thread(
+            provider_config_for, provider=model.provider, user=prep.inp.user
+        )
     return prep.configs[model.pk]
 
 
@@ -156,81 +197,105 @@ def _charge_for(model: AIModel, usage: Usage | None, cached: bool) -> Decimal | 
     return compute_cost(model=model, usage=usage)
 
 
-def _warn(prep: Prepared, spent_after: int, cost_nano: int) -> None:
-    user_id = prep.inp.user.pk
-    limits = prep.limits
+def _warnings(prep: Prepared, spent_after: int, cost_nano: int) -> list[dict[str, Any]]:
+    """The quota.warning payloads this call crossed into (80% and 100% of a quota or the budget)."""
+    limits, found = prep.limits, []
     for name in ("daily", "weekly", "monthly"):
         used, limit = prep.admission.used.get(name, 0), getattr(limits, name)
         for percent in events.crossed(used - 1, used, limit) if limit > 0 else []:
-            events.emit(
-                events.QUOTA_WARNING,
-                user_id=user_id,
-                payload={"quota_type": name, "used": used, "limit": limit, "percentage": percent},
-            )
+            found.append({"quota_type": name, "used": used, "limit": limit, "percentage": percent})
     if limits.budget_nano > 0 and cost_nano:
         for percent in events.crossed(spent_after - cost_nano, spent_after, limits.budget_nano):
-            events.emit(
-                events.QUOTA_WARNING,
-                user_id=user_id,
-                payload={
+            found.append(
+                {
                     "quota_type": "monthly_budget",
                     "used": str(limiter.from_nano(spent_after)),
                     "limit": str(limiter.from_nano(limits.budget_nano)),
                     "percentage": percent,
-                },
+                }
             )
+    return found
 
 
-def _record_sync(prep: Prepared, out: Outcome, upstream_id: str, error_code: str, error_message: str) -> None:
-    """The one write: the Generation row. Counters settle first so a slow database never holds a budget."""
-    usage = out.usage
-    cost_nano = limiter.to_nano(out.cost) if out.cost else 0
-    charge = counters.Charge(
+def _emit_warnings(user_id: int, payloads: list[dict[str, Any]]) -> None:
+    for payload in payloads:
+        events.emit(events.QUOTA_WARNING, user_id=user_id, payload=payload)
+
+
+def _ledger_row(prep: Prepared, out: Outcome, upstream_id: str, error_code: str, error_message: str) -> dict[str, Any]:
+    inp, usage = prep.inp, out.usage
+    return {
+        "id": out.generation_id,
+        "conversation_id": inp.conversation_id,
+        "turn": inp.turn,
+        "user_id": inp.user.pk,
+        "api_key_id": inp.api_key_id,
+        "endpoint": inp.endpoint,
+        "requested_model": prep.requested.slug,
+        "model_id": out.model.pk,
+        "model_slug": out.model.slug,
+        "provider_id": out.model.provider_id,
+        "upstream_id": upstream_id or "",
+        "input_messages": inp.messages,
+        "parameters": prep.params.as_dict(),
+        "content": out.content,
+        "finish_reason": out.finish_reason or "",
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "tokens_estimated": usage.estimated,
+        "cost": out.cost,
+        "ttft_ms": out.ttft_ms,
+        "duration_ms": out.duration_ms,
+        "status": out.status,
+        "error_code": error_code,
+        "error_message": error_message[:2000],
+        "ip": inp.ip,
+        "user_agent": (inp.user_agent or "")[:300],
+        "cache_hit": out.cached,
+        "created_at": out.created_at,
+    }
+
+
+def _charge(prep: Prepared, out: Outcome) -> counters.Charge:
+    return counters.Charge(
         model_slug=out.model.slug,
-        tokens=usage.total_tokens,
-        cost_nano=cost_nano,
+        tokens=out.usage.total_tokens,
+        cost_nano=limiter.to_nano(out.cost) if out.cost else 0,
         status=out.status,
         api_key_id=prep.inp.api_key_id,
     )
+
+
+def _cacheable(prep: Prepared, out: Outcome) -> bool:
+    return out.status == GenerationStatus.SUCCESS and not out.cached and prep.cache_key is not None
+
+
+def _record_now(prep: Prepared, out: Outcome, row: dict[str, Any]) -> None:
+    """The one write, in the request: counters settle first so a slow database never holds a budget."""
+    charge = _charge(prep, out)
     spent_after = counters.settle(ticket=prep.admission.ticket, charge=charge)
-    inp = prep.inp
-    Generation.objects.create(
-        id=out.generation_id,
-        conversation_id=inp.conversation_id,
-        turn=inp.turn,
-        user_id=inp.user.pk,
-        api_key_id=inp.api_key_id,
-        endpoint=inp.endpoint,
-        requested_model=prep.requested.slug,
-        model_id=out.model.pk,
-        model_slug=out.model.slug,
-        provider_id=out.model.provider_id,
-        upstream_id=upstream_id or "",
-        input_messages=inp.messages,
-        parameters=prep.params.as_dict(),
-        content=out.content,
-        finish_reason=out.finish_reason or "",
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-        total_tokens=usage.total_tokens,
-        cached_tokens=usage.cached_tokens,
-        reasoning_tokens=usage.reasoning_tokens,
-        tokens_estimated=usage.estimated,
-        cost=out.cost,
-        ttft_ms=out.ttft_ms,
-        duration_ms=out.duration_ms,
-        status=out.status,
-        error_code=error_code,
-        error_message=error_message[:2000],
-        ip=inp.ip,
-        user_agent=(inp.user_agent or "")[:300],
-        cache_hit=out.cached,
+    ledger.record_now(row)
+    if _cacheable(prep, out):
+        response_cache.store_answer(prep.cache_key, _cache_entry(out))  # type: ignore[arg-type]
+    _emit_warnings(prep.inp.user.pk, _warnings(prep, spent_after, charge.cost_nano))
+
+
+async def _record_behind(prep: Prepared, out: Outcome, row: dict[str, Any]) -> None:
+    """Counters and the queued row in one Redis step; the row reaches PostgreSQL in a batch."""
+    charge = _charge(prep, out)
+    spent_after = await counters.settle_async(
+        ticket=prep.admission.ticket,  # type: ignore[arg-type]
+        charge=charge,
+        ledger_row=ledger.encode(row),
     )
-    # In-process and cheap: writes nothing unless a moderation rule matches (see playground.moderation).
-    moderation.check_generation(out.generation_id, out.content, inp.messages)
-    if out.status == GenerationStatus.SUCCESS and not out.cached and prep.cache_key:
-        response_cache.store(prep.cache_key, _cache_entry(out))
-    _warn(prep, spent_after, cost_nano)
+    ledger.notify()
+    if _cacheable(prep, out):
+        await response_cache.store_answer_async(prep.cache_key, _cache_entry(out))  # type: ignore[arg-type]
+    if warnings := _warnings(prep, spent_after, charge.cost_nano):  # rare: at 80% and 100%
+        await sync_to_async(_emit_warnings)(prep.inp.user.pk, warnings)
 
 
 def _cache_entry(out: Outcome) -> dict[str, Any]:
@@ -262,6 +327,7 @@ async def _settle(
         prompt = estimate_messages(prep.inp.messages)
         completion = estimate_tokens(content)
         usage = Usage(prompt, completion, prompt + completion, estimated=True)
+    now = timezone.now()
     out = Outcome(
         generation_id=uuid.uuid4(),
         model=model,
@@ -273,13 +339,16 @@ async def _settle(
         cached=cached,
         ttft_ms=ttft_ms,
         duration_ms=duration_ms,
-        created=int(time.time()),
+        created=int(now.timestamp()),
+        created_at=now,
         error=error,
     )
-    code = error.code if error else ""
-    message = error.message if error else ""
+    row = _ledger_row(prep, out, upstream_id, error.code if error else "", error.message if error else "")
     # Shielded: a client that disconnects must not stop the ledger write or the budget release.
-    await asyncio.shield(sync_to_async(_record_sync)(prep, out, upstream_id, code, message))
+    if prep.inp.record_behind and store.uses_redis():
+        await asyncio.shield(_record_behind(prep, out, row))
+    else:
+        await asyncio.shield(sync_to_async(_record_now)(prep, out, row))
     return out
 
 

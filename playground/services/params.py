@@ -33,6 +33,9 @@ class GenerationInput:
     user_agent: str = ""
     conversation_id: Any = None
     turn: int = 0  # position in the conversation (playground turns)
+    # Record the Generation row behind the response (API doors; see playground.ledger) rather than
+    # before it (pages and jobs that render from the row at once).
+    record_behind: bool = False
 
 
 @dataclass

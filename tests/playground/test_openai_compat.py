@@ -6,6 +6,7 @@ import pytest
 from accounts.api_keys import api_key_revoke, key_hash
 from accounts.models import ApiKey
 from playground.models import Generation
+from tests.ledger import flush_ledger
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HELLO = [{"role": "user", "content": "Say hello to the tests"}]
@@ -18,6 +19,7 @@ def _client(server, key: str) -> openai.OpenAI:
 def test_whole_chat_completion(app_server, alice_key, chat_model):
     completion = _client(app_server, alice_key).chat.completions.create(model=chat_model.slug, messages=HELLO)
     assert completion.choices[0].message.content and completion.model == chat_model.slug
+    flush_ledger()
     assert completion.usage.total_tokens == Generation.objects.get().total_tokens
     assert Generation.objects.get().endpoint == "openai"
 
@@ -30,6 +32,7 @@ def test_streamed_chat_completion_with_usage_chunk(app_server, alice_key, chat_m
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     usage_chunks = [c for c in chunks if c.usage is not None]
     assert len(usage_chunks) == 1 and usage_chunks[0].choices == []
+    flush_ledger()
     row = Generation.objects.get()
     assert row.content == text and usage_chunks[0].usage.total_tokens == row.total_tokens
 

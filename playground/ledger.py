@@ -1,0 +1,301 @@
+"""Writing the ledger (Generation rows), now or behind the response.
+
+Doors that render from the row at once (the playground pages, jobs) record it in the request
+(`record_now`). The API doors record it *behind* the response: the settlement script that updates
+the counters also appends the row, as JSON, to a Redis list in the same atomic step, and a writer
+thread in every process inserts queued rows in batches. The caller never waits for PostgreSQL, and
+one multi-row INSERT replaces one INSERT per call.
+
+Nothing is lost between Redis and PostgreSQL:
+
+- A writer *claims* a batch (moves it, atomically, into a claim list stamped with the time) before
+  inserting, and deletes the claim only after the INSERT has committed.
+- A claim older than `STALE_CLAIM_SECONDS` (its writer died or hung) goes back to the queue; the
+  beat task `playground.ledger_sweep` does this, and drains what no writer took.
+- Rows carry their own primary key, so inserting a row twice is a no-op (ON CONFLICT DO NOTHING).
+- A row that can never be stored (its user was deleted meanwhile) goes to a dead-letter list
+  instead of blocking the rows behind it.
+
+Rows appear in PostgreSQL within `COALESCE_SECONDS` plus one INSERT of the response being sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, close_old_connections, transaction
+
+from playground.models import Generation
+from usage import store
+from usage.counters import LEDGER_QUEUE
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+COALESCE_SECONDS = 0.05  # gather the rows of concurrent calls into one INSERT
+IDLE_WAKE_SECONDS = 5.0  # a writer also looks at the queue this often when nobody woke it
+STALE_CLAIM_SECONDS = 60
+_DATETIME_FIELDS = ("created_at",)
+_DECIMAL_FIELDS = ("cost",)
+_UUID_FIELDS = ("id",)
+
+
+def _queue() -> str:
+    return store.key(*LEDGER_QUEUE)
+
+
+def _claims() -> str:
+    return store.key("ledger", "claims")
+
+
+def _claim_key(claim_id: str) -> str:
+    return store.key("ledger", "claim", claim_id)
+
+
+def _dead() -> str:
+    return store.key("ledger", "dead")
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+def encode(row: dict[str, Any]) -> bytes:
+    """A Generation's field values as JSON (ids, money and times as strings)."""
+    data = dict(row)
+    for name in _UUID_FIELDS:
+        data[name] = str(data[name])
+    for name in _DECIMAL_FIELDS:
+        data[name] = None if data.get(name) is None else str(data[name])
+    for name in _DATETIME_FIELDS:
+        data[name] = data[name].isoformat()
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes | str) -> dict[str, Any]:
+    data = json.loads(raw)
+    for name in _UUID_FIELDS:
+        data[name] = uuid.UUID(data[name])
+    for name in _DECIMAL_FIELDS:
+        data[name] = None if data.get(name) is None else Decimal(data[name])
+    for name in _DATETIME_FIELDS:
+        data[name] = datetime.fromisoformat(data[name]).astimezone(UTC)
+    return data
+
+
+def _moderate(rows: Iterable[dict[str, Any]]) -> None:
+    from playground import moderation
+
+    for row in rows:
+        moderation.check_generation(row["id"], row["content"], row["input_messages"])
+
+
+def record_now(row: dict[str, Any]) -> None:
+    """Insert one row in the caller's transaction, then run the moderation rules on it."""
+    Generation.objects.create(**row)
+    _moderate([row])
+
+
+def _insert(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the rows; one already there (stored before by a writer that died) is skipped."""
+    if rows:
+        with transaction.atomic():
+            Generation.objects.bulk_create([Generation(**row) for row in rows], ignore_conflicts=True)
+    return rows
+
+
+def store_rows(raws: list[bytes]) -> int:
+    """Insert queued rows (idempotent). A batch that fails on one bad row is retried row by row,
+    and the rows that still fail go to the dead-letter list. Returns how many rows were stored."""
+    pairs = []
+    for raw in raws:
+        try:
+            pairs.append((raw, decode(raw)))
+        except (ValueError, KeyError, TypeError):
+            logger.error("ledger: undecodable row moved to the dead-letter list")
+            _dead_letter([raw])
+    try:
+        new = _insert([row for _, row in pairs])
+    except IntegrityError:
+        new = []
+        for raw, row in pairs:
+            try:
+                new += _insert([row])
+            except IntegrityError:
+                logger.exception("ledger: row %s cannot be stored; moved to the dead-letter list", row["id"])
+                _dead_letter([raw])
+    _moderate(new)
+    return len(new)
+
+
+def _dead_letter(raws: list[bytes]) -> None:
+    if raws:
+        store.redis_client().rpush(_dead(), *raws)
+
+
+# --- the queue (Redis) ---------------------------------------------------------------------------
+
+_CLAIM = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items == 0 then return items end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('RPUSH', KEYS[3], unpack(items))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return items
+"""
+
+_REQUEUE_STALE = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 100)
+local moved = 0
+for _, id in ipairs(ids) do
+  local key = ARGV[2] .. id
+  local items = redis.call('LRANGE', key, 0, -1)
+  for _, item in ipairs(items) do redis.call('RPUSH', KEYS[1], item) end
+  moved = moved + #items
+  redis.call('DEL', key)
+  redis.call('ZREM', KEYS[2], id)
+end
+return moved
+"""
+
+
+def _script(name: str, source: str) -> Any:
+    from usage.limits import _script as registered
+
+    return registered(name, source)
+
+
+def _claim(limit: int) -> tuple[str, list[bytes]]:
+    claim_id = uuid.uuid4().hex
+    items = _script("ledger_claim", _CLAIM)(
+        keys=[_queue(), _claims(), _claim_key(claim_id)], args=[limit, time.time(), claim_id]
+    )
+    return claim_id, list(items)
+
+
+def _release(claim_id: str) -> None:
+    pipe = store.redis_client().pipeline(transaction=True)
+    pipe.delete(_claim_key(claim_id))
+    pipe.zrem(_claims(), claim_id)
+    pipe.execute()
+
+
+def requeue_stale_claims(older_than: float = STALE_CLAIM_SECONDS) -> int:
+    """Give the rows of abandoned claims back to the queue; returns how many rows moved."""
+    if not store.uses_redis():
+        return 0
+    prefix = _claim_key("")
+    return int(
+        _script("ledger_requeue", _REQUEUE_STALE)(keys=[_queue(), _claims()], args=[time.time() - older_than, prefix])
+    )
+
+
+def drain(max_rows: int | None = None) -> int:
+    """Store queued rows until the queue is empty (or `max_rows` were taken); returns rows taken."""
+    if not store.uses_redis():
+        return 0
+    taken = 0
+    while max_rows is None or taken < max_rows:
+        claim_id, raws = _claim(BATCH_SIZE)
+        if not raws:
+            break
+        store_rows(raws)
+        _release(claim_id)  # only after the rows are committed
+        taken += len(raws)
+    return taken
+
+
+def pending() -> int:
+    """Rows queued and not yet claimed."""
+    return int(store.redis_client().llen(_queue())) if store.uses_redis() else 0
+
+
+# --- the writer thread ---------------------------------------------------------------------------
+
+
+class _Writer:
+    """One per process, started on first use (after a fork too). Woken after each queued row."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._stopping = False
+
+    def notify(self) -> None:
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            self._stopping = False
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            self._wake.wait(IDLE_WAKE_SECONDS if not failures else min(30.0, 2.0**failures))
+            self._wake.clear()
+            time.sleep(COALESCE_SECONDS)
+            try:
+                drain()
+                failures = 0
+            except Exception:
+                failures += 1
+                logger.exception("ledger writer: storing queued rows failed; retrying")
+            finally:
+                close_old_connections()  # hand the connection back to the pool between batches
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop this process's writer after a last drain (server shutdown)."""
+        thread = self._thread
+        if thread is None or self._pid != os.getpid():
+            return
+        self._stopping = True
+        self._wake.set()
+        thread.join(timeout)
+        self._thread = None
+
+
+_writer = _Writer()
+
+
+def notify() -> None:
+    """A row was queued: make sure this process's writer runs, and wake it."""
+    _writer.notify()
+
+
+def stop_writer(*, final_drain: bool = True) -> None:
+    _writer.stop()
+    if final_drain:
+        try:
+            drain()
+        except Exception:
+            logger.exception("ledger: final drain failed; the rows stay queued for the sweeper")
+        finally:
+            close_old_connections()
+
+
+def idle() -> bool:
+    """True when no row is queued or claimed (every row written so far is in PostgreSQL)."""
+    if not store.uses_redis():
+        return True
+    pipe = store.redis_client().pipeline(transaction=False)
+    pipe.llen(_queue())
+    pipe.zcard(_claims())
+    queued, claimed = pipe.execute()
+    return not queued and not claimed
