@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -94,6 +96,9 @@ def require_scope(caller: Caller, scope: str) -> None:
 def json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         data = json.loads(request.body or b"{}")
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise GenerationError("VALIDATION_ERROR", f"The request body is larger than {limit} bytes.") from None
     except (ValueError, UnicodeDecodeError):
         raise GenerationError("VALIDATION_ERROR", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):

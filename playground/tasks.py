@@ -71,3 +71,13 @@ def videos_sweep() -> dict[str, int]:
 def batch_work(self: Task, batch_id: str) -> None:
     seconds = settings.BATCH_SLICE_SECONDS
     _continue(self, lambda: jobs_batch.batch_work(batch_id=batch_id, seconds=seconds), batch_id)
+
+
+@shared_task(name="playground.ledger_sweep", soft_time_limit=50, time_limit=60, **_INFRA_RETRY)
+def ledger_sweep() -> dict[str, int]:
+    """Safety net for the ledger rows written behind API responses: rows of a writer that died go
+    back to the queue, and what no process's writer took is stored here."""
+    from playground import ledger
+
+    requeued = ledger.requeue_stale_claims()
+    return {"requeued": requeued, "stored": ledger.drain(max_rows=50_000)}

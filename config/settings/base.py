@@ -388,6 +388,11 @@ VIDEO_DEMO_SECONDS = env.float("VIDEO_DEMO_SECONDS", default=4.0)  # how long th
 BATCH_MAX_PROMPTS = 1000
 BATCH_CONCURRENCY = env.int("BATCH_CONCURRENCY", default=4)  # workers on one batch at a time
 BATCH_SLICE_SECONDS = env.int("BATCH_SLICE_SECONDS", default=60)  # a worker re-queues itself after this long
+CELERY_BEAT_SCHEDULE["ledger-sweep"] = {
+    "task": "playground.ledger_sweep",
+    "schedule": 30,  # ledger rows of a process that died reach the database within ~90 s (claims go stale at 60)
+    "options": {"expires": 60},
+}
 CELERY_BEAT_SCHEDULE["videos-sweep"] = {
     "task": "playground.videos_sweep",
     "schedule": VIDEO_SWEEP_SECONDS,

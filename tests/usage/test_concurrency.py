@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from playground.models import Generation
+from tests.ledger import flush_ledger
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,11 +64,11 @@ def two_servers():
         proc.wait(timeout=10)
 
 
-async def _fire(urls: list[str], key: str, model: str, count: int) -> list[httpx.Response]:
+async def _fire(urls: list[str], key: str, model: str, count: int, path: str = "/api/v1/ai/chat") -> list:
     async with httpx.AsyncClient(timeout=30) as client:
         calls = [
             client.post(
-                f"{urls[i % len(urls)]}/api/v1/ai/chat",
+                f"{urls[i % len(urls)]}{path}",
                 json={"model": model, "messages": HELLO},
                 headers={"X-API-Key": key},
             )
@@ -87,3 +88,19 @@ def test_thirty_concurrent_calls_from_a_free_user_on_two_processes_admit_exactly
     usage = httpx.get(f"{two_servers[0]}/api/v1/ai/usage", headers={"X-API-Key": alice_key}).json()["data"]
     assert usage["usage"]["total_requests"] == 10
     assert Generation.objects.filter(user=alice).count() == 10
+
+
+def test_the_openai_door_on_two_processes_admits_ten_and_its_ledger_agrees_with_the_counters(
+    two_servers, alice, alice_key, chat_model
+):
+    """/v1 records behind the response (each process's writer); nothing is lost or counted twice."""
+    responses = asyncio.run(_fire(two_servers, alice_key, chat_model.slug, 30, path="/v1/chat/completions"))
+    assert sorted(r.status_code for r in responses) == [200] * 10 + [429] * 20
+    for refused in (r for r in responses if r.status_code == 429):
+        assert refused.json()["error"]["code"] == "rate_limit_exceeded" and int(refused.headers["Retry-After"]) >= 1
+    flush_ledger()
+    rows = Generation.objects.filter(user=alice, endpoint="openai")
+    assert rows.count() == 10
+    usage = httpx.get(f"{two_servers[1]}/api/v1/ai/usage", headers={"X-API-Key": alice_key}).json()["data"]
+    assert usage["usage"]["total_requests"] == 10
+    assert usage["usage"]["total_tokens"] == sum(r.total_tokens for r in rows)
