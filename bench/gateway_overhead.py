@@ -10,12 +10,14 @@ at concurrency 1 and 32, and prints a table. The database named in DATABASE_URL 
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -40,9 +42,6 @@ def _env() -> dict[str, str]:
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
         CACHE_KEY_PREFIX="bench",
-        # Under ASGI every request runs its ORM work in a fresh thread, so persistent per-thread
-        # connections pile up; the bench opens one per request (see README for pooling).
-        DB_CONN_MAX_AGE=os.environ.get("DB_CONN_MAX_AGE", "0"),
     )
     return env
 
@@ -100,41 +99,82 @@ def _prepare(env: dict[str, str], upstream: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-async def _one(client: httpx.AsyncClient, url: str, headers: dict, model: str, stream: bool) -> float:
-    body = {"model": model, "messages": MESSAGES, "max_tokens": 64}
-    started = time.perf_counter()
-    if not stream:
-        response = await client.post(url, json=body, headers=headers)
-        response.raise_for_status()
-        return time.perf_counter() - started
-    body.update(stream=True, stream_options={"include_usage": True})
-    first = None
-    async with client.stream("POST", url, json=body, headers=headers) as response:
-        response.raise_for_status()
-        async for line in response.aiter_lines():
-            if first is None and '"content":"' in line and '"content":""' not in line:
+class _Connection:
+    """A keep-alive HTTP/1.1 connection with just enough parsing for these two responses.
+
+    A full client (httpx) spends more CPU per call than the gateway is allowed to add, and on a
+    2-core machine client, fake upstream and app share the CPU, so the load generator must stay lean.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def call(self, path: str, headers: dict[str, str], body: bytes, stream: bool) -> float:
+        """Seconds to the whole answer, or to the first content of a stream."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head += f"Content-Length: {len(body)}\r\n\r\n"
+        started = time.perf_counter()
+        self.writer.write(head.encode() + body)
+        reader = self.reader
+        assert reader is not None
+        status_and_headers = await reader.readuntil(b"\r\n\r\n")
+        status = int(status_and_headers[9:12])
+        if status != 200:
+            raise RuntimeError(f"{path}: HTTP {status}")
+        lowered = status_and_headers.lower()
+        if b"transfer-encoding: chunked" not in lowered:
+            length = int(lowered.split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            return time.perf_counter() - started
+        first = None
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            data = await reader.readexactly(size + 2)
+            if size == 0:
+                break
+            if first is None and (not stream or (b'"content":"' in data and b'"content":""' not in data)):
                 first = time.perf_counter() - started
-    return first if first is not None else time.perf_counter() - started
+        return first if first is not None else time.perf_counter() - started
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 async def _run(
     url: str, headers: dict, model: str, stream: bool, total: int, concurrency: int
 ) -> tuple[list[float], float]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        for _ in range(min(20, total)):  # warm-up: connections, caches, code paths
-            await _one(client, url, headers, model, stream)
-        queue = list(range(total))
+    parsed = urlsplit(url)
+    body = {"model": model, "messages": MESSAGES, "max_tokens": 64}
+    if stream:
+        body.update(stream=True, stream_options={"include_usage": True})
+    payload = json.dumps(body).encode()
+    connections = [_Connection(parsed.hostname, parsed.port) for _ in range(concurrency)]
+    try:
+        for _ in range(3):  # warm-up: connections, caches, code paths
+            await asyncio.gather(*(c.call(parsed.path, headers, payload, stream) for c in connections))
+        for _ in range(20):
+            await connections[0].call(parsed.path, headers, payload, stream)
+        remaining = total
         samples: list[float] = []
 
-        async def worker() -> None:
-            while queue:
-                queue.pop()
-                samples.append(await _one(client, url, headers, model, stream))
+        async def worker(connection: _Connection) -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                samples.append(await connection.call(parsed.path, headers, payload, stream))
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(c) for c in connections))
         return samples, total / (time.perf_counter() - started)
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def _pct(samples: list[float], p: float) -> float:
@@ -150,7 +190,7 @@ def main() -> None:
     _create_database(env["DATABASE_URL"])
     fake_port, app_port = _port(), _port()
     fake = subprocess.Popen(
-        [sys.executable, "-m", "providers.fake_upstream", "--port", str(fake_port)],
+        [sys.executable, "-m", "providers.fake_upstream", "--port", str(fake_port), "--http", "httptools"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     upstream = f"http://127.0.0.1:{fake_port}/openai/v1"

@@ -1,13 +1,22 @@
 """The one outbound HTTP module: every request to a provider or a webhook receiver goes through here.
 
-Why a custom network backend: checking a URL's hostname before the request is not enough, because
-DNS can answer differently a moment later (rebinding). Here the hostname is resolved by us, every
-address is checked, and the socket is opened to the checked address itself, so what was checked is
-what gets connected. TLS still verifies the certificate against the hostname (httpcore passes the
-origin host as SNI), so connecting by IP does not weaken HTTPS.
+Why the address check sits in the connection layer: checking a URL's hostname before the request is
+not enough, because DNS can answer differently a moment later (rebinding). Here the hostname is
+resolved by us (a network backend for httpcore, a resolver for aiohttp), every address is checked,
+and the socket is opened to a checked address itself, so what was checked is what gets connected.
+TLS still verifies the certificate against the hostname (sent as SNI), so connecting by IP does not
+weaken HTTPS.
 
 Proxies from the environment are ignored (trust_env=False): a proxy would connect on our behalf and
 bypass the address check.
+
+Async clients send through aiohttp (`AiohttpTransport`), behind httpx's API. httpx's own pool
+(httpcore on anyio) costs about 1 ms of CPU per call at concurrency 1 and over 2 ms at 32 (it
+scans every pooled connection, and polls each socket, on every request), more than the gateway's
+whole budget; aiohttp's C parser and pool cost a few hundred microseconds. The address check sits
+in aiohttp's resolver, so it still sees what is connected to. (httpx-aiohttp does the same wiring,
+but maps a refused connection or a DNS failure to a connect *timeout*, which our retry and error
+messages must tell apart.) Sync clients (Celery tasks) keep httpx's pool.
 """
 
 from __future__ import annotations
@@ -16,11 +25,13 @@ import asyncio
 import ipaddress
 import socket
 import weakref
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import aiohttp
 import httpcore
 import httpx
+from yarl import URL
 
 USER_AGENT = "Switchboard/1.0"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -80,57 +91,11 @@ def _literal_ip(host: str) -> str | None:
         return None
 
 
-async def _resolve_async(host: str, port: int) -> list[str]:
-    literal = _literal_ip(host)
-    if literal:
-        return [literal]
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
-
-
 def _resolve_sync(host: str, port: int) -> list[str]:
     literal = _literal_ip(host)
     if literal:
         return [literal]
     return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-
-
-class GuardedAsyncBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks every address, then connects to a checked IP."""
-
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(  # httpcore's interface, hence the timeout argument
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                addresses = _check_addresses(host, await _resolve_async(host, port))
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        assert last_error is not None
-        raise last_error
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:  # noqa: ASYNC109
-        raise BlockedAddress("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
 
 
 class GuardedSyncBackend(httpcore.NetworkBackend):
@@ -162,17 +127,115 @@ class GuardedSyncBackend(httpcore.NetworkBackend):
         raise BlockedAddress("unix sockets are not allowed")
 
 
-def _guarded_async_transport() -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(trust_env=False, limits=POOL_LIMITS)
-    # httpx has no public hook for the network backend, so the pool is rebuilt with ours.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=POOL_LIMITS.max_connections,
-        max_keepalive_connections=POOL_LIMITS.max_keepalive_connections,
-        keepalive_expiry=POOL_LIMITS.keepalive_expiry,
-        network_backend=GuardedAsyncBackend(),
-    )
-    return transport
+class _GuardedResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's resolver, refusing names that resolve to a non-public address."""
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[Any]:
+        found = await self._inner.resolve(host, port, family)
+        _check_addresses(host, [entry["host"] for entry in found])
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _translated(exc: aiohttp.ClientError, request: httpx.Request) -> httpx.TransportError:
+    """aiohttp's errors as the httpx errors the adapters classify (providers.errors.transport_error)."""
+    kind: type[httpx.TransportError]
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        kind = httpx.ConnectTimeout
+    elif isinstance(exc, aiohttp.ServerTimeoutError):
+        kind = httpx.ReadTimeout
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        kind = httpx.ConnectError
+    elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        kind = httpx.RemoteProtocolError
+    elif isinstance(exc, aiohttp.ClientOSError):
+        kind = httpx.ReadError
+    elif isinstance(exc, aiohttp.InvalidURL):
+        kind = httpx.UnsupportedProtocol
+    else:
+        kind = httpx.TransportError
+    return kind(str(exc) or exc.__class__.__name__, request=request)
+
+
+class _AiohttpBody(httpx.AsyncByteStream):
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():  # each piece as it arrives
+                yield chunk
+        except aiohttp.ClientError as exc:
+            raise _translated(exc, self._request) from exc
+
+    async def aclose(self) -> None:
+        # Read to the end: the connection goes back to the pool. Abandoned mid-body (a client
+        # that left a stream): the connection is closed, which tells the upstream to stop.
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
+            await asyncio.sleep(0)  # the socket closes on the loop's next turn; let it go now
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx requests sent by one aiohttp session (created in, and bound to, the running loop)."""
+
+    def __init__(self, *, guarded: bool, limits: httpx.Limits = POOL_LIMITS) -> None:
+        self._guarded = guarded
+        self._limits = limits
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._limits.max_connections or 0,
+            keepalive_timeout=self._limits.keepalive_expiry or 15.0,
+            ssl=httpx.create_ssl_context(),
+            resolver=_GuardedResolver() if self._guarded else None,
+        )
+        return aiohttp.ClientSession(connector=connector, trust_env=False, auto_decompress=False)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._guarded and (literal := _literal_ip(request.url.host)):
+            _check_addresses(request.url.host, [literal])  # aiohttp connects to IP literals unresolved
+        if self._session is None or self._session.closed:
+            self._session = self._open_session()
+        timeout = request.extensions.get("timeout", {})
+        body = await request.aread()
+        try:
+            response = await self._session.request(
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=request.headers.multi_items(),
+                data=body or None,
+                allow_redirects=False,  # httpx follows redirects itself, through this transport
+                compress=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeout.get("pool"),
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                ),
+            )
+        except aiohttp.ClientError as exc:
+            raise _translated(exc, request) from exc
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_AiohttpBody(response, request),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 def _guarded_sync_transport() -> httpx.HTTPTransport:
@@ -191,9 +254,8 @@ def async_client(
     *, allow_private: bool, timeout: httpx.Timeout | None = None, follow_redirects: bool = False
 ) -> httpx.AsyncClient:
     """A new AsyncClient. With allow_private=False every connection is address-checked."""
-    transport = None if allow_private else _guarded_async_transport()
     return httpx.AsyncClient(
-        transport=transport,
+        transport=AiohttpTransport(guarded=not allow_private),
         timeout=timeout or DEFAULT_TIMEOUT,
         follow_redirects=follow_redirects,
         headers={"User-Agent": USER_AGENT},
