@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -182,11 +183,33 @@ def _pct(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
+LEDGER_CHECK = """
+import time
+from playground import ledger
+from playground.models import Generation
+deadline = time.monotonic() + 30
+while not ledger.idle() and time.monotonic() < deadline:
+    time.sleep(0.1)
+print(Generation.objects.filter(model_slug="benchfake/gpt-4o-mini", created_at__gte=%(since)r).count())
+"""
+
+
+def _ledger_check(env: dict[str, str], expected: int) -> str:
+    """Every gateway call of this run has its row in PostgreSQL (stored by the worker's writer)."""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", LEDGER_CHECK % {"since": env["BENCH_SINCE"]}],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    stored = int(out.stdout.strip().splitlines()[-1])
+    return f"ledger: {stored} of {expected} gateway calls stored in PostgreSQL by the worker"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args()
     env = _env()
+    env["BENCH_SINCE"] = datetime.now(UTC).isoformat()
     _create_database(env["DATABASE_URL"])
     fake_port, app_port = _port(), _port()
     fake = subprocess.Popen(
@@ -194,10 +217,17 @@ def main() -> None:
         cwd=ROOT, env=env,
     )  # fmt: skip
     upstream = f"http://127.0.0.1:{fake_port}/openai/v1"
-    app = None
+    app = worker = None
     try:
         _wait(f"http://127.0.0.1:{fake_port}/_fake/stats")
         key = _prepare(env, upstream)
+        # The Celery worker stores the ledger rows that /v1 queues behind each response (its writer
+        # thread); it shares the machine, as it would a small production host.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "warning",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
         app = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(app_port), "--workers", "1",
              "--log-level", "warning", "--no-access-log"],
@@ -221,8 +251,9 @@ def main() -> None:
         for mode, conc, p50, p95, p99, drps, grps in rows:
             print(f"{mode:<14}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}")
         print(f"(median of direct-call latency subtracted per percentile; {args.requests} requests per cell)")
+        print(_ledger_check(env, expected=sum(args.requests + 3 * c + 20 for c in (1, 32)) * 2))
     finally:
-        for proc in (app, fake):
+        for proc in (app, worker, fake):
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=10)

@@ -1,6 +1,6 @@
 """ASGI entry point: the OpenAI-compatible door on its lean handler, everything else on Django's.
 
-Also answers the lifespan protocol, so a server shutting down stores the queued ledger rows and
+Also answers the lifespan protocol, so a server shutting down stops any ledger writer it runs and
 closes the shared connections before the process exits.
 """
 
@@ -25,7 +25,8 @@ async def _shutdown() -> None:
     from providers.http import close_shared_clients
     from usage import store
 
-    await sync_to_async(ledger.stop_writer, thread_sensitive=False)()
+    # Only a writer that was helping with a backlog runs here; the worker stores what is queued.
+    await sync_to_async(ledger.stop_writer, thread_sensitive=False)(final_drain=False)
     await close_shared_clients()
     if store.uses_redis():
         await store.close_async_redis()

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from celery import Task, shared_task
+from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -81,3 +82,20 @@ def ledger_sweep() -> dict[str, int]:
 
     requeued = ledger.requeue_stale_claims()
     return {"requeued": requeued, "stored": ledger.drain(max_rows=50_000)}
+
+
+@worker_ready.connect
+def start_ledger_writer(**_: object) -> None:
+    """The worker stores the ledger rows that the API doors queue behind their responses."""
+    from playground import ledger
+    from usage import store
+
+    if store.uses_redis():
+        ledger.start_writer()
+
+
+@worker_shutdown.connect
+def stop_ledger_writer(**_: object) -> None:
+    from playground import ledger
+
+    ledger.stop_writer(final_drain=ledger.writer_running())

@@ -44,10 +44,11 @@ if ARGV[9] ~= '' then
   redis.call('HINCRBY', KEYS[5], 'count', 1)
   redis.call('HSET', KEYS[5], 'last', ARGV[5])
 end
+local queued = 0
 if ARGV[10] ~= '' then
-  redis.call('RPUSH', KEYS[6], ARGV[10])
+  queued = redis.call('RPUSH', KEYS[6], ARGV[10])
 end
-return spent
+return {spent, queued}
 """
 
 
@@ -106,15 +107,18 @@ def settle(*, ticket: Ticket, charge: Charge) -> int:
     if store.uses_redis():
         from usage.limits import _script
 
-        return int(_script("settle", _SETTLE)(keys=keys, args=args))  # type: ignore[operator]
+        return int(_script("settle", _SETTLE)(keys=keys, args=args)[0])  # type: ignore[operator]
     return _settle_local(keys, args)
 
 
-async def settle_async(*, ticket: Ticket, charge: Charge, ledger_row: bytes) -> int:
+async def settle_async(*, ticket: Ticket, charge: Charge, ledger_row: bytes) -> tuple[int, int]:
     """`settle` from the event loop, queueing the ledger row in the same atomic step. Redis only:
-    without Redis there is no shared queue, and callers record the row directly."""
+    without Redis there is no shared queue, and callers record the row directly.
+
+    Returns the month's spend after this call and how many ledger rows are now queued."""
     keys, args = _keys(ticket, charge), _args(ticket, charge, ledger_row)
-    return int(await store.run_script("settle", _SETTLE, keys=keys, args=args))
+    spent, queued = await store.run_script("settle", _SETTLE, keys=keys, args=args)
+    return int(spent), int(queued)
 
 
 def _settle_local(keys: list[str], args: list[Any]) -> int:

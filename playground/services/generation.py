@@ -286,12 +286,13 @@ def _record_now(prep: Prepared, out: Outcome, row: dict[str, Any]) -> None:
 async def _record_behind(prep: Prepared, out: Outcome, row: dict[str, Any]) -> None:
     """Counters and the queued row in one Redis step; the row reaches PostgreSQL in a batch."""
     charge = _charge(prep, out)
-    spent_after = await counters.settle_async(
+    spent_after, queued = await counters.settle_async(
         ticket=prep.admission.ticket,  # type: ignore[arg-type]
         charge=charge,
         ledger_row=ledger.encode(row),
     )
-    ledger.notify()
+    if queued > ledger.BACKLOG_ROWS:
+        ledger.help_with_backlog()  # the worker's writer is down or behind; this process helps
     if _cacheable(prep, out):
         await response_cache.store_answer_async(prep.cache_key, _cache_entry(out))  # type: ignore[arg-type]
     if warnings := _warnings(prep, spent_after, charge.cost_nano):  # rare: at 80% and 100%

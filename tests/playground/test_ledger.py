@@ -18,13 +18,26 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 HELLO = [{"role": "user", "content": "Say hello to the ledger"}]
 
 
+@pytest.fixture(autouse=True)
+def _no_writer_left_running():
+    yield
+    ledger.stop_writer(final_drain=False)
+
+
 @pytest.fixture
 def parked(monkeypatch):
     """No writer thread takes queued rows, so a test sees them in Redis and stores them itself."""
     ledger.stop_writer(final_drain=False)
-    monkeypatch.setattr(ledger, "notify", lambda: None)
+    monkeypatch.setattr(ledger, "help_with_backlog", lambda: None)
     yield
     flush_ledger()
+
+
+def _wait_for_rows(count: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while Generation.objects.count() < count:  # no test-side drain: a writer thread stores them
+        assert time.monotonic() < deadline, "no writer stored the rows"
+        time.sleep(0.02)
 
 
 def _call(server, key: str, model: str, content: str = "Say hello to the ledger") -> str:
@@ -105,19 +118,38 @@ def test_moderation_rules_apply_to_rows_written_behind(app_server, alice_key, ch
     assert flag.generation.content and flag.reason
 
 
-def test_a_writer_thread_stores_rows_soon_after_the_response(app_server, alice_key, chat_model):
+def test_the_workers_writer_stores_rows_soon_after_the_response(app_server, alice_key, chat_model):
+    tasks.start_ledger_writer()  # what the Celery worker does when it is ready
+    assert ledger.writer_running()
     _call(app_server, alice_key, chat_model.slug)
+    _wait_for_rows(1)
+    tasks.stop_ledger_writer()  # worker shutdown
+    assert not ledger.writer_running() and ledger.idle()
+
+
+def test_web_processes_help_when_the_queue_backs_up_and_stop_once_it_is_empty(
+    app_server, alice_key, chat_model, monkeypatch
+):
+    monkeypatch.setattr(ledger, "BACKLOG_ROWS", 0)  # any queued row counts as a backlog
+    assert not ledger.writer_running()  # no worker in this test
+    _call(app_server, alice_key, chat_model.slug)
+    _wait_for_rows(1)
     deadline = time.monotonic() + 5
-    while not Generation.objects.exists():  # no test-side drain: the server's own writer stores it
-        assert time.monotonic() < deadline, "the writer thread did not store the row"
+    while ledger.writer_running():
+        assert time.monotonic() < deadline, "the helping writer kept running on an empty queue"
         time.sleep(0.02)
-    assert ledger.idle()
 
 
-def test_stopping_the_server_stores_what_is_queued(app_server, alice_key, chat_model, parked):
+def test_without_a_backlog_web_processes_leave_the_rows_to_the_worker(app_server, alice_key, chat_model):
+    _call(app_server, alice_key, chat_model.slug)
+    assert not ledger.writer_running() and ledger.pending() == 1
+    flush_ledger()
+
+
+def test_a_stopping_worker_stores_what_is_queued(app_server, alice_key, chat_model, parked):
     _call(app_server, alice_key, chat_model.slug)
     assert ledger.pending() == 1
-    ledger.stop_writer()  # what the ASGI lifespan shutdown calls
+    ledger.stop_writer()  # worker shutdown, after its writer ran
     assert Generation.objects.count() == 1
 
 
