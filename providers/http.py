@@ -280,24 +280,40 @@ def sync_client(
 
 # One pooled client per (event loop, allow_private). A client's connections belong to the loop
 # that opened them, so sharing across loops would break; the weak key drops it with the loop.
-_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, httpx.AsyncClient]] = (
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, tuple[httpx.AsyncClient, Any, Any]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+async def _closes_with_the_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def _start(keeper: AsyncIterator[None]) -> None:
+    await anext(keeper)
 
 
 def shared_async_client(*, allow_private: bool) -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     clients = _shared.setdefault(loop, {})
-    client = clients.get(allow_private)
-    if client is None or client.is_closed:
-        client = clients[allow_private] = async_client(allow_private=allow_private)
-    return client
+    entry = clients.get(allow_private)
+    if entry is None or entry[0].is_closed:
+        client = async_client(allow_private=allow_private)
+        # A loop that ends (asyncio.run, and so async_to_sync under WSGI, Celery or Django's test
+        # client) first closes its running async generators: this one closes the client then, so no
+        # connection outlives its loop. It is kept referenced here so it is not finalised earlier.
+        keeper = _closes_with_the_loop(client)
+        entry = clients[allow_private] = (client, keeper, loop.create_task(_start(keeper)))
+    return entry[0]
 
 
 async def close_shared_clients() -> None:
     """Close this loop's shared clients (call on shutdown, or at the end of an async test)."""
     clients = _shared.pop(asyncio.get_running_loop(), {})
-    for client in clients.values():
+    for client, *_ in clients.values():
         await client.aclose()
 
 

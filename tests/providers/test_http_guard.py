@@ -89,3 +89,21 @@ async def test_names_that_do_not_resolve_are_connection_errors():
     async with async_client(allow_private=False) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get("http://does-not-exist.invalid/")
+
+
+def test_a_shared_client_is_closed_when_its_event_loop_ends(fake_upstream):
+    """async_to_sync (WSGI, Celery, Django's test client) runs each call on a loop of its own: the
+    loop's shared client, and its pooled connections, must end with it."""
+    from asgiref.sync import async_to_sync
+
+    from providers.http import shared_async_client
+
+    seen = []
+
+    async def call() -> int:
+        client = shared_async_client(allow_private=True)
+        seen.append(client)
+        return (await client.get(fake_upstream.url + "/_fake/stats")).status_code
+
+    assert async_to_sync(call)() == 200
+    assert seen[0].is_closed
