@@ -4,6 +4,7 @@ Also answers the lifespan protocol, so a server shutting down stops any ledger w
 closes the shared connections before the process exits.
 """
 
+import gc
 import os
 from typing import Any
 
@@ -36,6 +37,11 @@ async def _lifespan(receive: Any, send: Any) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            # Everything loaded so far (Django, the URL conf, models) lives as long as the process:
+            # move it out of the collector's generations, so collections triggered by requests scan
+            # only what requests allocate (full collections were the slowest calls' pauses).
+            gc.collect()
+            gc.freeze()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await _shutdown()
