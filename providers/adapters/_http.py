@@ -9,7 +9,7 @@ import httpx
 
 from providers.base import Adapter, ChatRequest, ProviderError, Usage
 from providers.errors import http_error, load_json, protocol_error
-from providers.http import timeout_for
+from providers.http import send_whole, timeout_for
 from providers.retry import call_with_retries, stream_with_retries
 from providers.tokens import estimate_prompt_tokens, estimate_tokens
 
@@ -38,8 +38,8 @@ class HTTPAdapter(Adapter):
         """One JSON call with retries; raises ProviderError for error statuses and non-JSON bodies."""
 
         async def attempt() -> Any:
-            response = await self.client.request(
-                method, url, json=json, params=params, headers=self.headers(), timeout=self.timeout
+            response = await send_whole(
+                self.client, method, url, json=json, params=params, headers=self.headers(), timeout=self.timeout
             )
             if response.status_code >= 400:
                 raise self.error_from_response(response, response.content)
