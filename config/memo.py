@@ -44,7 +44,8 @@ def require_io() -> None:
 
 
 class Memo(Generic[T]):
-    """A small TTL map. Values must be treated as read-only by callers: they are shared."""
+    """A small TTL map. Values are never None (`peek` means "absent" by it) and must be treated as
+    read-only by callers: they are shared."""
 
     def __init__(self, name: str, ttl: float, max_items: int = 10_000) -> None:
         self.name = name
@@ -64,9 +65,9 @@ class Memo(Generic[T]):
         return value
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
-        hit = self._items.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        hit = self.peek(key)
+        if hit is not None:
+            return hit
         require_io()
         return self.put(key, load())
 

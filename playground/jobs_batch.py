@@ -25,7 +25,6 @@ from catalog.selectors import model_resolve
 from playground.models import BatchItem, BatchItemStatus, BatchRun, BatchStatus
 from playground.services import GenerationError, GenerationInput, Outcome, generation_run
 from playground.services.params import refuse_unusable, validate_params
-from providers import http
 from usage import events
 
 logger = logging.getLogger(__name__)
@@ -155,11 +154,8 @@ def _claim_item(batch: BatchRun) -> BatchItem | None:
 
 
 async def _generate(inp: GenerationInput) -> Outcome:
-    try:
-        outcome, _ = await generation_run(inp)
-        return outcome
-    finally:
-        await http.close_shared_clients()  # this event loop ends with the call
+    outcome, _ = await generation_run(inp)  # the loop's shared clients close with the loop
+    return outcome
 
 
 def _run_item(batch: BatchRun, item: BatchItem) -> float | None:

@@ -111,17 +111,16 @@ def record_now(row: dict[str, Any]) -> None:
     _moderate([row])
 
 
-def _insert(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _insert(rows: list[dict[str, Any]]) -> None:
     """Insert the rows; one already there (stored before by a writer that died) is skipped."""
-    if rows:
-        with transaction.atomic():
-            Generation.objects.bulk_create([Generation(**row) for row in rows], ignore_conflicts=True)
-    return rows
+    with transaction.atomic():
+        Generation.objects.bulk_create([Generation(**row) for row in rows], ignore_conflicts=True)
 
 
 def store_rows(raws: list[bytes]) -> int:
     """Insert queued rows (idempotent). A batch that fails on one bad row is retried row by row,
-    and the rows that still fail go to the dead-letter list. Returns how many rows were stored."""
+    and the rows that still fail go to the dead-letter list. Returns how many rows are now in the
+    database (newly, or already from an earlier attempt)."""
     pairs = []
     for raw in raws:
         try:
@@ -129,18 +128,21 @@ def store_rows(raws: list[bytes]) -> int:
         except (ValueError, KeyError, TypeError):
             logger.error("ledger: undecodable row moved to the dead-letter list")
             _dead_letter([raw])
+    stored = [row for _, row in pairs]
     try:
-        new = _insert([row for _, row in pairs])
+        if stored:
+            _insert(stored)
     except IntegrityError:
-        new = []
+        stored = []
         for raw, row in pairs:
             try:
-                new += _insert([row])
+                _insert([row])
+                stored.append(row)
             except IntegrityError:
                 logger.exception("ledger: row %s cannot be stored; moved to the dead-letter list", row["id"])
                 _dead_letter([raw])
-    _moderate(new)
-    return len(new)
+    _moderate(stored)
+    return len(stored)
 
 
 def _dead_letter(raws: list[bytes]) -> None:
@@ -174,16 +176,10 @@ return moved
 """
 
 
-def _script(name: str, source: str) -> Any:
-    from usage.limits import _script as registered
-
-    return registered(name, source)
-
-
 def _claim(limit: int) -> tuple[str, list[bytes]]:
     claim_id = uuid.uuid4().hex
-    items = _script("ledger_claim", _CLAIM)(
-        keys=[_queue(), _claims(), _claim_key(claim_id)], args=[limit, time.time(), claim_id]
+    items = store.run_script_sync(
+        "ledger_claim", _CLAIM, keys=[_queue(), _claims(), _claim_key(claim_id)], args=[limit, time.time(), claim_id]
     )
     return claim_id, list(items)
 
@@ -200,9 +196,8 @@ def requeue_stale_claims(older_than: float = STALE_CLAIM_SECONDS) -> int:
     if not store.uses_redis():
         return 0
     prefix = _claim_key("")
-    return int(
-        _script("ledger_requeue", _REQUEUE_STALE)(keys=[_queue(), _claims()], args=[time.time() - older_than, prefix])
-    )
+    keys, args = [_queue(), _claims()], [time.time() - older_than, prefix]
+    return int(store.run_script_sync("ledger_requeue", _REQUEUE_STALE, keys=keys, args=args))
 
 
 def drain(max_rows: int | None = None) -> int:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import weakref
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -32,6 +31,8 @@ import aiohttp
 import httpcore
 import httpx
 from yarl import URL
+
+from config.loops import PerLoop
 
 USER_AGENT = "Switchboard/1.0"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -316,43 +317,26 @@ def sync_client(
     )
 
 
-# One pooled client per (event loop, allow_private). A client's connections belong to the loop
-# that opened them, so sharing across loops would break; the weak key drops it with the loop.
-_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, tuple[httpx.AsyncClient, Any, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _closes_with_the_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
-    try:
-        yield
-    finally:
-        await client.aclose()
-
-
-async def _start(keeper: AsyncIterator[None]) -> None:
-    await anext(keeper)
+# One pooled client per (event loop, allow_private): a client's connections belong to the loop
+# that opened them. Each closes with its loop (config.loops).
+_shared = {
+    allow_private: PerLoop(
+        make=lambda allow_private=allow_private: async_client(allow_private=allow_private),
+        close=lambda client: client.aclose(),
+        usable=lambda client: not client.is_closed,
+    )
+    for allow_private in (False, True)
+}
 
 
 def shared_async_client(*, allow_private: bool) -> httpx.AsyncClient:
-    loop = asyncio.get_running_loop()
-    clients = _shared.setdefault(loop, {})
-    entry = clients.get(allow_private)
-    if entry is None or entry[0].is_closed:
-        client = async_client(allow_private=allow_private)
-        # A loop that ends (asyncio.run, and so async_to_sync under WSGI, Celery or Django's test
-        # client) first closes its running async generators: this one closes the client then, so no
-        # connection outlives its loop. It is kept referenced here so it is not finalised earlier.
-        keeper = _closes_with_the_loop(client)
-        entry = clients[allow_private] = (client, keeper, loop.create_task(_start(keeper)))
-    return entry[0]
+    return _shared[allow_private].get()
 
 
 async def close_shared_clients() -> None:
-    """Close this loop's shared clients (call on shutdown, or at the end of an async test)."""
-    clients = _shared.pop(asyncio.get_running_loop(), {})
-    for client, *_ in clients.values():
-        await client.aclose()
+    """Close this loop's shared clients now (server shutdown, the end of an async test)."""
+    for clients in _shared.values():
+        await clients.close()
 
 
 def timeout_for(connect: float, read: float) -> httpx.Timeout:

@@ -105,9 +105,7 @@ def settle(*, ticket: Ticket, charge: Charge) -> int:
     """Complete an admission; returns the month's spend in nano-dollars after this call."""
     keys, args = _keys(ticket, charge), _args(ticket, charge)
     if store.uses_redis():
-        from usage.limits import _script
-
-        return int(_script("settle", _SETTLE)(keys=keys, args=args)[0])  # type: ignore[operator]
+        return int(store.run_script_sync("settle", _SETTLE, keys=keys, args=args)[0])
     return _settle_local(keys, args)
 
 

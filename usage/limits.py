@@ -155,16 +155,6 @@ return {0, 0, in_window + 1, oldest_ms, counts[2], counts[3], counts[4], spent, 
 _REASONS = {1: "rate", 2: "daily", 3: "weekly", 4: "monthly", 5: "budget"}
 
 
-_scripts: dict[str, object] = {}
-
-
-def _script(name: str, source: str) -> object:
-    # register_script keeps the SHA and falls back to EVAL once if Redis lost its script cache.
-    if name not in _scripts:
-        _scripts[name] = store.redis_client().register_script(source)
-    return _scripts[name]
-
-
 def _now() -> tuple[float, datetime]:
     stamp = time.time()
     return stamp, datetime.fromtimestamp(stamp, tz=UTC)
@@ -176,8 +166,8 @@ def admit(*, user_id: int, limits: Limits, reserve_nano: int = 0) -> Admission:
     windows = Windows.at(now)
     keys = counter_keys(user_id, windows)
     if store.uses_redis():
-        script = _script("admit", _ADMIT)
-        raw = script(keys=list(keys.values()), args=_admit_args(limits, windows, stamp, reserve_nano))  # type: ignore[operator]
+        args = _admit_args(limits, windows, stamp, reserve_nano)
+        raw = store.run_script_sync("admit", _ADMIT, keys=list(keys.values()), args=args)
     else:
         raw = _admit_local(keys, limits, windows, stamp, reserve_nano)
     return _admission([int(x) for x in raw], user_id, limits, windows, stamp, reserve_nano)

@@ -6,14 +6,15 @@ the same operations run in Python under a process-wide lock on the local-memory 
 correct for one web process only; the embedded default is single-process for web by design.
 """
 
-import asyncio
 import threading
-import weakref
+from dataclasses import dataclass, field
 from functools import cache as memoize
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+
+from config.loops import PerLoop
 
 
 def uses_redis() -> bool:
@@ -48,41 +49,52 @@ def local_set(name: str, value: Any, ttl: float) -> None:
 # --- The event loop's client ---------------------------------------------------------------------
 # The gateway's hot path talks to Redis from the event loop itself: a thread hop per counter call
 # would cost more than the call. redis.asyncio connections belong to the loop that opened them, so
-# each loop gets its own client; the weak key drops it with the loop.
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
-_async_scripts: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+# each loop gets its own client, closed with the loop (config.loops).
+
+
+@dataclass
+class _LoopRedis:
+    client: Any
+    scripts: dict[str, Any] = field(default_factory=dict)  # registered on this client
+
+
+def _new_async_redis() -> _LoopRedis:
+    import redis.asyncio as aredis
+
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    client = aredis.Redis.from_url(
+        settings.CACHES["default"]["LOCATION"],
+        socket_connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 2),
+        socket_timeout=options.get("SOCKET_TIMEOUT", 2),
+        max_connections=256,
+    )
+    return _LoopRedis(client)
+
+
+_async_redis: PerLoop[_LoopRedis] = PerLoop(make=_new_async_redis, close=lambda redis: redis.client.aclose())
+_scripts: dict[str, Any] = {}
 
 
 def async_redis() -> Any:
     """This loop's redis.asyncio client on the cache's Redis (same server, database and key prefix)."""
-    import redis.asyncio as aredis
+    return _async_redis.get().client
 
-    loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        options = settings.CACHES["default"].get("OPTIONS", {})
-        client = aredis.Redis.from_url(
-            settings.CACHES["default"]["LOCATION"],
-            socket_connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 2),
-            socket_timeout=options.get("SOCKET_TIMEOUT", 2),
-            max_connections=256,
-        )
-        _async_clients[loop] = client
-    return client
+
+def run_script_sync(name: str, source: str, *, keys: list[str], args: list[Any]) -> Any:
+    """EVALSHA a Lua script (register_script reloads it once if Redis lost its script cache)."""
+    if name not in _scripts:
+        _scripts[name] = redis_client().register_script(source)
+    return _scripts[name](keys=keys, args=args)
 
 
 async def run_script(name: str, source: str, *, keys: list[str], args: list[Any]) -> Any:
-    """EVALSHA a Lua script from the loop; AsyncScript reloads it once if Redis lost its script cache."""
-    client = async_redis()
-    scripts = _async_scripts.setdefault(client, {})
-    script = scripts.get(name)
-    if script is None:
-        script = scripts[name] = client.register_script(source)
-    return await script(keys=keys, args=args)
+    """`run_script_sync` from the event loop, on this loop's client."""
+    redis = _async_redis.get()
+    if name not in redis.scripts:
+        redis.scripts[name] = redis.client.register_script(source)
+    return await redis.scripts[name](keys=keys, args=args)
 
 
 async def close_async_redis() -> None:
-    """Close this loop's client (server shutdown, end of an async test)."""
-    client = _async_clients.pop(asyncio.get_running_loop(), None)
-    if client is not None:
-        await client.aclose()
+    """Close this loop's client now (server shutdown)."""
+    await _async_redis.close()

@@ -112,9 +112,11 @@ def test_a_row_that_cannot_be_stored_is_set_aside_without_blocking_the_others(
 def test_moderation_rules_apply_to_rows_written_behind(app_server, alice_key, chat_model, parked):
     ModerationRuleFactory(name="no secrets", kind="keyword", pattern="launch codes")
     _call(app_server, alice_key, chat_model.slug, content="Tell me the launch codes")
-    ledger.drain()
-    ledger.store_rows(ledger._claim(10)[1])  # nothing left; a second pass flags nothing twice
-    flag = Flag.objects.get()
+    claim_id, raws = ledger._claim(10)
+    ledger.store_rows(raws)
+    ledger.store_rows(raws)  # stored again by a writer that died before releasing its claim
+    ledger._release(claim_id)
+    flag = Flag.objects.get()  # flagged once, not once per store
     assert flag.generation.content and flag.reason
 
 

@@ -1,3 +1,7 @@
+import asyncio
+import gc
+import weakref
+
 import httpx
 import pytest
 
@@ -102,8 +106,12 @@ def test_a_shared_client_is_closed_when_its_event_loop_ends(fake_upstream):
 
     async def call() -> int:
         client = shared_async_client(allow_private=True)
-        seen.append(client)
+        seen.append((client, weakref.ref(asyncio.get_running_loop())))
         return (await client.get(fake_upstream.url + "/_fake/stats")).status_code
 
     assert async_to_sync(call)() == 200
-    assert seen[0].is_closed
+    client, loop = seen.pop()
+    assert client.is_closed
+    del client  # it holds its loop, as any of our references would
+    gc.collect()
+    assert loop() is None  # nothing keeps an ended loop (and what it held) alive

@@ -69,3 +69,23 @@ def test_the_same_rules_hold_on_redis():
 
     assert store.uses_redis()
     assert [limits.admit(user_id=9, limits=_limits(per_minute=1)).allowed for _ in range(2)] == [True, False]
+
+
+@pytest.mark.redis
+def test_an_event_loops_redis_connections_close_when_the_loop_ends():
+    """async_to_sync (WSGI, Celery, Django's test client) runs each call on a loop of its own; the
+    loop's Redis client must not leave its connection open on the server."""
+    import time
+
+    from asgiref.sync import async_to_sync
+
+    from usage import store
+
+    async def connection_id() -> int:
+        return await store.async_redis().client_id()
+
+    ended = str(async_to_sync(connection_id)())
+    deadline = time.monotonic() + 2
+    while ended in {str(c["id"]) for c in store.redis_client().client_list()}:
+        assert time.monotonic() < deadline, "the loop's Redis connection is still open"
+        time.sleep(0.02)
