@@ -82,7 +82,7 @@ class UserAdmin(BaseUserAdmin):
             return "–"
         today = timezone.now().date()
         summary = usage_summary(user=user, start=today.replace(day=1), end=today, model=None)
-        url = reverse("admin:playground_generation_changelist") + f"?user__id__exact={user.pk}"
+        url = reverse("admin:usage_generation_changelist") + f"?user__id__exact={user.pk}"
         return format_html(
             '{} requests · {} tokens · ${} &nbsp; <a href="{}">Their generations</a>',
             summary["total_requests"],

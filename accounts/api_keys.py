@@ -165,7 +165,7 @@ _verified: Memo[VerifiedKey] = Memo("verified api keys", ttl=_CACHE_SECONDS)
 
 
 async def _shared_entry_exists(digest: str) -> bool:
-    from usage import store
+    from config import store
 
     if store.uses_redis():
         return bool(await store.async_redis().exists(cache.make_key(_CACHE_PREFIX + digest)))

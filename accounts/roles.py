@@ -11,8 +11,8 @@ MODERATOR_PERMISSIONS = [
     ("accounts", "view_user"),
     ("accounts", "suspend_user"),
     ("admin", "view_logentry"),
-    ("playground", "view_generation"),
-    ("playground", "moderate_generation"),
+    ("usage", "view_generation"),
+    ("usage", "moderate_generation"),
     ("playground", "view_flag"),
     ("playground", "change_flag"),
 ]

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils import timezone
 
 from accounts.api_keys import api_key_usage_flush
 
@@ -8,3 +9,14 @@ def flush_api_key_usage() -> int:
     """Fold per-request key use (counted in the shared cache) into the rows; safe to run twice,
     since each key's pending count is taken and reset atomically."""
     return api_key_usage_flush()
+
+
+@shared_task(name="accounts.cleanup_expired_tokens", acks_late=True, soft_time_limit=120, time_limit=150)
+def cleanup_expired_tokens() -> dict[str, int]:
+    """Expired JWT refresh tokens (what simplejwt's flushexpiredtokens does) and expired sessions."""
+    from django.contrib.sessions.models import Session
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    tokens, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    sessions, _ = Session.objects.filter(expire_date__lte=timezone.now()).delete()
+    return {"tokens": tokens, "sessions": sessions}

@@ -42,7 +42,7 @@ def _setup(url: str) -> None:
 def _fill(generations: int) -> None:
     from django.core.management import call_command
 
-    from playground.models import Generation
+    from usage.models import Generation
 
     call_command("migrate", verbosity=0)
     have = Generation.objects.count()

@@ -188,8 +188,8 @@ def _pct(samples: list[float], p: float) -> float:
 
 LEDGER_CHECK = """
 import time
-from playground import ledger
-from playground.models import Generation
+from usage.ledger import writer as ledger
+from usage.models import Generation
 deadline = time.monotonic() + 30
 while not ledger.idle() and time.monotonic() < deadline:
     time.sleep(0.1)

@@ -116,9 +116,9 @@ class ModelFilters:
 
 
 def generation_model() -> type[models.Model] | None:
-    """The playground's Generation model, if that app is installed and has it (written concurrently)."""
+    """The ledger's Generation model, if that app is installed (catalog imports no app above it)."""
     try:
-        return apps.get_model("playground", "Generation")
+        return apps.get_model("usage", "Generation")
     except LookupError:
         return None
 
@@ -218,7 +218,7 @@ def model_stats(model: AIModel) -> dict[str, Any] | None:
     generation = generation_model()
     if generation is None:
         return None
-    rows = generation.objects.filter(model=model, created_at__gte=timezone.now() - _WINDOW).exclude(status="streaming")
+    rows = generation.objects.filter(model=model, created_at__gte=timezone.now() - _WINDOW)
     stats = rows.aggregate(
         total=Count("pk"),
         ok=Count("pk", filter=Q(status="success")),

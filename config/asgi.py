@@ -22,12 +22,12 @@ gateway_application = GatewayHandler()
 
 
 async def _shutdown() -> None:
-    from playground import ledger
+    from config import store
     from providers.http import close_shared_clients
-    from usage import store
+    from usage.ledger import writer
 
     # Only a writer that was helping with a backlog runs here; the worker stores what is queued.
-    await sync_to_async(ledger.stop_writer, thread_sensitive=False)(final_drain=False)
+    await sync_to_async(writer.stop_writer, thread_sensitive=False)(final_drain=False)
     await close_shared_clients()
     if store.uses_redis():
         await store.close_async_redis()

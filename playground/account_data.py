@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from playground.models import Conversation, Generation, Preset
+from playground.models import Conversation, Preset
+from usage.models import Generation
 
 
 def account_export(user: Any) -> dict[str, Any]:
@@ -16,7 +17,7 @@ def account_export(user: Any) -> dict[str, Any]:
         ],
         "generations": [
             {"id": str(g.pk), "conversation": str(g.conversation_id) if g.conversation_id else None,
-             "model": g.model_slug, "endpoint": g.endpoint, "status": g.status, "input_messages": g.input_messages,
+             "model": g.model_slug, "door": g.door, "status": g.status, "input_messages": g.input_messages,
              "content": g.content, "prompt_tokens": g.prompt_tokens, "completion_tokens": g.completion_tokens,
              "cost": None if g.cost is None else str(g.cost), "created_at": g.created_at.isoformat()}
             for g in generations.iterator()
@@ -28,8 +29,7 @@ def account_export(user: Any) -> dict[str, Any]:
 def account_erase(user: Any) -> None:
     """Generations stay, without their text or where they came from, so platform totals stay right;
     conversations and presets go."""
-    Generation.objects.filter(user=user).update(
-        conversation=None, input_messages=[], content="", ip=None, user_agent="", share_id=None, visibility="private"
-    )
+    anonymous = {"conversation": None, "input_messages": [], "content": "", "ip": None, "user_agent": ""}
+    Generation.objects.filter(user=user).update(**anonymous)
     Conversation.objects.filter(owner=user).delete()
     Preset.objects.filter(user=user).delete()

@@ -1,7 +1,7 @@
 """The ledger and the moderation queue in the admin.
 
 Generations are read-only for everyone (they are what was charged); moderators flag and hide them
-through actions guarded by `playground.moderate_generation`, and decide flags with a note.
+through actions guarded by `usage.moderate_generation`, and decide flags with a note.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from playground import moderation
-from playground.models import Flag, FlagState, Generation, ModerationRule
+from playground.models import Flag, FlagState, ModerationRule
+from usage.models import Generation
 
-MODERATE = "playground.moderate_generation"
+MODERATE = "usage.moderate_generation"
 
 
 class FlagInline(admin.TabularInline):
@@ -37,7 +38,7 @@ class FlagInline(admin.TabularInline):
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "model_slug", "provider", "status", "total_tokens", "cost", "hidden"]
-    list_filter = ["status", "hidden", "provider", "model", "endpoint", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "hidden", "provider", "model", "door", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "provider"]
     search_fields = ["=id", "user__email", "user__username", "model_slug"]
     # Counting a million rows on every page view is what makes ledger admin pages slow.
@@ -46,7 +47,7 @@ class GenerationAdmin(admin.ModelAdmin):
     inlines = [FlagInline]
     actions = ["flag", "hide", "unhide"]
     fieldsets = [
-        (None, {"fields": ["id", "created_at", "user", "api_key", "endpoint", "conversation", "hidden"]}),
+        (None, {"fields": ["id", "created_at", "user", "api_key", "door", "conversation", "hidden"]}),
         ("Model", {"fields": ["requested_model", "model_slug", "provider", "upstream_id", "parameters_pretty"]}),
         ("Input and output", {"fields": ["input_pretty", "content", "finish_reason"]}),
         (
@@ -164,7 +165,7 @@ class FlagAdmin(admin.ModelAdmin):
     def generation_link(self, obj: Flag) -> str:
         from django.urls import reverse
 
-        url = reverse("admin:playground_generation_change", args=[obj.generation_id])
+        url = reverse("admin:usage_generation_change", args=[obj.generation_id])
         return format_html('<a href="{}">{}</a>', url, obj.generation)
 
     @admin.display(description="answer")

@@ -52,7 +52,7 @@ class EventStreamResponse(StreamingHttpResponse):
                 yield self.make_bytes(part)
 
 
-def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages: Any, endpoint: str) -> GenerationInput:
+def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages: Any, door: str) -> GenerationInput:
     model = body.get("model") or caller.user.default_model or "demo/swift"
     return GenerationInput(
         user=caller.user,
@@ -66,7 +66,7 @@ def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages:
         frequency_penalty=body.get("frequency_penalty"),
         seed=body.get("seed"),
         cache=body.get("cache") is True,
-        endpoint=endpoint,
+        door=door,
         api_key_id=caller.api_key_id,
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),

@@ -14,7 +14,8 @@ from accounts.authentication import HasScope
 from config.api.exceptions import ApiError
 from config.api.pagination import PagePagination
 from config.api.renderers import Message
-from playground.models import Conversation, Generation
+from playground.models import Conversation
+from usage.models import Generation
 from usage.selectors import MAX_RANGE_DAYS, quota_block, usage_summary
 
 
@@ -53,7 +54,7 @@ class GenerationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Generation
         fields = [
-            "id", "conversation", "endpoint", "requested_model", "model", "status", "finish_reason",
+            "id", "conversation", "door", "requested_model", "model", "status", "finish_reason",
             "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens",
             "tokens_estimated", "cost", "ttft_ms", "duration_ms", "cache_hit", "error_code", "error_message",
             "api_key", "created_at",

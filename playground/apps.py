@@ -7,7 +7,9 @@ class PlaygroundConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from playground import account_data
+        from playground import account_data, moderation
+        from usage import ledger
 
         hooks.register_account_exporter(account_data.account_export)
         hooks.register_account_eraser(account_data.account_erase)
+        ledger.on_recorded(moderation.check_recorded)

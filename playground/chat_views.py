@@ -24,9 +24,10 @@ from django_htmx.http import push_url, retarget
 from playground.ai_api import EventStreamResponse, batched_deltas, merge_model_events, metrics_event
 from playground.doors import client_ip
 from playground.forms import SendForm
-from playground.models import Conversation, Generation
+from playground.models import Conversation
 from playground.services import GenerationError, GenerationInput, Outcome, generation_stream
 from playground.turns import Answer, Turn, history_for_model
+from usage.models import Generation
 
 logger = logging.getLogger(__name__)
 TURN_TTL = 600
@@ -127,7 +128,7 @@ def _input(user: Any, pending: dict[str, Any], slug: str) -> GenerationInput:
         user=user,
         model=slug,
         messages=pending["messages"][slug],
-        endpoint="playground",
+        door="playground",
         conversation_id=pending["conversation_id"],
         turn=pending["turn"],
         ip=pending["ip"],

@@ -42,7 +42,7 @@ from catalog.models import AIModel, Modality
 from catalog.pricing import video_cost
 from catalog.selectors import model_resolve
 from catalog.services import provider_config_for
-from playground.models import JOB_FINAL_STATUSES, Generation, GenerationStatus, JobStatus, VideoJob
+from playground.models import JOB_FINAL_STATUSES, JobStatus, VideoJob
 from playground.services import admission as adm
 from playground.services.errors import GenerationError
 from playground.services.params import refuse_unusable
@@ -51,6 +51,7 @@ from providers.base import ProviderConfig, ProviderError, VideoRequest, VideoSta
 from providers.registry import get_adapter
 from usage import counters, events
 from usage import limits as limiter
+from usage.models import Generation, GenerationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class VideoInput:
     resolution: Any = None
     first_frame_image: Any = None
     api_key_id: int | None = None
-    endpoint: str = "rest"
+    door: str = "rest"
 
 
 # --- submit --------------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def video_job_submit(*, inp: VideoInput) -> tuple[VideoJob, limiter.Admission]:
                 duration=duration,
                 resolution=resolution,
                 first_frame_image=image,
-                endpoint=inp.endpoint,
+                door=inp.door,
                 reserved_nano=reserve,
                 admission_day=ticket.day,
                 admission_month=ticket.month,
@@ -389,7 +390,7 @@ def _ledger_write(job: VideoJob, generation_id: uuid.UUID) -> None:
         id=generation_id,
         user_id=job.user_id,
         api_key_id=job.api_key_id,
-        endpoint="video",
+        door="video",
         requested_model=job.model_slug,
         model_id=job.model_id,
         model_slug=job.model_slug,

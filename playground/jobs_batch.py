@@ -85,7 +85,7 @@ def _item_input(batch: BatchRun, prompt: str) -> GenerationInput:
         user=batch.user,
         model=batch.model_slug,
         messages=messages,
-        endpoint="batch",
+        door="batch",
         api_key_id=batch.api_key_id,
         **params,
     )

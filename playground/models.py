@@ -1,4 +1,4 @@
-"""Conversations and the ledger of generations: one row per model answer, written once."""
+"""Conversations, presets, moderation and background jobs; the ledger they build on is usage.Generation."""
 
 import uuid
 
@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Index
 from django.utils import timezone
+
+from usage.models import Door
 
 
 class Conversation(models.Model):
@@ -54,84 +56,6 @@ class Conversation(models.Model):
     def unshare(self) -> None:
         self.share_id = None
         self.save(update_fields=["share_id", "updated_at"])
-
-
-class GenerationStatus(models.TextChoices):
-    # STREAMING is for writers that save partial content as it arrives (the refresh-safe playground).
-    STREAMING = "streaming", "Streaming"
-    SUCCESS = "success", "Success"
-    ERROR = "error", "Error"
-    TIMEOUT = "timeout", "Timeout"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class Visibility(models.TextChoices):
-    PRIVATE = "private", "Private"
-    UNLISTED = "unlisted", "Anyone with the link"
-    PUBLIC = "public", "Public"
-
-
-class Generation(models.Model):
-    """One model's answer to one turn. The permanent ledger: usage and cost as charged."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    conversation = models.ForeignKey(
-        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="generations"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
-    api_key = models.ForeignKey(
-        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
-    )
-    endpoint = models.CharField(max_length=16, default="rest", help_text="rest, openai, stream or playground")
-    # What was asked for and what answered (they differ when a fallback answered).
-    requested_model = models.CharField(max_length=200)
-    model = models.ForeignKey("catalog.AIModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    model_slug = models.CharField(max_length=200)
-    provider = models.ForeignKey("catalog.Provider", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    upstream_id = models.CharField(max_length=200, blank=True)
-
-    input_messages = models.JSONField(default=list)
-    parameters = models.JSONField(default=dict, blank=True)
-    content = models.TextField(blank=True)
-    finish_reason = models.CharField(max_length=32, blank=True)
-
-    prompt_tokens = models.PositiveIntegerField(default=0)
-    completion_tokens = models.PositiveIntegerField(default=0)
-    total_tokens = models.PositiveIntegerField(default=0)
-    cached_tokens = models.PositiveIntegerField(default=0)
-    reasoning_tokens = models.PositiveIntegerField(default=0)
-    tokens_estimated = models.BooleanField(default=False)
-    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True, help_text="Null = unpriced.")
-
-    ttft_ms = models.PositiveIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=GenerationStatus.choices, default=GenerationStatus.SUCCESS)
-    error_code = models.CharField(max_length=64, blank=True)
-    error_message = models.TextField(blank=True)
-
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    cache_hit = models.BooleanField(default=False)
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE)
-    share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    turn = models.PositiveIntegerField(default=0, help_text="Position of the turn in its conversation.")
-    # Hidden = kept off public share pages and queued for review; the owner still sees it in their history.
-    hidden = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-created_at"]
-        permissions = [("moderate_generation", "Can flag and hide generations")]
-        indexes = [
-            models.Index(fields=["conversation", "turn"]),
-            models.Index(fields=["user", "created_at"]),
-            models.Index(fields=["api_key", "created_at"]),
-            models.Index(fields=["model", "created_at"]),
-            models.Index(fields=["status", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.model_slug} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class PresetQuerySet(models.QuerySet["Preset"]):
@@ -206,7 +130,7 @@ class ModerationRule(models.Model):
 class Flag(models.Model):
     """One item of the moderation queue: a generation, why it was flagged, and the decision taken."""
 
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="flags")
+    generation = models.ForeignKey("usage.Generation", on_delete=models.CASCADE, related_name="flags")
     reason = models.CharField(max_length=300)
     source = models.CharField(max_length=16, choices=FlagSource.choices, default=FlagSource.MANUAL)
     rule = models.ForeignKey(ModerationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags")
@@ -261,7 +185,7 @@ class VideoJob(models.Model):
     duration = models.PositiveSmallIntegerField(default=6)
     resolution = models.CharField(max_length=8, blank=True)
     first_frame_image = models.TextField(blank=True)
-    endpoint = models.CharField(max_length=16, default="rest")
+    door = models.CharField(max_length=16, choices=Door.choices, default=Door.REST)
 
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     provider_task_id = models.CharField(max_length=200, blank=True)

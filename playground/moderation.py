@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from config.memo import Memo
-from playground.models import Flag, FlagSource, FlagState, Generation, ModerationRule, RuleAction, RuleKind
+from playground.models import Flag, FlagSource, FlagState, ModerationRule, RuleAction, RuleKind
+from usage.models import Generation
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,11 @@ def findings_for(text: str) -> list[Finding]:
     for provider in providers():
         found.extend(provider.check(text))
     return found
+
+
+def check_recorded(row: dict[str, Any]) -> None:
+    """The ledger's listener: every stored generation, whichever door or job it came from."""
+    check_generation(row["id"], row["content"], row["input_messages"])
 
 
 def check_generation(

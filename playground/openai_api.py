@@ -47,7 +47,7 @@ def _input(caller: Caller, request: HttpRequest, body: dict[str, Any], messages:
         frequency_penalty=body.get("frequency_penalty"),
         seed=body.get("seed"),
         cache=body.get("cache") is True,
-        endpoint="openai",
+        door="openai",
         record_behind=True,
         api_key_id=caller.api_key_id,
         ip=client_ip(request),

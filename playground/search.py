@@ -4,7 +4,8 @@ plain substring fallback on SQLite, the single-user embedded default."""
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from playground.models import Conversation, Generation
+from playground.models import Conversation
+from usage.models import Generation
 
 CONFIG = "english"
 

@@ -14,21 +14,10 @@ import time
 from collections.abc import Callable
 
 from celery import Task, shared_task
-from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import DatabaseError
 
+from config.celery import INFRA_RETRY
 from playground import jobs, jobs_batch
-
-# Infrastructure trouble (the database restarting) is retried with exponential backoff and jitter.
-# A provider's failure is not an exception here: the service records it and backs off on its own.
-_INFRA_RETRY = {
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
 
 
 def _continue(task: Task, step: Callable[[], float | None], arg: str) -> None:
@@ -48,13 +37,13 @@ def _continue(task: Task, step: Callable[[], float | None], arg: str) -> None:
     # A step is one provider call, or a download of the clip; jobs.STEP_LEASE is longer than this.
     soft_time_limit=240,
     time_limit=270,
-    **_INFRA_RETRY,
+    **INFRA_RETRY,
 )
 def video_advance(self: Task, job_id: str) -> None:
     _continue(self, lambda: jobs.video_job_step(job_id=job_id), job_id)
 
 
-@shared_task(name="playground.videos_sweep", acks_late=True, soft_time_limit=60, time_limit=90, **_INFRA_RETRY)
+@shared_task(name="playground.videos_sweep", acks_late=True, soft_time_limit=60, time_limit=90, **INFRA_RETRY)
 def videos_sweep() -> dict[str, int]:
     return jobs.videos_sweep()
 
@@ -67,35 +56,8 @@ def videos_sweep() -> dict[str, int]:
     # One time slice plus the longest single generation.
     soft_time_limit=settings.BATCH_SLICE_SECONDS + settings.PROVIDER_TOTAL_TIMEOUT + 30,
     time_limit=settings.BATCH_SLICE_SECONDS + settings.PROVIDER_TOTAL_TIMEOUT + 60,
-    **_INFRA_RETRY,
+    **INFRA_RETRY,
 )
 def batch_work(self: Task, batch_id: str) -> None:
     seconds = settings.BATCH_SLICE_SECONDS
     _continue(self, lambda: jobs_batch.batch_work(batch_id=batch_id, seconds=seconds), batch_id)
-
-
-@shared_task(name="playground.ledger_sweep", soft_time_limit=50, time_limit=60, **_INFRA_RETRY)
-def ledger_sweep() -> dict[str, int]:
-    """Safety net for the ledger rows written behind API responses: rows of a writer that died go
-    back to the queue, and what no process's writer took is stored here."""
-    from playground import ledger
-
-    requeued = ledger.requeue_stale_claims()
-    return {"requeued": requeued, "stored": ledger.drain(max_rows=50_000)}
-
-
-@worker_ready.connect
-def start_ledger_writer(**_: object) -> None:
-    """The worker stores the ledger rows that the API doors queue behind their responses."""
-    from playground import ledger
-    from usage import store
-
-    if store.uses_redis():
-        ledger.start_writer()
-
-
-@worker_shutdown.connect
-def stop_ledger_writer(**_: object) -> None:
-    from playground import ledger
-
-    ledger.stop_writer(final_drain=ledger.writer_running())

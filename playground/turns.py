@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Any
 
 from playground.markdown import render_markdown
-from playground.models import Conversation, Generation
+from playground.models import Conversation
+from usage.models import Generation
 
 STATUS_LABELS = {
-    "streaming": "streaming",
     "success": "done",
     "error": "error",
     "timeout": "timed out",
@@ -70,15 +70,14 @@ def last_user_message(messages: list[dict[str, Any]]) -> str:
 
 
 def answer_for(g: Generation, *, show_cost: bool = True) -> Answer:
-    finished = g.status != "streaming"
     return Answer(
         model=g.requested_model or g.model_slug,
         status=g.status,
         status_label=STATUS_LABELS.get(g.status, g.status),
         content=g.content,
-        html=render_markdown(g.content) if finished and g.content else "",
+        html=render_markdown(g.content) if g.content else "",
         error=g.error_message if g.status in ("error", "timeout") else "",
-        metrics=metrics_line(g, show_cost=show_cost) if finished else "",
+        metrics=metrics_line(g, show_cost=show_cost),
         generation_id=str(g.pk),
     )
 

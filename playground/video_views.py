@@ -62,7 +62,7 @@ def video_submit(request: HttpRequest) -> HttpResponse:
         duration=request.POST.get("duration") or None,
         resolution=request.POST.get("resolution") or None,
         first_frame_image=request.POST.get("first_frame_image") or None,
-        endpoint="playground",
+        door="playground",
     )
     try:
         job, _ = jobs.video_job_submit(inp=inp)

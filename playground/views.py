@@ -17,9 +17,10 @@ from catalog.models import AIModel, Favorite, Modality
 from playground import snippets
 from playground.forms import ParamsForm, PresetForm
 from playground.markdown import highlight_css, render_markdown
-from playground.models import Conversation, Generation, Preset
+from playground.models import Conversation, Preset
 from playground.search import search_conversations
 from playground.turns import conversation_turns
+from usage.models import Generation
 
 
 def _get_conversation_for_user(request: HttpRequest, pk: Any) -> Conversation:

@@ -102,12 +102,12 @@ class FavoriteFactory(DjangoModelFactory):
     model = factory.SubFactory(AIModelFactory)
 
 
-# --- playground ledger and moderation --------------------------------------------------------------
+# --- the ledger (usage) and moderation (playground) ------------------------------------------------
 
 
 class GenerationFactory(DjangoModelFactory):
     class Meta:
-        model = "playground.Generation"
+        model = "usage.Generation"
 
     user = factory.SubFactory(UserFactory)
     model = factory.SubFactory(AIModelFactory)

@@ -1,8 +1,8 @@
-"""Waiting for rows recorded behind the response (see playground.ledger)."""
+"""Waiting for rows recorded behind the response (see usage.ledger.writer)."""
 
 import time
 
-from playground import ledger
+from usage.ledger import writer as ledger
 
 
 def flush_ledger(timeout: float = 10.0) -> None:

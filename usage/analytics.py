@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Provider
-from playground.models import GenerationStatus
-from usage.models import DailyRollup, UserDay
+from usage.models import DailyRollup, GenerationStatus, UserDay
 from usage.rollups import day_start, ledger_between
 
 CACHE_KEY = "analytics:page:v1"

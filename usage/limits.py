@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from usage import store
+from config import store
 
 NANO = Decimal("1000000000")
 WINDOW_MS = 60_000

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+# The ledger's models live with its writer (usage/ledger/); Django registers models from this module.
+from usage.ledger.models import Door, Generation, GenerationStatus  # noqa: F401
+
 
 class SettingCategory(models.TextChoices):
     GENERAL = "general", "General"
@@ -71,3 +74,4 @@ class UserDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
+

@@ -14,8 +14,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from playground.models import Generation, GenerationStatus
-from usage.models import DailyRollup, UserDay
+from usage.models import DailyRollup, Generation, GenerationStatus, UserDay
 
 
 def day_start(day: date) -> datetime:

@@ -1,9 +1,11 @@
-"""Periodic upkeep: usage rollups for analytics and removal of expired credentials."""
+"""Periodic upkeep of metering: the ledger's safety net, the worker's ledger writer, analytics rollups."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
+from celery.signals import worker_ready, worker_shutdown
+
+from config.celery import INFRA_RETRY
 
 
 @shared_task(name="usage.rollup_recent", acks_late=True, soft_time_limit=120, time_limit=150)
@@ -13,12 +15,28 @@ def rollup_recent() -> int:
     return run()
 
 
-@shared_task(name="usage.cleanup_expired_tokens", acks_late=True, soft_time_limit=120, time_limit=150)
-def cleanup_expired_tokens() -> dict[str, int]:
-    """Expired JWT refresh tokens (what simplejwt's flushexpiredtokens does) and expired sessions."""
-    from django.contrib.sessions.models import Session
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+@shared_task(name="usage.ledger_sweep", soft_time_limit=50, time_limit=60, **INFRA_RETRY)
+def ledger_sweep() -> dict[str, int]:
+    """Safety net for the ledger rows written behind API responses: rows of a writer that died go
+    back to the queue, and what no process's writer took is stored here."""
+    from usage.ledger import writer
 
-    tokens, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
-    sessions, _ = Session.objects.filter(expire_date__lte=timezone.now()).delete()
-    return {"tokens": tokens, "sessions": sessions}
+    requeued = writer.requeue_stale_claims()
+    return {"requeued": requeued, "stored": writer.drain(max_rows=50_000)}
+
+
+@worker_ready.connect
+def start_ledger_writer(**_: object) -> None:
+    """The worker stores the ledger rows that the API doors queue behind their responses."""
+    from config import store
+    from usage.ledger import writer
+
+    if store.uses_redis():
+        writer.start_writer()
+
+
+@worker_shutdown.connect
+def stop_ledger_writer(**_: object) -> None:
+    from usage.ledger import writer
+
+    writer.stop_writer(final_drain=writer.writer_running())

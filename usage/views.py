@@ -15,8 +15,8 @@ from accounts.api_keys import api_key_create, api_key_revoke, api_key_usage_view
 from accounts.models import ApiKey, ApiKeyScope, Theme
 from catalog.models import AIModel, Favorite, Provider, UserProviderKey
 from catalog.services import user_provider_key_delete, user_provider_key_set
-from playground.models import Generation
 from playground.turns import format_cost
+from usage.models import Generation
 from usage.selectors import quota_block, usage_summary
 
 
@@ -50,7 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     summary = usage_summary(user=request.user, start=None, end=None, model=None)
     recent = (
         Generation.objects.filter(user=request.user)
-        .only("id", "model_slug", "status", "total_tokens", "cost", "created_at", "conversation_id", "endpoint")
+        .only("id", "model_slug", "status", "total_tokens", "cost", "created_at", "conversation_id", "door")
         .order_by("-created_at")[:10]
     )
     favorites = (

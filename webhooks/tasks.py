@@ -6,19 +6,9 @@ turns into a task. See services.deliveries_enqueue_due for why retries are not c
 """
 
 from celery import shared_task
-from django.db import DatabaseError
 
+from config.celery import INFRA_RETRY
 from webhooks import services
-
-# Infrastructure trouble (the database restarting) is retried by Celery with exponential backoff and
-# jitter. A receiver's failure is not an exception: it is recorded and retried on the webhook schedule.
-_INFRA_RETRY = {
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
 
 
 @shared_task(
@@ -28,12 +18,12 @@ _INFRA_RETRY = {
     # 15 s for the receiver plus recording; the attempt lease (WEBHOOKS_ATTEMPT_LEASE_SECONDS) is longer.
     soft_time_limit=40,
     time_limit=50,
-    **_INFRA_RETRY,
+    **INFRA_RETRY,
 )
 def deliver(delivery_id: int, force: bool = False) -> None:
     services.delivery_attempt(delivery_id=delivery_id, force=force)
 
 
-@shared_task(name="webhooks.deliver_due", acks_late=True, soft_time_limit=30, time_limit=40, **_INFRA_RETRY)
+@shared_task(name="webhooks.deliver_due", acks_late=True, soft_time_limit=30, time_limit=40, **INFRA_RETRY)
 def deliver_due() -> int:
     return services.deliveries_enqueue_due()

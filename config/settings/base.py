@@ -275,7 +275,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "accounts.models.Status",
         "ModelStatusEnum": "catalog.models.ModelStatus",
-        "GenerationStatusEnum": "playground.models.GenerationStatus",
+        "GenerationStatusEnum": "usage.models.GenerationStatus",
         "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     },
 }
@@ -390,7 +390,7 @@ BATCH_MAX_PROMPTS = 1000
 BATCH_CONCURRENCY = env.int("BATCH_CONCURRENCY", default=4)  # workers on one batch at a time
 BATCH_SLICE_SECONDS = env.int("BATCH_SLICE_SECONDS", default=60)  # a worker re-queues itself after this long
 CELERY_BEAT_SCHEDULE["ledger-sweep"] = {
-    "task": "playground.ledger_sweep",
+    "task": "usage.ledger_sweep",
     "schedule": 30,  # ledger rows of a process that died reach the database within ~90 s (claims go stale at 60)
     "options": {"expires": 60},
 }
@@ -406,8 +406,8 @@ CELERY_BEAT_SCHEDULE["usage-rollup-recent"] = {
     "schedule": 300,  # the analytics page shows past days from rollups; today is read live
     "options": {"expires": 600},
 }
-CELERY_BEAT_SCHEDULE["usage-cleanup-expired-tokens"] = {
-    "task": "usage.cleanup_expired_tokens",
+CELERY_BEAT_SCHEDULE["accounts-cleanup-expired-tokens"] = {
+    "task": "accounts.cleanup_expired_tokens",
     "schedule": 3600,
     "options": {"expires": 3600},
 }

@@ -6,7 +6,7 @@ Every door (REST, SSE, OpenAI-compatible, playground pages) calls `generation_ru
 With warm process memos (config.memo) a call runs on the event loop from start to end: the
 preparation reads memory, admission and settlement are one Redis script each, and the one database
 write (the Generation row) is made before the response or, for the API doors, behind it
-(playground.ledger). Cold memos cost one thread hop, where loading is allowed.
+(usage.ledger). Cold memos cost one thread hop, where loading is allowed.
 """
 
 import asyncio
@@ -26,9 +26,8 @@ from catalog.models import AIModel
 from catalog.pricing import compute_cost
 from catalog.selectors import model_chain
 from catalog.services import provider_config_for
+from config import store
 from config.memo import from_memory_or_thread
-from playground import ledger
-from playground.models import GenerationStatus
 from playground.services import admission as adm
 from playground.services import response_cache
 from playground.services.errors import GenerationError
@@ -43,8 +42,10 @@ from providers.base import ChatRequest, ProviderConfig, ProviderError, StreamDel
 from providers.registry import get_adapter
 from providers.tokens import estimate_prompt_tokens as estimate_messages
 from providers.tokens import estimate_tokens
-from usage import counters, events, store
+from usage import counters, events, ledger
 from usage import limits as limiter
+from usage.ledger import writer
+from usage.models import GenerationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +231,7 @@ def _ledger_row(prep: Prepared, out: Outcome, upstream_id: str, error_code: str,
         "turn": inp.turn,
         "user_id": inp.user.pk,
         "api_key_id": inp.api_key_id,
-        "endpoint": inp.endpoint,
+        "door": inp.door,
         "requested_model": prep.requested.slug,
         "model_id": out.model.pk,
         "model_slug": out.model.slug,
@@ -277,7 +278,7 @@ def _record_now(prep: Prepared, out: Outcome, row: dict[str, Any]) -> None:
     """The one write, in the request: counters settle first so a slow database never holds a budget."""
     charge = _charge(prep, out)
     spent_after = counters.settle(ticket=prep.admission.ticket, charge=charge)
-    ledger.record_now(row)
+    ledger.record(row)
     if _cacheable(prep, out):
         response_cache.store_answer(prep.cache_key, _cache_entry(out))  # type: ignore[arg-type]
     _emit_warnings(prep.inp.user.pk, _warnings(prep, spent_after, charge.cost_nano))
@@ -289,10 +290,10 @@ async def _record_behind(prep: Prepared, out: Outcome, row: dict[str, Any]) -> N
     spent_after, queued = await counters.settle_async(
         ticket=prep.admission.ticket,  # type: ignore[arg-type]
         charge=charge,
-        ledger_row=ledger.encode(row),
+        ledger_row=writer.encode(row),
     )
-    if queued > ledger.BACKLOG_ROWS:
-        ledger.help_with_backlog()  # the worker's writer is down or behind; this process helps
+    if queued > writer.BACKLOG_ROWS:
+        writer.help_with_backlog()  # the worker's writer is down or behind; this process helps
     if _cacheable(prep, out):
         await response_cache.store_answer_async(prep.cache_key, _cache_entry(out))  # type: ignore[arg-type]
     if warnings := _warnings(prep, spent_after, charge.cost_nano):  # rare: at 80% and 100%

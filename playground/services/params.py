@@ -27,7 +27,7 @@ class GenerationInput:
     frequency_penalty: Any = None
     seed: Any = None
     cache: bool = False
-    endpoint: str = "rest"
+    door: str = "rest"
     api_key_id: int | None = None
     ip: str | None = None
     user_agent: str = ""

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 
-from usage import store
+from config import store
 
 CACHEABLE_FINISH = frozenset({"stop", "length", None})
 

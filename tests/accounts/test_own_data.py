@@ -68,8 +68,9 @@ def _seed_everything(user, other):
 
     from accounts.api_keys import api_key_create
     from catalog.models import Favorite
-    from playground.models import Conversation, Generation
+    from playground.models import Conversation
     from tests.factories import AIModelFactory
+    from usage.models import Generation
 
     model = AIModelFactory()
     Favorite.objects.create(user=user, model=model)
@@ -98,7 +99,8 @@ def test_deletion_revokes_keys_removes_content_and_keeps_totals(alice_api, alice
     from django.db.models import Sum
 
     from accounts.models import ApiKey
-    from playground.models import Conversation, Generation
+    from playground.models import Conversation
+    from usage.models import Generation
 
     key = _seed_everything(alice, bob)
     before = Generation.objects.aggregate(tokens=Sum("total_tokens"), cost=Sum("cost"))

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Tier, User
-from playground.models import Conversation, Generation
+from accounts.tasks import cleanup_expired_tokens
+from playground.models import Conversation
 from tests.factories import GenerationFactory
-from usage.models import DailyRollup
-from usage.tasks import cleanup_expired_tokens
+from usage.models import DailyRollup, Generation
 
 pytestmark = pytest.mark.django_db
 

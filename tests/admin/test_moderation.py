@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from django.urls import reverse
 
 from catalog.models import AdapterKind
-from playground.models import Flag, FlagSource, FlagState, Generation
+from playground.models import Flag, FlagSource, FlagState
 from playground.services import GenerationInput, generation_run
 from tests.factories import (
     AIModelFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     ModerationRuleFactory,
     ProviderFactory,
 )
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def _record(user, text: str) -> Generation:
 def test_moderator_sees_input_and_output_of_a_generation(client, moderator):
     generation = GenerationFactory(content="The answer is forty-two.")
     client.force_login(moderator)
-    page = client.get(reverse("admin:playground_generation_change", args=[generation.pk])).content.decode()
+    page = client.get(reverse("admin:usage_generation_change", args=[generation.pk])).content.decode()
     assert "The answer is forty-two." in page
     assert "Hello" in page  # the input message
 
@@ -47,7 +48,7 @@ def test_moderator_filters_generations_by_status_and_user(client, moderator, ali
     GenerationFactory(user=alice, status="error")
     GenerationFactory(user=bob)
     client.force_login(moderator)
-    url = reverse("admin:playground_generation_changelist")
+    url = reverse("admin:usage_generation_changelist")
     response = client.get(url, {"status__exact": "error", "user__id__exact": alice.pk})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list.values_list("user_id", flat=True)) == [alice.pk]
@@ -56,8 +57,8 @@ def test_moderator_filters_generations_by_status_and_user(client, moderator, ali
 def test_moderator_flags_and_hides_generations(client, moderator):
     to_flag, to_hide = GenerationFactory(), GenerationFactory()
     client.force_login(moderator)
-    _post_action(client, "admin:playground_generation_changelist", "flag", to_flag)
-    _post_action(client, "admin:playground_generation_changelist", "hide", to_hide)
+    _post_action(client, "admin:usage_generation_changelist", "flag", to_flag)
+    _post_action(client, "admin:usage_generation_changelist", "hide", to_hide)
     assert Flag.objects.get(generation=to_flag).source == FlagSource.MANUAL
     to_flag.refresh_from_db()
     to_hide.refresh_from_db()
@@ -107,23 +108,23 @@ def test_moderator_cannot_delete_generations_or_flags(client, moderator):
     generation = GenerationFactory()
     flag = FlagFactory(generation=generation)
     client.force_login(moderator)
-    assert client.get(reverse("admin:playground_generation_delete", args=[generation.pk])).status_code == 403
+    assert client.get(reverse("admin:usage_generation_delete", args=[generation.pk])).status_code == 403
     assert client.get(reverse("admin:playground_flag_delete", args=[flag.pk])).status_code == 403
-    _post_action(client, "admin:playground_generation_changelist", "delete_selected", generation)
+    _post_action(client, "admin:usage_generation_changelist", "delete_selected", generation)
     assert Generation.objects.filter(pk=generation.pk).exists()
 
 
 def test_moderator_cannot_change_a_generation(client, moderator):
     generation = GenerationFactory(content="original")
     client.force_login(moderator)
-    client.post(reverse("admin:playground_generation_change", args=[generation.pk]), {"content": "edited"})
+    client.post(reverse("admin:usage_generation_change", args=[generation.pk]), {"content": "edited"})
     generation.refresh_from_db()
     assert generation.content == "original"
 
 
 def test_regular_user_gets_no_moderation_pages(client, alice):
     client.force_login(alice)
-    for name in ("admin:playground_generation_changelist", "admin:playground_flag_changelist", "admin-analytics"):
+    for name in ("admin:usage_generation_changelist", "admin:playground_flag_changelist", "admin-analytics"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import ApiKey
-from playground.models import Generation
+from usage.models import Generation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -76,7 +76,7 @@ def test_the_model_page_shows_specs_pricing_and_the_playground_link(client, mode
 
 
 def test_the_model_page_shows_latency_and_success_rate_from_generations(client, models, alice):
-    generation = pytest.importorskip("playground.models").Generation
+    generation = pytest.importorskip("usage.models").Generation
     for status, ms in (("success", 100), ("success", 300), ("error", 200)):
         generation.objects.create(
             user=alice, model=models["swift"], requested_model="demo/swift", status=status, duration_ms=ms

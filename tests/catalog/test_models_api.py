@@ -96,7 +96,7 @@ def test_trending_falls_back_to_featured_models_without_usage(api, catalog):
 
 
 def test_trending_ranks_by_generations_of_the_last_seven_days(api, catalog, alice):
-    generation = pytest.importorskip("playground.models").Generation
+    generation = pytest.importorskip("usage.models").Generation
     for model, count in ((catalog["mini"], 1), (catalog["coder"], 3)):
         for _ in range(count):
             generation.objects.create(user=alice, model=model, requested_model=model.slug)

@@ -6,8 +6,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from playground.models import BatchItem, BatchRun, Generation
-from usage.models import SystemSetting
+from playground.models import BatchItem, BatchRun
+from usage.models import Generation, SystemSetting
 from usage.settings_store import get_setting
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_items_over_the_daily_quota_fail_alone_with_the_reason(
     assert {i.error_code for i in items[3:]} == {"QUOTA_EXCEEDED"}
     assert "daily request quota" in items[3].error
     assert items[0].content.startswith("Echo from gpt-4o-mini")
-    assert Generation.objects.filter(user=alice, endpoint="batch").count() == 3
+    assert Generation.objects.filter(user=alice, door="batch").count() == 3
     [(_, user_id, payload)] = [e for e in emitted if e[0] == "ai.batch.completed"]
     assert (user_id, payload["batch_id"], payload["succeeded"], payload["failed"]) == (alice.pk, batch_id, 3, 2)
 

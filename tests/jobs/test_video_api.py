@@ -14,10 +14,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from playground import jobs
-from playground.models import Generation, JobStatus, VideoJob
+from playground.models import JobStatus, VideoJob
 from usage import counters
 from usage import limits as limiter
-from usage.models import SystemSetting
+from usage.models import Generation, SystemSetting
 from usage.settings_store import get_setting
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_demo_video_is_queued_then_finished_stored_and_charged_once(alice_api, a
     assert clip["Content-Type"] == "video/mp4"
     assert b"".join(clip.streaming_content) == DEMO_CLIP.read_bytes()
     assert spent_and_held(alice) == (Decimal("0.10000000"), 0)
-    assert Generation.objects.filter(user=alice, endpoint="video", cost=Decimal("0.10")).count() == 1
+    assert Generation.objects.filter(user=alice, door="video", cost=Decimal("0.10")).count() == 1
     [(event, user_id, payload)] = [e for e in emitted if e[0].startswith("ai.task")]
     assert (event, user_id, payload["task_id"]) == ("ai.task.completed", alice.pk, task_id)
 

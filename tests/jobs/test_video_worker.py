@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 
 from playground import tasks
-from playground.models import Generation, JobStatus, VideoJob
+from playground.models import JobStatus, VideoJob
 from tests.factories import WebhookEndpointFactory
 from tests.webhooks.conftest import verify
 from tests.workers import Worker, real_workers
 from usage import counters
 from usage import limits as limiter
+from usage.models import Generation
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

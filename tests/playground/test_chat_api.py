@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from playground.models import Generation
 from tests.playground.conftest import sse_events
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_chat_answers_in_the_envelope_and_records_one_generation(alice, alice_ke
     assert data["usage"]["total_tokens"] == data["usage"]["prompt_tokens"] + data["usage"]["completion_tokens"] > 0
     row = Generation.objects.get()
     assert row.user == alice and row.status == "success" and row.content == data["choices"][0]["message"]["content"]
-    assert row.api_key_id is not None and row.endpoint == "rest" and row.input_messages == HELLO
+    assert row.api_key_id is not None and row.door == "rest" and row.input_messages == HELLO
     expected = (Decimal(row.prompt_tokens) * 1 + Decimal(row.completion_tokens) * 2) / Decimal(1_000_000)
     assert row.cost == expected and Decimal(data["cost"]) == expected
     for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Request-Id"):

@@ -8,8 +8,8 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 from rest_framework.test import APIClient
 
-from playground.models import Generation
 from tests.factories import AIModelFactory, ProviderFactory
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from playground import openai_api
-from playground.models import Generation
 from tests.ledger import flush_ledger
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HELLO = [{"role": "user", "content": "Hello, headers"}]

@@ -8,11 +8,13 @@ import openai
 import pytest
 from django.test import override_settings
 
-from playground import ledger, tasks
-from playground.models import Flag, Generation
+from config import store
+from playground.models import Flag
 from tests.factories import ModerationRuleFactory
 from tests.ledger import flush_ledger
-from usage import store
+from usage import tasks
+from usage.ledger import writer as ledger
+from usage.models import Generation
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 HELLO = [{"role": "user", "content": "Say hello to the ledger"}]
@@ -57,7 +59,7 @@ def test_the_answer_is_sent_before_the_row_is_written_and_the_row_matches_it(
     assert not Generation.objects.exists() and ledger.pending() == 1
     assert ledger.drain() == 1
     row = Generation.objects.get()
-    assert (row.user, row.endpoint, row.status, row.content) == (alice, "openai", "success", answer)
+    assert (row.user, row.door, row.status, row.content) == (alice, "openai", "success", answer)
     assert row.api_key_id is not None and row.cost and row.cost > 0
     assert ledger.idle()
 

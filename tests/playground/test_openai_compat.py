@@ -5,8 +5,8 @@ import pytest
 
 from accounts.api_keys import api_key_revoke, key_hash
 from accounts.models import ApiKey
-from playground.models import Generation
 from tests.ledger import flush_ledger
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HELLO = [{"role": "user", "content": "Say hello to the tests"}]
@@ -21,7 +21,7 @@ def test_whole_chat_completion(app_server, alice_key, chat_model):
     assert completion.choices[0].message.content and completion.model == chat_model.slug
     flush_ledger()
     assert completion.usage.total_tokens == Generation.objects.get().total_tokens
-    assert Generation.objects.get().endpoint == "openai"
+    assert Generation.objects.get().door == "openai"
 
 
 def test_streamed_chat_completion_with_usage_chunk(app_server, alice_key, chat_model):

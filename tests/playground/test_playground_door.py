@@ -7,9 +7,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
-from playground.models import Conversation, Generation
+from playground.models import Conversation
 from tests.factories import AIModelFactory, ProviderFactory
 from tests.playground.conftest import sse_events
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +80,7 @@ async def test_compare_streams_every_model_and_records_the_turn(client, alice, d
 
     conversation = await Conversation.objects.aget(owner=alice)
     rows = [g async for g in Generation.objects.filter(conversation=conversation).order_by("model_slug")]
-    assert [(g.model_slug, g.turn, g.status, g.endpoint) for g in rows] == [
+    assert [(g.model_slug, g.turn, g.status, g.door) for g in rows] == [
         ("demo/deliberate", 0, "success", "playground"),
         ("demo/swift", 0, "success", "playground"),
     ]

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from playground.models import Conversation, Generation
+from playground.models import Conversation
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def conversation(alice):
         conversation=c, user=alice, turn=0, requested_model="demo/swift", model_slug="demo/swift",
         input_messages=[{"role": "user", "content": "Name a long river"}], content="The **Danube**.",
         prompt_tokens=5, completion_tokens=3, total_tokens=8, cost=Decimal("0.00001234"), status="success",
-        ip="10.1.2.3", endpoint="playground",
+        ip="10.1.2.3", door="playground",
     )  # fmt: skip
     return c
 

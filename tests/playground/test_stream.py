@@ -5,8 +5,9 @@ import time
 import httpx
 import pytest
 
-from playground.models import Conversation, Generation
+from playground.models import Conversation
 from tests.playground.conftest import parse_sse
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from django.db import connection
 
-from playground.models import Generation
 from tests.ledger import flush_ledger
+from usage.models import Generation
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def test_the_openai_door_on_two_processes_admits_ten_and_its_ledger_agrees_with_
     for refused in (r for r in responses if r.status_code == 429):
         assert refused.json()["error"]["code"] == "rate_limit_exceeded" and int(refused.headers["Retry-After"]) >= 1
     flush_ledger()
-    rows = Generation.objects.filter(user=alice, endpoint="openai")
+    rows = Generation.objects.filter(user=alice, door="openai")
     assert rows.count() == 10
     usage = httpx.get(f"{two_servers[1]}/api/v1/ai/usage", headers={"X-API-Key": alice_key}).json()["data"]
     assert usage["usage"]["total_requests"] == 10

@@ -65,7 +65,7 @@ def test_settlement_feeds_the_day_aggregates():
 def test_the_same_rules_hold_on_redis():
     # With REDIS_URL set the suite runs on django-redis, so the Lua scripts are what ran above;
     # this asserts the backend really is Redis in that run.
-    from usage import store
+    from config import store
 
     assert store.uses_redis()
     assert [limits.admit(user_id=9, limits=_limits(per_minute=1)).allowed for _ in range(2)] == [True, False]
@@ -79,7 +79,7 @@ def test_an_event_loops_redis_connections_close_when_the_loop_ends():
 
     from asgiref.sync import async_to_sync
 
-    from usage import store
+    from config import store
 
     async def connection_id() -> int:
         return await store.async_redis().client_id()

@@ -6,10 +6,11 @@ import pytest
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from playground.models import Conversation, Generation
+from playground.models import Conversation
 from usage import events
 from usage.counters import quota_used
 from usage.limits import from_nano
+from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
 HELLO = [{"role": "user", "content": "Hello usage"}]

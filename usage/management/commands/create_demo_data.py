@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Tier, User
 from catalog.models import AdapterKind, AIModel, Provider
-from playground.models import Conversation, Generation, GenerationStatus
+from playground.models import Conversation
+from usage.models import Generation, GenerationStatus
 from usage.rollups import rollup_days
 
 DEMO_DOMAIN = "demo.switchboard.local"
@@ -152,7 +153,7 @@ def _generation(
         "conversation_id": conv.pk if conv else None,
         "turn": turn,
         "user_id": user_id,
-        "endpoint": "playground" if conv else rng.choice(["rest", "openai"]),
+        "door": "playground" if conv else rng.choice(["rest", "openai"]),
         "requested_model": model.slug,
         "model_id": model.pk,
         "model_slug": model.slug,

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from playground.models import Generation
+from usage.models import Generation
 from usage.rollups import ledger_between
 
 

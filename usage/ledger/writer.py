@@ -1,10 +1,9 @@
-"""Writing the ledger (Generation rows), now or behind the response.
+"""The ledger's write-behind: rows queued in Redis by the settlement script, stored in batches.
 
-Doors that render from the row at once (the playground pages, jobs) record it in the request
-(`record_now`). The API doors record it *behind* the response: the settlement script that updates
-the counters also appends the row, as JSON, to a Redis list in the same atomic step, and a writer
-inserts queued rows in batches. The caller never waits for PostgreSQL, and one multi-row INSERT
-replaces one INSERT per call.
+The API doors record their row *behind* the response: the settlement script that updates the
+counters also appends the row, as JSON, to a Redis list in the same atomic step (see
+usage.admission.settle_async), and a writer inserts queued rows in batches. The caller never waits
+for PostgreSQL, and one multi-row INSERT replaces one INSERT per call.
 
 The writer is a thread of the Celery worker (started when the worker is ready), not of the web
 processes: building and inserting rows holds the GIL, and a thread doing that inside a web process
@@ -17,7 +16,7 @@ Nothing is lost between Redis and PostgreSQL:
 - A writer *claims* a batch (moves it, atomically, into a claim list stamped with the time) before
   inserting, and deletes the claim only after the INSERT has committed.
 - A claim older than `STALE_CLAIM_SECONDS` (its writer died or hung) goes back to the queue; the
-  beat task `playground.ledger_sweep` does this, and drains what no writer took.
+  beat task `usage.ledger_sweep` does this, and drains what no writer took.
 - Rows carry their own primary key, so inserting a row twice is a no-op (ON CONFLICT DO NOTHING).
 - A row that can never be stored (its user was deleted meanwhile) goes to a dead-letter list
   instead of blocking the rows behind it.
@@ -34,16 +33,16 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, close_old_connections, transaction
 
-from playground.models import Generation
-from usage import store
+from config import store
 from usage.counters import LEDGER_QUEUE
+from usage.ledger import recorded
+from usage.ledger.models import Generation
 
 logger = logging.getLogger(__name__)
 
@@ -98,19 +97,6 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     return data
 
 
-def _moderate(rows: Iterable[dict[str, Any]]) -> None:
-    from playground import moderation
-
-    for row in rows:
-        moderation.check_generation(row["id"], row["content"], row["input_messages"])
-
-
-def record_now(row: dict[str, Any]) -> None:
-    """Insert one row in the caller's transaction, then run the moderation rules on it."""
-    Generation.objects.create(**row)
-    _moderate([row])
-
-
 def _insert(rows: list[dict[str, Any]]) -> None:
     """Insert the rows; one already there (stored before by a writer that died) is skipped."""
     with transaction.atomic():
@@ -141,7 +127,7 @@ def store_rows(raws: list[bytes]) -> int:
             except IntegrityError:
                 logger.exception("ledger: row %s cannot be stored; moved to the dead-letter list", row["id"])
                 _dead_letter([raw])
-    _moderate(stored)
+    recorded(stored)
     return len(stored)
 
 

@@ -1,4 +1,4 @@
-"""Where the counters live: the shared Redis in production, this process's memory otherwise.
+"""Where shared counters and queues live: the shared Redis in production, this process's memory otherwise.
 
 Counters are never read-then-written from Python against Redis: every check-and-update is one
 Lua script, so N web processes share one limit. Without Redis (the embedded default, LocMemCache)
