@@ -7,15 +7,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts import roles, services
 from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey, Role, Status, Tier, User
-from usage import counters
-from usage.selectors import usage_summary
 
 
 class ApiKeyInlineForm(forms.ModelForm):
@@ -53,15 +50,14 @@ class UserAdmin(BaseUserAdmin):
         "last_login",
         "suspended_at",
         "token_version",
-        "usage_this_month",
         "webhooks",
     ]
     filter_horizontal = ["groups", "user_permissions"]
-    actions = ["suspend", "reactivate", "reset_quotas", *[f"set_tier_{tier}" for tier in Tier.values]]
+    actions = ["suspend", "reactivate", *[f"set_tier_{tier}" for tier in Tier.values]]
     inlines = [ApiKeyInline]
     fieldsets = [
         (None, {"fields": ["email", "username", "password"]}),
-        ("Usage this month", {"fields": ["usage_this_month", "webhooks"]}),
+        ("Webhooks", {"fields": ["webhooks"]}),
         ("Plan and access", {"fields": ["tier", "role", "status", "monthly_budget_usd"]}),
         ("Preferences", {"fields": ["theme", "language", "default_model", "notifications"]}),
         ("Profile", {"fields": ["bio", "website", "github", "twitter", "public_profile"]}),
@@ -74,22 +70,6 @@ class UserAdmin(BaseUserAdmin):
     def status_badge(self, user: User) -> str:
         css = {"active": "success", "suspended": "warning", "deleted": "danger"}[user.status]
         return format_html('<span class="sb-badge sb-{}">{}</span>', css, user.get_status_display())
-
-    @admin.display(description="usage")
-    def usage_this_month(self, user: User) -> str:
-        # From the Redis day aggregates, like the user's own usage page: no scan of the ledger.
-        if not user.pk:
-            return "–"
-        today = timezone.now().date()
-        summary = usage_summary(user=user, start=today.replace(day=1), end=today, model=None)
-        url = reverse("admin:usage_generation_changelist") + f"?user__id__exact={user.pk}"
-        return format_html(
-            '{} requests · {} tokens · ${} &nbsp; <a href="{}">Their generations</a>',
-            summary["total_requests"],
-            summary["total_tokens"],
-            f"{summary['total_cost']:.4f}",
-            url,
-        )
 
     @admin.display(description="webhooks")
     def webhooks(self, user: User) -> str:
@@ -153,15 +133,6 @@ class UserAdmin(BaseUserAdmin):
             self.log_change(request, user, "Reactivated")
             done += 1
         self.message_user(request, f"{done} user(s) reactivated.", messages.SUCCESS)
-
-    @admin.action(
-        description="Reset quotas (today's, this week's and this month's request counts)", permissions=["change"]
-    )
-    def reset_quotas(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            counters.quota_reset(user_id=user.pk)
-            self.log_change(request, user, "Quotas reset")
-        self.message_user(request, f"Quotas reset for {len(queryset)} user(s).", messages.SUCCESS)
 
     def has_suspend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.suspend_user")

@@ -27,7 +27,7 @@ from accounts.serializers import (
 )
 from accounts.tokens import VERSION_CLAIM, deny_access_token, tokens_for
 from config.api.exceptions import ApiError
-from config.api.renderers import Message
+from config.api.renderers import WithMessage
 
 BAD_CREDENTIALS = "Invalid email or password."
 
@@ -63,7 +63,7 @@ class RegisterView(APIView):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         body = {"user": UserSerializer(user).data, **tokens_for(user)}
-        return Response(Message(body, "User registered successfully"), status=status.HTTP_201_CREATED)
+        return Response(WithMessage(body, "User registered successfully"), status=status.HTTP_201_CREATED)
 
 
 class LoginView(APIView):
@@ -93,7 +93,7 @@ class LoginView(APIView):
         if user is None:
             raise ApiError("AUTHENTICATION_ERROR", BAD_CREDENTIALS)
         body = {"user": UserSerializer(user).data, **tokens_for(user)}
-        return Response(Message(body, "Login successful"))
+        return Response(WithMessage(body, "Login successful"))
 
 
 class MeView(APIView):
@@ -112,7 +112,7 @@ class ProfileView(APIView):
         serializer = ProfileUpdateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, data=serializer.validated_data)
-        return Response(Message(UserSerializer(user).data, "Profile updated successfully"))
+        return Response(WithMessage(UserSerializer(user).data, "Profile updated successfully"))
 
     patch = put
 
@@ -135,7 +135,7 @@ class PasswordView(APIView):
             details = exc.message_dict if hasattr(exc, "error_dict") else {"newPassword": exc.messages}
             raise serializers.ValidationError(details) from exc
         body = tokens_for(request.user)
-        return Response(Message(body, "Password changed successfully"))
+        return Response(WithMessage(body, "Password changed successfully"))
 
 
 class LogoutView(APIView):
@@ -154,7 +154,7 @@ class LogoutView(APIView):
                     token.blacklist()
             except TokenError:
                 pass  # an already dead refresh token is what signing out wants anyway
-        return Response(Message(None, "Logout successful"))
+        return Response(WithMessage(None, "Logout successful"))
 
 
 class RefreshView(APIView):
@@ -176,7 +176,7 @@ class RefreshView(APIView):
             old.blacklist()
         except TokenError:
             raise ApiError("AUTHENTICATION_ERROR", "The refresh token is invalid or expired.") from None
-        return Response(Message(tokens_for(user), "Token refreshed"))
+        return Response(WithMessage(tokens_for(user), "Token refreshed"))
 
 
 class AccountExportView(APIView):
@@ -209,4 +209,4 @@ class AccountView(APIView):
         if user.has_usable_password() and not user.check_password(serializer.validated_data.get("password", "")):
             raise ApiError("VALIDATION_ERROR", "The password is not correct.", {"password": ["Not correct."]})
         services.user_delete_account(user=user)
-        return Response(Message(None, "Account deleted"))
+        return Response(WithMessage(None, "Account deleted"))

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiKey, ApiKeyScope, User
+from config import store
 from config.memo import Memo
 
 KEY_PREFIX = "sk_live_"
@@ -165,8 +166,6 @@ _verified: Memo[VerifiedKey] = Memo("verified api keys", ttl=_CACHE_SECONDS)
 
 
 async def _shared_entry_exists(digest: str) -> bool:
-    from config import store
-
     if store.uses_redis():
         return bool(await store.async_redis().exists(cache.make_key(_CACHE_PREFIX + digest)))
     return cache.has_key(_CACHE_PREFIX + digest)  # the local-memory cache: no I/O
@@ -184,13 +183,31 @@ async def api_key_verify_async(raw: str) -> VerifiedKey:
     return await sync_to_async(api_key_verify)(raw)
 
 
+def usage_key(key_id: int) -> str:
+    """The shared hash ({count, last}) where settlement counts a key's uses until the next flush."""
+    return store.key("ak", key_id)
+
+
+def _take_pending_usage(key_id: int) -> dict[str, int]:
+    """Read and reset one key's pending uses atomically."""
+    name = usage_key(key_id)
+    if store.uses_redis():
+        pipe = store.redis_client().pipeline(transaction=True)
+        pipe.hgetall(name)
+        pipe.delete(name)
+        raw = pipe.execute()[0]
+        return {k.decode(): int(v) for k, v in raw.items()}
+    with store.local_lock:
+        usage = dict(store.local_get(name, {}))
+        store.local_set(name, {}, 1)
+    return usage
+
+
 def api_key_usage_flush() -> int:
     """Fold the per-request use counters from the shared cache into the rows (run periodically)."""
-    from usage.counters import api_key_usage_take
-
     flushed = 0
     for key in ApiKey.objects.filter(revoked_at__isnull=True).only("pk", "usage_count", "last_used_at"):
-        pending = api_key_usage_take(key_id=key.pk)
+        pending = _take_pending_usage(key.pk)
         if not pending.get("count"):
             continue
         last = datetime.fromtimestamp(pending["last"], tz=UTC) if pending.get("last") else None
@@ -203,9 +220,7 @@ def api_key_usage_flush() -> int:
 
 def api_key_usage_view(keys: list[ApiKey]) -> dict[int, dict[str, Any]]:
     """usage_count and last_used per key: the stored figures plus what is pending in the cache."""
-    from usage.counters import api_key_usage
-
-    pending = api_key_usage(key_ids=[k.pk for k in keys])
+    pending = dict(zip([k.pk for k in keys], store.read_hashes([usage_key(k.pk) for k in keys]), strict=True))
     view: dict[int, dict[str, Any]] = {}
     for key in keys:
         extra = pending.get(key.pk) or {}

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts import api_keys
 from accounts.models import ApiKey, ApiKeyScope
 from config.api.exceptions import ApiError
-from config.api.renderers import Message
+from config.api.renderers import WithMessage
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
@@ -85,7 +85,7 @@ class ApiKeyListView(APIView):
             expires_in_days=expires_in,
         )
         body = {"api_key": {**api_key_data(key), "key": raw}}
-        return Response(Message(body, "API key created successfully"), status=status.HTTP_201_CREATED)
+        return Response(WithMessage(body, "API key created successfully"), status=status.HTTP_201_CREATED)
 
 
 class ApiKeyDetailView(APIView):
@@ -106,7 +106,7 @@ class ApiKeyDetailView(APIView):
         key = api_keys.api_key_update(
             key=key, name=serializer.validated_data.get("name"), scopes=serializer.validated_data.get("permissions")
         )
-        return Response(Message({"api_key": api_key_data(key)}, "API key updated successfully"))
+        return Response(WithMessage({"api_key": api_key_data(key)}, "API key updated successfully"))
 
     patch = put
 
@@ -114,4 +114,4 @@ class ApiKeyDetailView(APIView):
     def delete(self, request: Request, key_id: int) -> Response:
         _refuse_key_management_by_key(request)
         api_keys.api_key_revoke(key=_own_key(request, key_id))
-        return Response(Message(None, "API key deleted successfully"))
+        return Response(WithMessage(None, "API key deleted successfully"))

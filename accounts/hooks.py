@@ -60,3 +60,29 @@ def export_sections(user: User) -> dict[str, Any]:
 def erase_everywhere(user: User) -> None:
     for fn in _erasers:
         fn(user)
+
+
+# The account settings page (accounts.views): other apps add their cards, and say which models a
+# user may pick as the default, so accounts imports none of them.
+SettingsCard = Callable[[Any], Any]  # fn(request) -> the card's HTML, or a response when it handled a POST
+_settings_cards: list[SettingsCard] = []
+_model_choices: list[Callable[[], list[tuple[str, str]]]] = []
+
+
+def register_settings_card(fn: SettingsCard) -> SettingsCard:
+    _settings_cards.append(fn)
+    return fn
+
+
+def settings_cards() -> list[SettingsCard]:
+    return list(_settings_cards)
+
+
+def register_default_model_choices(fn: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[tuple[str, str]]]:
+    """`fn()` returns (slug, name) pairs a user may choose as their default model."""
+    _model_choices.append(fn)
+    return fn
+
+
+def default_model_choices() -> list[tuple[str, str]]:
+    return [choice for fn in _model_choices for choice in fn()]

@@ -2,7 +2,14 @@ from django.urls import path
 
 from accounts import views
 
+app_name = "accounts"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("theme", views.set_theme, name="set-theme"),
+    path("settings/", views.account_settings, name="settings"),
+    path("settings/keys/", views.api_keys, name="api-keys"),
+    path("settings/keys/<int:pk>/revoke", views.api_key_revoke_view, name="api-key-revoke"),
+    path("settings/export", views.export_account, name="export"),
+    path("settings/delete", views.delete_account, name="delete-account"),
 ]

@@ -39,7 +39,7 @@ def site(request: HttpRequest) -> dict:
         "SITE_NAME": settings.SITE_NAME,
         "theme": _theme(request),
         "nav_items": items,
-        "account_url": _url("usage:settings") or _url("account_email"),
+        "account_url": _url("accounts:settings") or _url("account_email"),
         "playground_url": _url("playground:index") or "/",
         "maintenance_banner": _banner(),
     }

@@ -1,3 +1,5 @@
+"""Every route of the site, in one list: each app's URL module is included here and nowhere else."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -5,12 +7,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config import errors
 from config.health import health
-from usage.admin_analytics import analytics_urls
+from usage.admin_analytics import analytics_view
 from usage.settings_api import PublicSettingsView
 
 urlpatterns = [
     path("health", health, name="health"),
-    *analytics_urls(),
+    # Before admin.site.urls, so the admin's catch-all does not answer first.
+    path("admin/analytics/", admin.site.admin_view(analytics_view), name="admin-analytics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -18,20 +21,16 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/auth/", include("accounts.api_urls")),
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
+    path("api/v1/", include("accounts.api_keys_urls")),
+    path("api/v1/", include("webhooks.api_urls")),
+    path("api/", include("catalog.api_urls")),
+    path("", include("playground.doors.urls")),  # /api/v1/ai/..., /api/v1/usage, /api/v1/sessions, /v1/...
     path("", include("accounts.urls")),
+    path("", include("playground.urls")),
+    path("", include("usage.urls")),
+    path("settings/webhooks/", include("webhooks.urls")),
+    path("models/", include("catalog.urls")),
 ]
-urlpatterns.append(path("", include("playground.urls")))
-urlpatterns.append(path("", include("usage.urls")))
-urlpatterns.append(path("api/v1/", include("accounts.api_keys_urls")))
-urlpatterns.append(path("api/v1/", include("playground.api_urls")))
-urlpatterns.append(path("v1/", include("playground.openai_urls")))
-urlpatterns.append(path("api/v1/", include("webhooks.api_urls")))
-urlpatterns.append(path("settings/webhooks/", include("webhooks.urls")))
-urlpatterns.append(path("api/", include("catalog.api_urls")))
-urlpatterns.append(path("models/", include("catalog.urls")))
-urlpatterns.append(path("api/v1/", include("playground.jobs_urls")))
-import playground.video_urls  # noqa: E402, F401, I001  (the Video tab joins the playground namespace)
-
 
 handler404 = errors.not_found
 handler500 = errors.server_error

@@ -15,8 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from playground import moderation
 from playground.models import Flag, FlagState, ModerationRule
+from playground.moderation import flags, rules
 from usage.models import Generation
 
 MODERATE = "usage.moderate_generation"
@@ -92,14 +92,14 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(description="Flag for review", permissions=["moderate"])
     def flag(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         for generation in queryset:
-            moderation.generation_flag(generation=generation, by=request.user)
+            flags.generation_flag(generation=generation, by=request.user)
             self.log_change(request, generation, "Flagged")
         self.message_user(request, f"{len(queryset)} generation(s) flagged for review.", messages.SUCCESS)
 
     @admin.action(description="Hide (off public pages) and flag", permissions=["moderate"])
     def hide(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         for generation in queryset:
-            moderation.generation_flag(
+            flags.generation_flag(
                 generation=generation, by=request.user, reason="Hidden by a moderator", hide=True
             )
             self.log_change(request, generation, "Hidden")
@@ -108,7 +108,7 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(description="Un-hide", permissions=["moderate"])
     def unhide(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         for generation in queryset.filter(hidden=True):
-            moderation.generation_set_hidden(generation=generation, hidden=False)
+            flags.generation_set_hidden(generation=generation, hidden=False)
             self.log_change(request, generation, "Un-hidden")
         self.message_user(request, "Un-hidden.", messages.SUCCESS)
 
@@ -157,7 +157,7 @@ class FlagAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Flag, form: Any, change: bool) -> None:
         if "state" in form.changed_data and obj.state != FlagState.OPEN:
-            moderation.flag_decide(flag=obj, state=obj.state, note=obj.note, by=request.user)
+            flags.flag_decide(flag=obj, state=obj.state, note=obj.note, by=request.user)
         else:
             obj.save(update_fields=["note"])
 
@@ -174,7 +174,7 @@ class FlagAdmin(admin.ModelAdmin):
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Flag], state: str) -> None:
         for flag in queryset.select_related("generation"):
-            moderation.flag_decide(flag=flag, state=state, by=request.user, note=flag.note)
+            flags.flag_decide(flag=flag, state=state, by=request.user, note=flag.note)
             self.log_change(request, flag, f"Decided: {state}")
         self.message_user(request, f"{len(queryset)} item(s) {state}.", messages.SUCCESS)
 
@@ -199,7 +199,7 @@ class ModerationRuleForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         try:
-            moderation.compile_pattern(data.get("kind", ""), data.get("pattern", ""))
+            rules.compile_pattern(data.get("kind", ""), data.get("pattern", ""))
         except Exception as exc:  # re.error, reported against the field the admin typed
             self.add_error("pattern", f"Not a valid regular expression: {exc}")
         return data
@@ -220,22 +220,22 @@ class ModerationRuleAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        moderation.rules_changed()
+        rules.rules_changed()
 
     def delete_model(self, request: HttpRequest, obj: ModerationRule) -> None:
         super().delete_model(request, obj)
-        moderation.rules_changed()
+        rules.rules_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
         super().delete_queryset(request, queryset)
-        moderation.rules_changed()
+        rules.rules_changed()
 
     @admin.action(description="Enable", permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
         queryset.update(active=True)
-        moderation.rules_changed()
+        rules.rules_changed()
 
     @admin.action(description="Disable", permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
         queryset.update(active=False)
-        moderation.rules_changed()
+        rules.rules_changed()

@@ -7,9 +7,14 @@ class PlaygroundConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from playground import account_data, moderation
+        from playground import account_data
+        from playground.jobs import checks, tasks  # noqa: F401  (Celery tasks and start-up checks register themselves)
+        from playground.moderation import rules
+        from playground.pages import provider_keys
         from usage import ledger
 
         hooks.register_account_exporter(account_data.account_export)
         hooks.register_account_eraser(account_data.account_erase)
-        ledger.on_recorded(moderation.check_recorded)
+        hooks.register_settings_card(provider_keys.provider_keys_card)
+        hooks.register_default_model_choices(provider_keys.chat_model_choices)
+        ledger.on_recorded(rules.check_recorded)

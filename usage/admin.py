@@ -1,10 +1,19 @@
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
+from accounts.admin import UserAdmin as AccountsUserAdmin
+from accounts.models import User
+from config.money import dollars
+from usage import counters
 from usage.models import SettingType, SystemSetting
+from usage.selectors import usage_summary
 
 _PYTHON_TYPES = {
     SettingType.STRING: str,
@@ -49,3 +58,43 @@ class SystemSettingAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: SystemSetting, form: forms.ModelForm, change: bool) -> None:
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class UserAdmin(AccountsUserAdmin):
+    """The accounts admin's user page, with what usage knows: this month's figures and a quota reset.
+    (Added here, so accounts imports nothing from usage.)"""
+
+    readonly_fields = [*AccountsUserAdmin.readonly_fields, "usage_this_month"]
+    fieldsets = [
+        AccountsUserAdmin.fieldsets[0],
+        ("Usage this month", {"fields": ["usage_this_month"]}),
+        *AccountsUserAdmin.fieldsets[1:],
+    ]
+    actions = [*AccountsUserAdmin.actions, "reset_quotas"]
+
+    @admin.display(description="usage")
+    def usage_this_month(self, user: User) -> str:
+        # From the Redis day aggregates, like the user's own usage page: no scan of the ledger.
+        if not user.pk:
+            return "–"
+        today = timezone.now().date()
+        summary = usage_summary(user=user, start=today.replace(day=1), end=today, model=None)
+        url = reverse("admin:usage_generation_changelist") + f"?user__id__exact={user.pk}"
+        return format_html(
+            '{} requests · {} tokens · {} &nbsp; <a href="{}">Their generations</a>',
+            summary["total_requests"],
+            summary["total_tokens"],
+            dollars(summary["total_cost"]),
+            url,
+        )
+
+    @admin.action(description="Reset quotas (the request counts of their current windows)", permissions=["change"])
+    def reset_quotas(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            counters.quota_reset(user_id=user.pk)
+            self.log_change(request, user, "Quotas reset")
+        self.message_user(request, f"Quotas reset for {len(queryset)} user(s).", messages.SUCCESS)
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

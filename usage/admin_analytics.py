@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
 
 from usage.analytics import analytics_data
 
@@ -13,8 +12,3 @@ from usage.analytics import analytics_data
 def analytics_view(request: HttpRequest) -> HttpResponse:
     context = {**admin.site.each_context(request), "title": "Analytics", "data": analytics_data()}
     return TemplateResponse(request, "admin/analytics.html", context)
-
-
-def analytics_urls() -> list[URLPattern]:
-    # Listed before admin.site.urls so the admin's catch-all does not answer first.
-    return [path("admin/analytics/", admin.site.admin_view(analytics_view), name="admin-analytics")]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Provider
+from config.money import money
 from usage.models import DailyRollup, GenerationStatus, UserDay
 from usage.rollups import day_start, ledger_between
 
@@ -107,7 +108,7 @@ def _generations(today: date, live: dict[str, Any]) -> dict[str, Any]:
         "total": (past["requests"] or 0) + live["requests"],
         "tokens_today": live["tokens"],
         "tokens_total": (past["tokens"] or 0) + live["tokens"],
-        "cost_total": float((past["cost"] or Decimal(0)) + live["cost"]),
+        "cost_total": money((past["cost"] or Decimal(0)) + live["cost"]),
     }
 
 
@@ -128,7 +129,7 @@ def _cost_by_day(today: date, live: dict[str, Any]) -> list[dict[str, Any]]:
         series.append(
             {
                 "day": day.isoformat(),
-                "cost": float(row.get("cost") or 0),
+                "cost": money(row.get("cost") or Decimal(0)),
                 "requests": row.get("requests") or 0,
                 "tokens": row.get("tokens") or 0,
             }
@@ -148,7 +149,7 @@ def _top_models(today: date, live: dict[str, Any], limit: int = 10) -> list[dict
         totals[row["model_slug"]]["requests"] += row["requests"] or 0
         totals[row["model_slug"]]["cost"] += row["cost"] or Decimal(0)
     ranked = sorted(totals.items(), key=lambda item: item[1]["requests"], reverse=True)[:limit]
-    return [{"model": slug, "requests": t["requests"], "cost": float(t["cost"])} for slug, t in ranked]
+    return [{"model": slug, "requests": t["requests"], "cost": money(t["cost"])} for slug, t in ranked]
 
 
 def _providers(today: date, live: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 Settlement is one atomic step: release the reservation, add the real cost to the month's spend,
 add the call to the day's aggregates (per user and per model), count the API key's use and, for
-write-behind callers, queue the ledger row (see playground.ledger) — so the counters and the
+write-behind callers, queue the ledger row (see usage.ledger.writer) — so the counters and the
 ledger can never disagree about a call.
 """
 
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from accounts.api_keys import usage_key
 from config import store
-from usage.limits import Ticket, Windows, counter_keys
+from usage.limits import QUOTAS, Ticket, counter_keys, spend_keys
 
 AGGREGATE_TTL = 400 * 24 * 3600  # a year of daily figures, plus slack for year-over-year views
 _SEP = "|"
@@ -67,20 +68,13 @@ LEDGER_QUEUE = ("ledger", "queue")
 
 
 def _keys(ticket: Ticket, charge: Charge) -> list[str]:
-    spent_keys = counter_keys(ticket.user_id, _windows_for(ticket))
     return [
-        spent_keys["held"],
-        spent_keys["spent"],
+        *spend_keys(ticket.user_id, ticket.month),
         store.key("agg", "u", ticket.user_id, ticket.day),
         store.key("agg", "m", charge.model_slug, ticket.day),
-        store.key("ak", charge.api_key_id or 0),
+        usage_key(charge.api_key_id or 0),
         store.key(*LEDGER_QUEUE),
     ]
-
-
-def _windows_for(ticket: Ticket) -> Windows:
-    # Only the month and day of the admission matter for the keys settled here.
-    return Windows(day=ticket.day, week="", month=ticket.month, day_ttl=0, week_ttl=0, month_ttl=0)
 
 
 MONTH_TTL = 40 * 24 * 3600
@@ -142,17 +136,6 @@ def _settle_local(keys: list[str], args: list[Any]) -> int:
     return spent
 
 
-def _read_hashes(names: list[str]) -> list[dict[str, int]]:
-    if not names:
-        return []
-    if store.uses_redis():
-        pipe = store.redis_client().pipeline(transaction=False)
-        for name in names:
-            pipe.hgetall(name)
-        return [{k.decode(): int(v) for k, v in raw.items()} for raw in pipe.execute()]
-    return [dict(store.local_get(name, {})) for name in names]
-
-
 def _read_ints(names: list[str]) -> list[int]:
     if store.uses_redis():
         return [int(v or 0) for v in store.redis_client().mget(names)]
@@ -161,7 +144,7 @@ def _read_ints(names: list[str]) -> list[int]:
 
 def user_days(*, user_id: int, days: list[date]) -> list[dict[str, int]]:
     """The day aggregates of one user: requests, tokens, cost (nano) and per-model fields."""
-    return _read_hashes([store.key("agg", "u", user_id, day.strftime("%Y%m%d")) for day in days])
+    return store.read_hashes([store.key("agg", "u", user_id, day.strftime("%Y%m%d")) for day in days])
 
 
 def split_models(agg: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -174,9 +157,9 @@ def split_models(agg: dict[str, int]) -> dict[str, dict[str, int]]:
 
 
 def quota_used(*, user_id: int) -> dict[str, int]:
-    """Requests counted in the current day/week/month and the month's spend and holds (nano)."""
-    keys = counter_keys(user_id, Windows.at(_utcnow()))
-    names = ["daily", "weekly", "monthly", "spent", "held"]
+    """Requests counted in each quota's current window, and the month's spend and holds (nano)."""
+    keys = counter_keys(user_id, _utcnow())
+    names = [*(q.name for q in QUOTAS), "spent", "held"]
     return dict(zip(names, _read_ints([keys[n] for n in names]), strict=True))
 
 
@@ -186,35 +169,14 @@ def _utcnow() -> Any:
     return timezone.now()
 
 
-def api_key_usage(*, key_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Uses recorded since the last flush to the database: {key id: {count, last}}."""
-    hashes = _read_hashes([store.key("ak", key_id) for key_id in key_ids])
-    return dict(zip(key_ids, hashes, strict=True))
-
-
-def api_key_usage_take(*, key_id: int) -> dict[str, int]:
-    """Read and reset one key's pending uses atomically (for the periodic flush)."""
-    name = store.key("ak", key_id)
-    if store.uses_redis():
-        pipe = store.redis_client().pipeline(transaction=True)
-        pipe.hgetall(name)
-        pipe.delete(name)
-        raw = pipe.execute()[0]
-        return {k.decode(): int(v) for k, v in raw.items()}
-    with store.local_lock:
-        usage = dict(store.local_get(name, {}))
-        store.local_set(name, {}, 1)
-    return usage
-
-
 def quota_reset(*, user_id: int) -> None:
-    """Clear a user's request counters (this day, week and month) and their per-minute window.
+    """Clear a user's request counters (each quota's current window) and their per-minute window.
 
     The month's spend and open reservations stay: they are money, and settlement of calls in flight
     still needs the holds.
     """
-    keys = counter_keys(user_id, Windows.at(_utcnow()))
-    names = [keys[n] for n in ("minute", "daily", "weekly", "monthly")]
+    keys = counter_keys(user_id, _utcnow())
+    names = [keys[n] for n in ("minute", *(q.name for q in QUOTAS))]
     if store.uses_redis():
         store.redis_client().delete(*names)
         return

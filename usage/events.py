@@ -1,11 +1,10 @@
-"""Usage events for later consumers (webhooks, notifications), without importing them.
+"""Events for whoever wants them (webhooks, notifications), through one registry.
 
-`emit()` hands the event to every registered consumer after the current transaction commits
-(at once when there is none). The webhooks app's `event_emit` is picked up when it exists, so this
-works before and after that app lands.
+`emit()` hands the event to every registered consumer after the current transaction commits (at once
+when there is none). Consumers register themselves (the webhooks app does, when it is ready), so
+usage imports none of them.
 """
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +17,7 @@ Consumer = Callable[..., None]  # fn(*, user_id: int, event: str, payload: dict)
 _consumers: list[Consumer] = []
 
 QUOTA_WARNING = "quota.warning"
-WARNING_THRESHOLDS = (80, 100)
+WARNING_THRESHOLDS = (80, 100)  # percent of a quota or of the budget
 
 
 def register_consumer(fn: Consumer) -> Consumer:
@@ -32,19 +31,8 @@ def unregister_consumer(fn: Consumer) -> None:
         _consumers.remove(fn)
 
 
-def _webhooks_consumer() -> Consumer | None:
-    try:
-        module = importlib.import_module("webhooks.services")
-    except ImportError:
-        return None
-    return getattr(module, "event_emit", None)
-
-
 def _deliver(event: str, user_id: int, payload: dict[str, Any]) -> None:
-    consumers = list(_consumers)
-    if (webhooks := _webhooks_consumer()) is not None:
-        consumers.append(webhooks)
-    for consumer in consumers:
+    for consumer in list(_consumers):
         try:
             consumer(user_id=user_id, event=event, payload=payload)
         except Exception:
@@ -55,10 +43,3 @@ def _deliver(event: str, user_id: int, payload: dict[str, Any]) -> None:
 def emit(event: str, *, user_id: int, payload: dict[str, Any]) -> None:
     """Publish an event once the surrounding transaction (if any) has committed. Sync code only."""
     transaction.on_commit(lambda: _deliver(event, user_id, payload))
-
-
-def crossed(before: float, after: float, limit: float) -> list[int]:
-    """The warning thresholds (percent of `limit`) that this change crossed upwards."""
-    if limit <= 0:
-        return []
-    return [t for t in WARNING_THRESHOLDS if before * 100 < t * limit <= after * 100]

@@ -1,12 +1,15 @@
-"""Admission: per-minute rate limit, daily/weekly/monthly quotas and a monthly spend budget.
+"""The limiter: per-minute rate limit, request quotas over calendar windows and a monthly spend budget.
 
-All checks and all increments happen in one atomic step (a Lua script in Redis), so a request is
-either admitted and counted everywhere, or refused and counted nowhere.
+All checks and all increments happen in one atomic step, so a request is either admitted and counted
+everywhere, or refused and counted nowhere. With Redis that step is a Lua script; without it (the
+embedded default, one web process) the same algorithm runs in Python under a process-wide lock.
+Both read the same inputs, built from `QUOTAS` below, and give the same answers (a test runs one
+table of cases against both).
 
-- Requests per minute: a **sliding-window log** (a sorted set of admission times per user). Unlike
-  a fixed window it never admits 2x the limit across a minute boundary, and unlike a token bucket
-  it is exact for "N in any 60 seconds", which is what the tier table promises.
-- Quotas: calendar windows in UTC (day, ISO week, month), counters that expire with their window.
+- Requests per minute: a **sliding-window log** (a sorted set of admission times per caller). Unlike
+  a fixed window it never admits 2x the limit across a minute boundary, and unlike a token bucket it
+  is exact for "N in any 60 seconds", which is what the tier table promises.
+- Quotas: calendar windows in UTC (`QUOTAS`), counters that expire with their window.
 - Budget: money in nano-dollars (integers, exact in Lua). Admission reserves the most the call can
   cost (`held`); settlement releases the hold and adds the real cost to `spent`.
 """
@@ -14,15 +17,54 @@ either admitted and counted everywhere, or refused and counted nowhere.
 import math
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from config import store
 
 NANO = Decimal("1000000000")
 WINDOW_MS = 60_000
 UNLIMITED = -1
+KEY_MARGIN_SECONDS = 3600  # counters outlive their window a little: a read at 23:59:59 still finds them
+
+
+def _day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _day(now: datetime) -> tuple[str, datetime]:
+    return now.strftime("%Y%m%d"), _day_start(now) + timedelta(days=1)
+
+
+def _week(now: datetime) -> tuple[str, datetime]:
+    iso = now.isocalendar()
+    return f"{iso.year}W{iso.week:02d}", _day_start(now) + timedelta(days=7 - now.weekday())
+
+
+def _month(now: datetime) -> tuple[str, datetime]:
+    return now.strftime("%Y%m"), (_day_start(now).replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A request quota over a calendar window: its name is the tier limit's key and the refusal's word."""
+
+    name: str
+    key: str  # its part of the counter's key, e.g. q:<user>:d:<window>
+    window: Callable[[datetime], tuple[str, datetime]]  # the window a moment falls in: its id and its end
+
+
+# Every request quota, in the order they are checked. A new kind is one line here and one limit per
+# tier in the `tier_limits` setting (usage.settings_store).
+QUOTAS: tuple[Quota, ...] = (
+    Quota("daily", "d", _day),
+    Quota("weekly", "w", _week),
+    Quota("monthly", "m", _month),
+)
+BUDGET_WINDOW = _month  # the spend budget is monthly; settlement keys follow this window
 
 
 def to_nano(amount: Decimal | None, *, round_up: bool = False) -> int:
@@ -38,66 +80,37 @@ def from_nano(amount: int) -> Decimal:
 @dataclass(frozen=True)
 class Limits:
     per_minute: int  # UNLIMITED (-1) or a count
-    daily: int
-    weekly: int
-    monthly: int
+    quotas: Mapping[str, int]  # QUOTAS name -> limit; a missing name is unlimited
     budget_nano: int
 
-
-@dataclass(frozen=True)
-class Windows:
-    """The calendar windows a moment falls in, and how long their counters must live."""
-
-    day: str
-    week: str
-    month: str
-    day_ttl: int
-    week_ttl: int
-    month_ttl: int
-
-    @classmethod
-    def at(cls, now: datetime) -> "Windows":
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        next_day = day_start + timedelta(days=1)
-        next_week = day_start + timedelta(days=7 - now.weekday())
-        next_month = (day_start.replace(day=1) + timedelta(days=32)).replace(day=1)
-        iso = now.isocalendar()
-        margin = 3600  # read after the window ends (e.g. the usage page at 23:59:59) still works
-
-        def ttl(end: datetime) -> int:
-            return int((end - now).total_seconds()) + margin
-
-        return cls(
-            day=now.strftime("%Y%m%d"),
-            week=f"{iso.year}W{iso.week:02d}",
-            month=now.strftime("%Y%m"),
-            day_ttl=ttl(next_day),
-            week_ttl=ttl(next_week),
-            month_ttl=ttl(next_month),
-        )
+    def quota(self, name: str) -> int:
+        return self.quotas.get(name, UNLIMITED)
 
 
-def counter_keys(user_id: int, windows: Windows) -> dict[str, str]:
-    return {
-        "minute": store.key("rpm", user_id),
-        "daily": store.key("q", user_id, "d", windows.day),
-        "weekly": store.key("q", user_id, "w", windows.week),
-        "monthly": store.key("q", user_id, "m", windows.month),
-        "spent": store.key("spent", user_id, windows.month),
-        "held": store.key("held", user_id, windows.month),
-    }
+def rate_only(per_minute: int) -> Limits:
+    """Only a per-minute limit (the coarse limit of API calls that do not generate)."""
+    return Limits(per_minute=per_minute, quotas={}, budget_nano=UNLIMITED)
 
 
-@dataclass
-class Admission:
-    allowed: bool
-    reason: str = ""  # "", "rate", "daily", "weekly", "monthly" or "budget"
-    retry_after: float = 0.0
-    limit: int = UNLIMITED  # the per-minute figures, for the X-RateLimit-* headers
-    remaining: int = UNLIMITED
-    reset_at: float = 0.0
-    used: dict[str, int] = field(default_factory=dict)  # counts after this admission
-    ticket: "Ticket | None" = None
+def month_of(now: datetime) -> str:
+    return BUDGET_WINDOW(now)[0]
+
+
+def day_of(now: datetime) -> str:
+    return _day(now)[0]
+
+
+def counter_keys(owner: object, now: datetime) -> dict[str, str]:
+    """The caller's counters at `now`: the minute log, one per quota, the month's spend and holds."""
+    month = month_of(now)
+    keys = {"minute": store.key("rpm", owner)}
+    keys |= {q.name: store.key("q", owner, q.key, q.window(now)[0]) for q in QUOTAS}
+    return keys | {"spent": store.key("spent", owner, month), "held": store.key("held", owner, month)}
+
+
+def spend_keys(owner: object, month: str) -> tuple[str, str]:
+    """(held, spent) of one month: settlement completes an admission in the month it was made."""
+    return store.key("held", owner, month), store.key("spent", owner, month)
 
 
 @dataclass(frozen=True)
@@ -110,49 +123,95 @@ class Ticket:
     reserved_nano: int
 
 
+@dataclass
+class Admission:
+    allowed: bool
+    reason: str = ""  # "", "rate", a quota's name or "budget"
+    retry_after: float = 0.0
+    limit: int = UNLIMITED  # the per-minute figures, for the X-RateLimit-* headers
+    remaining: int = UNLIMITED
+    reset_at: float = 0.0
+    used: dict[str, int] = field(default_factory=dict)  # counts after this admission, and spent/held
+    ticket: Ticket | None = None
+
+
+# KEYS: minute log, one counter per quota, spent, held.
+# ARGV: now_ms, window_ms, per_minute, budget, reserve, member, budget_wait_ms, held_ttl, quota count,
+#       then per quota: limit, ttl (s), wait until its window ends (ms).
+# Returns {code, wait_ms, in_window, oldest_ms[, count per quota..., spent, held]}; code 0 admits,
+# 1 is the rate limit, 1 + i the i-th quota, quota count + 2 the budget.
 _ADMIT = """
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local per_minute = tonumber(ARGV[3])
-local budget = tonumber(ARGV[7])
-local reserve = tonumber(ARGV[8])
+local budget = tonumber(ARGV[4])
+local reserve = tonumber(ARGV[5])
+local n = tonumber(ARGV[9])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local in_window = redis.call('ZCARD', KEYS[1])
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local oldest_ms = now
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then oldest_ms = tonumber(oldest[2]) end
 if per_minute >= 0 and in_window >= per_minute then
   return {1, oldest_ms + window - now, in_window, oldest_ms}
 end
 local counts = {}
-for i = 2, 4 do
-  counts[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
-  local limit = tonumber(ARGV[i + 2])
+for i = 1, n do
+  counts[i] = tonumber(redis.call('GET', KEYS[1 + i]) or '0')
+  local limit = tonumber(ARGV[7 + 3 * i])
   if limit >= 0 and counts[i] >= limit then
-    return {i, redis.call('PTTL', KEYS[i]), in_window, oldest_ms}
+    return {1 + i, tonumber(ARGV[9 + 3 * i]), in_window, oldest_ms}
   end
 end
-local spent = tonumber(redis.call('GET', KEYS[5]) or '0')
-local held = tonumber(redis.call('GET', KEYS[6]) or '0')
+local spent = tonumber(redis.call('GET', KEYS[n + 2]) or '0')
+local held = tonumber(redis.call('GET', KEYS[n + 3]) or '0')
 if budget >= 0 and (spent >= budget or spent + held + reserve > budget) then
-  return {5, redis.call('PTTL', KEYS[5]), in_window, oldest_ms}
+  return {n + 2, tonumber(ARGV[7]), in_window, oldest_ms}
 end
-redis.call('ZADD', KEYS[1], now, ARGV[9])
+redis.call('ZADD', KEYS[1], now, ARGV[6])
 redis.call('PEXPIRE', KEYS[1], window)
-local ttls = {0, tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])}
-for i = 2, 4 do
-  counts[i] = redis.call('INCR', KEYS[i])
-  if counts[i] == 1 then redis.call('EXPIRE', KEYS[i], ttls[i]) end
+local result = {0, 0, in_window + 1, oldest_ms}
+for i = 1, n do
+  counts[i] = redis.call('INCR', KEYS[1 + i])
+  if counts[i] == 1 then redis.call('EXPIRE', KEYS[1 + i], ARGV[8 + 3 * i]) end
+  result[4 + i] = counts[i]
 end
 if reserve > 0 then
-  held = redis.call('INCRBY', KEYS[6], reserve)
-  redis.call('EXPIRE', KEYS[6], ttls[4])
+  held = redis.call('INCRBY', KEYS[n + 3], reserve)
+  redis.call('EXPIRE', KEYS[n + 3], ARGV[8])
 end
-if oldest[2] == nil then oldest_ms = now end
-return {0, 0, in_window + 1, oldest_ms, counts[2], counts[3], counts[4], spent, held}
+result[n + 5] = spent
+result[n + 6] = held
+return result
 """
 
-_REASONS = {1: "rate", 2: "daily", 3: "weekly", 4: "monthly", 5: "budget"}
+
+def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
+    """The Lua script's algorithm, step for step, on this process's memory (no Redis)."""
+    now, window, per_minute, budget, reserve = (int(a) for a in args[:5])
+    budget_wait, held_ttl, n = int(args[6]), int(args[7]), int(args[8])
+    quota_args = [tuple(int(a) for a in args[9 + 3 * i : 12 + 3 * i]) for i in range(n)]
+    minute, quota_keys, spent_key, held_key = keys[0], keys[1 : n + 1], keys[n + 1], keys[n + 2]
+    with store.local_lock:
+        log = [t for t in store.local_get(minute, []) if t > now - window]
+        oldest = log[0] if log else now
+        if 0 <= per_minute <= len(log):
+            return [1, oldest + window - now, len(log), oldest]
+        counts = [store.local_get(key, 0) for key in quota_keys]
+        for i, (count, (limit, _, wait)) in enumerate(zip(counts, quota_args, strict=True)):
+            if 0 <= limit <= count:
+                return [2 + i, wait, len(log), oldest]
+        spent, held = store.local_get(spent_key, 0), store.local_get(held_key, 0)
+        if budget >= 0 and (spent >= budget or spent + held + reserve > budget):
+            return [n + 2, budget_wait, len(log), oldest]
+        store.local_set(minute, [*log, now], window / 1000)
+        counts = [count + 1 for count in counts]
+        for key, count, (_, ttl, _) in zip(quota_keys, counts, quota_args, strict=True):
+            store.local_set(key, count, ttl)
+        if reserve:
+            held += reserve
+            store.local_set(held_key, held, held_ttl)
+        return [0, 0, len(log) + 1, oldest, *counts, spent, held]
 
 
 def _now() -> tuple[float, datetime]:
@@ -160,107 +219,73 @@ def _now() -> tuple[float, datetime]:
     return stamp, datetime.fromtimestamp(stamp, tz=UTC)
 
 
-def admit(*, user_id: int, limits: Limits, reserve_nano: int = 0) -> Admission:
-    """Check every limit and, only if all pass, count the request and hold the reservation."""
-    stamp, now = _now()
-    windows = Windows.at(now)
-    keys = counter_keys(user_id, windows)
-    if store.uses_redis():
-        args = _admit_args(limits, windows, stamp, reserve_nano)
-        raw = store.run_script_sync("admit", _ADMIT, keys=list(keys.values()), args=args)
-    else:
-        raw = _admit_local(keys, limits, windows, stamp, reserve_nano)
-    return _admission([int(x) for x in raw], user_id, limits, windows, stamp, reserve_nano)
+def _script_input(owner: object, limits: Limits, stamp: float, now: datetime, reserve: int) -> tuple[list, list]:
+    keys = counter_keys(owner, now)
+    now_ms = int(stamp * 1000)
+
+    def until(end: datetime) -> int:
+        return max(0, int((end - now).total_seconds() * 1000))
+
+    month_end = BUDGET_WINDOW(now)[1]
+    args: list[Any] = [now_ms, WINDOW_MS, limits.per_minute, limits.budget_nano, reserve, uuid.uuid4().hex]
+    args += [until(month_end), until(month_end) // 1000 + KEY_MARGIN_SECONDS, len(QUOTAS)]
+    for quota in QUOTAS:
+        end = quota.window(now)[1]
+        args += [limits.quota(quota.name), until(end) // 1000 + KEY_MARGIN_SECONDS, until(end)]
+    ordered = [keys["minute"], *(keys[q.name] for q in QUOTAS), keys["spent"], keys["held"]]
+    return ordered, args
 
 
-async def admit_async(*, user_id: int, limits: Limits, reserve_nano: int = 0) -> Admission:
-    """`admit` from the event loop: the same script, without a thread hop."""
-    stamp, now = _now()
-    windows = Windows.at(now)
-    keys = counter_keys(user_id, windows)
-    if store.uses_redis():
-        args = _admit_args(limits, windows, stamp, reserve_nano)
-        raw = await store.run_script("admit", _ADMIT, keys=list(keys.values()), args=args)
-    else:  # the in-process fallback is memory only, so it may run on the loop
-        raw = _admit_local(keys, limits, windows, stamp, reserve_nano)
-    return _admission([int(x) for x in raw], user_id, limits, windows, stamp, reserve_nano)
+def _reason(code: int) -> str:
+    if code == 1:
+        return "rate"
+    if code <= len(QUOTAS) + 1:
+        return QUOTAS[code - 2].name
+    return "budget"
 
 
-def _admit_args(limits: Limits, windows: Windows, stamp: float, reserve: int) -> list[int | str]:
-    return [
-        int(stamp * 1000),
-        WINDOW_MS,
-        limits.per_minute,
-        limits.daily,
-        limits.weekly,
-        limits.monthly,
-        limits.budget_nano,
-        reserve,
-        uuid.uuid4().hex,
-        windows.day_ttl,
-        windows.week_ttl,
-        windows.month_ttl,
-    ]
-
-
-def _admit_local(keys: dict[str, str], limits: Limits, windows: Windows, stamp: float, reserve: int) -> list[int]:
-    """The same algorithm as the Lua script, for one process without Redis."""
-    now = int(stamp * 1000)
-    with store.local_lock:
-        log = [t for t in store.local_get(keys["minute"], []) if t > now - WINDOW_MS]
-        oldest = log[0] if log else now
-        if 0 <= limits.per_minute <= len(log):
-            return [1, oldest + WINDOW_MS - now, len(log), oldest]
-        quota_limits = [limits.daily, limits.weekly, limits.monthly]
-        names = ["daily", "weekly", "monthly"]
-        ttls = [windows.day_ttl, windows.week_ttl, windows.month_ttl]
-        counts = [store.local_get(keys[n], 0) for n in names]
-        for i, (count, limit) in enumerate(zip(counts, quota_limits, strict=True)):
-            if 0 <= limit <= count:
-                return [i + 2, ttls[i] * 1000, len(log), oldest]
-        spent, held = store.local_get(keys["spent"], 0), store.local_get(keys["held"], 0)
-        if limits.budget_nano >= 0 and (spent >= limits.budget_nano or spent + held + reserve > limits.budget_nano):
-            return [5, windows.month_ttl * 1000, len(log), oldest]
-        log.append(now)
-        store.local_set(keys["minute"], log, WINDOW_MS / 1000)
-        counts = [c + 1 for c in counts]
-        for name, count, ttl in zip(names, counts, ttls, strict=True):
-            store.local_set(keys[name], count, ttl)
-        if reserve:
-            held += reserve
-            store.local_set(keys["held"], held, windows.month_ttl)
-        return [0, 0, len(log), oldest, *counts, spent, held]
-
-
-def _admission(raw: list[int], user_id: int, limits: Limits, windows: Windows, stamp: float, reserve: int) -> Admission:
+def _admission(raw: list[int], owner: Any, limits: Limits, stamp: float, now: datetime, reserve: int) -> Admission:
     code, wait_ms, in_window, oldest_ms = raw[:4]
     limit = limits.per_minute
     remaining = max(0, limit - in_window) if limit >= 0 else UNLIMITED
     reset_at = (oldest_ms + WINDOW_MS) / 1000 if in_window else stamp
+    figures = {"limit": limit, "remaining": remaining, "reset_at": reset_at}
     if code:
-        return Admission(
-            allowed=False,
-            reason=_REASONS[code],
-            retry_after=max(1.0, math.ceil(max(wait_ms, 0) / 1000)),
-            limit=limit,
-            remaining=remaining,
-            reset_at=reset_at,
-        )
-    daily, weekly, monthly, spent, held = raw[4:9]
-    return Admission(
-        allowed=True,
-        limit=limit,
-        remaining=remaining,
-        reset_at=reset_at,
-        used={"daily": daily, "weekly": weekly, "monthly": monthly, "spent": spent, "held": held},
-        ticket=Ticket(user_id=user_id, month=windows.month, day=windows.day, reserved_nano=reserve),
-    )
+        retry = max(1.0, math.ceil(max(wait_ms, 0) / 1000))
+        return Admission(allowed=False, reason=_reason(code), retry_after=retry, **figures)
+    counts = raw[4 : 4 + len(QUOTAS)]
+    used = {q.name: count for q, count in zip(QUOTAS, counts, strict=True)}
+    used |= {"spent": raw[4 + len(QUOTAS)], "held": raw[5 + len(QUOTAS)]}
+    ticket = Ticket(user_id=owner, month=month_of(now), day=day_of(now), reserved_nano=reserve)
+    return Admission(allowed=True, used=used, ticket=ticket, **figures)
 
 
-def peek(*, user_id: int, limits: Limits) -> Admission:
-    """The per-minute figures without counting a request (for headers on refused calls)."""
+def admit(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
+    """Check every limit and, only if all pass, count the request and hold the reservation."""
     stamp, now = _now()
-    name = counter_keys(user_id, Windows.at(now))["minute"]
+    keys, args = _script_input(user_id, limits, stamp, now, reserve_nano)
+    if store.uses_redis():
+        raw = store.run_script_sync("admit", _ADMIT, keys=keys, args=args)
+    else:
+        raw = _admit_local(keys, args)
+    return _admission([int(x) for x in raw], user_id, limits, stamp, now, reserve_nano)
+
+
+async def admit_async(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
+    """`admit` from the event loop: the same script, without a thread hop."""
+    stamp, now = _now()
+    keys, args = _script_input(user_id, limits, stamp, now, reserve_nano)
+    if store.uses_redis():
+        raw = await store.run_script("admit", _ADMIT, keys=keys, args=args)
+    else:  # the in-process fallback is memory only, so it may run on the loop
+        raw = _admit_local(keys, args)
+    return _admission([int(x) for x in raw], user_id, limits, stamp, now, reserve_nano)
+
+
+def peek(*, user_id: Any, limits: Limits) -> Admission:
+    """The per-minute figures without counting a request (for headers on calls not admitted here)."""
+    stamp, _ = _now()
+    name = store.key("rpm", user_id)
     cutoff = int(stamp * 1000) - WINDOW_MS
     if store.uses_redis():
         entries = [int(score) for _, score in store.redis_client().zrangebyscore(name, cutoff, "+inf", withscores=True)]

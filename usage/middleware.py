@@ -1,26 +1,50 @@
 """X-RateLimit-* and X-Gateway-Overhead-Ms on every API response (/api/ and /v1/).
 
-Generation endpoints are limited by the caller's tier inside the generation service; they leave
-the admission on the request and this middleware only reports it. Every other API call passes a
-coarse per-caller limit here (API_RATE_LIMIT_PER_MINUTE, same sliding-window limiter), so the
-headers are always present and always true.
+A door that meters itself says so with `@meters_itself`: it admits each call against the caller's
+tier (usage.admission) and puts those figures on its response, refusals included; here it is only
+labelled. Every other API call passes a coarse per-caller limit here (API_RATE_LIMIT_PER_MINUTE, the
+same sliding-window limiter), so the headers are always present and always true.
 """
 
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, get_urlconf, resolve
 
-from config.api.envelope import error_body
-from config.errors import openai_error
+from config.api import openai
+from config.api.envelope import error_response
+from config.api.exceptions import ApiError
 from usage import limits as limiter
+from usage.admission import rate_headers
 
-GENERATION_PATHS = frozenset(
-    {"/api/v1/ai/chat", "/api/v1/ai/generate", "/api/v1/ai/stream", "/v1/chat/completions", "/v1/completions"}
-)
+V = TypeVar("V")
+
+
+def meters_itself(view: V) -> V:
+    """Mark a view (function or class) that admits and meters its calls itself, so the general API
+    limit is not counted for them as well."""
+    view.meters_itself = True  # type: ignore[attr-defined]
+    return view
+
+
+@lru_cache(maxsize=4096)
+def _meters_itself(urlconf: str, path: str) -> bool:
+    try:
+        view: Any = resolve(path, urlconf).func
+    except Resolver404:
+        return False
+    view_class = getattr(view, "view_class", None)  # a class-based view's `as_view()` remembers its class
+    return bool(getattr(view, "meters_itself", False) or getattr(view_class, "meters_itself", False))
+
+
+def _self_metering(request: HttpRequest) -> bool:
+    return _meters_itself(get_urlconf() or settings.ROOT_URLCONF, request.path_info)
 
 
 def _is_api(path: str) -> bool:
@@ -42,46 +66,44 @@ def _identity(request: HttpRequest) -> tuple[str, str]:
     return "ip", request.META.get("REMOTE_ADDR", "unknown")
 
 
-def _general_limits() -> limiter.Limits:
-    unl = limiter.UNLIMITED
-    return limiter.Limits(settings.API_RATE_LIMIT_PER_MINUTE, unl, unl, unl, unl)
-
-
-def _admit_general(request: HttpRequest) -> tuple[str, limiter.Admission]:
+def _general(request: HttpRequest, *, count: bool) -> limiter.Admission:
     label, ident = _identity(request)
-    return label, limiter.admit(user_id=f"api:{label}:{ident}", limits=_general_limits())  # type: ignore[arg-type]
+    owner, limits = f"api:{label}:{ident}", limiter.rate_only(settings.API_RATE_LIMIT_PER_MINUTE)
+    return limiter.admit(user_id=owner, limits=limits) if count else limiter.peek(user_id=owner, limits=limits)
 
 
-def _peek_general(request: HttpRequest) -> tuple[str, limiter.Admission]:
-    label, ident = _identity(request)
-    return label, limiter.peek(user_id=f"api:{label}:{ident}", limits=_general_limits())  # type: ignore[arg-type]
-
-
-def _too_many(request: HttpRequest, admission: limiter.Admission) -> JsonResponse:
+def _too_many(request: HttpRequest, admission: limiter.Admission) -> HttpResponseBase:
     message = f"Rate limit of {admission.limit} API requests per minute exceeded."
-    if request.path.startswith("/v1/"):
-        response = openai_error(message, 429, "requests", "rate_limit_exceeded")
-    else:
-        response = JsonResponse(error_body("RATE_LIMIT_EXCEEDED", message), status=429)
-    response["Retry-After"] = str(int(admission.retry_after))
-    return response
+    error = ApiError("RATE_LIMIT_EXCEEDED", message, headers={"Retry-After": str(int(admission.retry_after))})
+    return openai.error_response(error) if request.path.startswith("/v1/") else error_response(error)
 
 
-def _decorate(
-    request: HttpRequest, response: HttpResponseBase, label: str, admission: limiter.Admission | None, started: float
-) -> HttpResponseBase:
-    from playground.services.admission import rate_headers
+class _ApiCall:
+    """One API request on its way through: admitted against the general limit unless its door meters
+    itself, then labelled."""
 
-    admission = getattr(request, "rate_info", None) or admission
-    if admission is not None:
-        for name, value in rate_headers(admission).items():
-            response[name] = value
-    is_generation = request.path in GENERATION_PATHS
-    response["X-RateLimit-Endpoint"] = "ai" if is_generation else "api"
-    response["X-RateLimit-Identifier"] = getattr(request, "rate_identifier", None) or label
-    if "X-Gateway-Overhead-Ms" not in response:
-        response["X-Gateway-Overhead-Ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
-    return response
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.started = time.perf_counter()
+        self.ai = _self_metering(request)
+        # Counters are one short Redis round trip; doing it inline is cheaper than a thread hop.
+        self.admission = None if self.ai else _general(request, count=True)
+        refused = self.admission is not None and not self.admission.allowed
+        self.refused = self.finish(_too_many(request, self.admission)) if refused else None  # type: ignore[arg-type]
+
+    def lacks_figures(self, response: HttpResponseBase) -> bool:
+        """A door that meters itself but stopped before admission (no credentials, bad input)."""
+        return self.admission is None and "X-RateLimit-Limit" not in response
+
+    def finish(self, response: HttpResponseBase) -> HttpResponseBase:
+        if self.admission is not None:
+            for name, value in rate_headers(self.admission).items():
+                response[name] = value
+        response["X-RateLimit-Endpoint"] = "ai" if self.ai else "api"
+        response["X-RateLimit-Identifier"] = _identity(self.request)[0]
+        if "X-Gateway-Overhead-Ms" not in response:
+            response["X-Gateway-Overhead-Ms"] = f"{(time.perf_counter() - self.started) * 1000:.2f}"
+        return response
 
 
 class GatewayHeadersMiddleware:
@@ -98,28 +120,21 @@ class GatewayHeadersMiddleware:
             return self._acall(request)
         if not _is_api(request.path):
             return self.get_response(request)
-        started = time.perf_counter()
-        label, admission = None, None
-        if request.path not in GENERATION_PATHS:
-            label, admission = _admit_general(request)
-            if not admission.allowed:
-                return _decorate(request, _too_many(request, admission), label, admission, started)
+        call = _ApiCall(request)
+        if call.refused:
+            return call.refused
         response = self.get_response(request)
-        if admission is None and getattr(request, "rate_info", None) is None:
-            label, admission = _peek_general(request)
-        return _decorate(request, response, label or "user", admission, started)
+        if call.lacks_figures(response):
+            call.admission = _general(request, count=False)
+        return call.finish(response)
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         if not _is_api(request.path):
             return await self.get_response(request)
-        started = time.perf_counter()
-        label, admission = None, None
-        if request.path not in GENERATION_PATHS:
-            # Counters are one short Redis round trip; doing it inline is cheaper than a thread hop.
-            label, admission = _admit_general(request)
-            if not admission.allowed:
-                return _decorate(request, _too_many(request, admission), label, admission, started)
+        call = _ApiCall(request)
+        if call.refused:
+            return call.refused
         response = await self.get_response(request)
-        if admission is None and getattr(request, "rate_info", None) is None:
-            label, admission = await sync_to_async(_peek_general)(request)
-        return _decorate(request, response, label or "user", admission, started)
+        if call.lacks_figures(response):
+            call.admission = await sync_to_async(_general)(request, count=False)
+        return call.finish(response)

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from config.money import money
 from usage import counters
-from usage import limits as limiter
+from usage.limits import QUOTAS, from_nano
 from usage.settings_store import tier_limits
 
 MAX_RANGE_DAYS = 366
@@ -18,26 +19,23 @@ def _limit(value: Any) -> int | None:
 
 
 def quota_block(user: Any) -> dict[str, Any]:
-    """`{daily, weekly, monthly: {used, limit}, budget: {...}}`; a null limit means unlimited."""
+    """`{per_minute, <each quota>: {used, limit}, budget: {...}}`; a null limit means unlimited."""
     tier = tier_limits(user.tier)
     used = counters.quota_used(user_id=user.pk)
     budget = user.monthly_budget_usd if user.monthly_budget_usd is not None else tier["monthly_budget_usd"]
-    return {
-        "per_minute": {"limit": _limit(tier.get("per_minute"))},
-        "daily": {"used": used["daily"], "limit": _limit(tier.get("daily"))},
-        "weekly": {"used": used["weekly"], "limit": _limit(tier.get("weekly"))},
-        "monthly": {"used": used["monthly"], "limit": _limit(tier.get("monthly"))},
-        "budget": {
-            "used": float(limiter.from_nano(used["spent"])),
-            "reserved": float(limiter.from_nano(used["held"])),
-            "limit": None if budget is None else float(Decimal(budget)),
-            "currency": "USD",
-        },
+    block: dict[str, Any] = {"per_minute": {"limit": _limit(tier.get("per_minute"))}}
+    block |= {q.name: {"used": used[q.name], "limit": _limit(tier.get(q.name))} for q in QUOTAS}
+    block["budget"] = {
+        "used": _money(used["spent"]),
+        "reserved": _money(used["held"]),
+        "limit": money(None if budget is None else Decimal(budget)),
+        "currency": "USD",
     }
+    return block
 
 
-def _money(nano: int) -> float:
-    return float(limiter.from_nano(nano))
+def _money(nano: int) -> str:
+    return money(from_nano(nano))  # type: ignore[return-value]  (never None for a number)
 
 
 def usage_summary(*, user: Any, start: date | None, end: date | None, model: str | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -41,7 +42,7 @@ DEFAULTS: dict[str, tuple[Any, str, str, bool, str]] = {
         "null means unlimited.",
     ),
     "default_model": (
-        "demo/swift",
+        settings.DEFAULT_MODEL,
         SettingType.STRING,
         SettingCategory.AI,
         True,
@@ -108,6 +109,12 @@ def tier_limits(tier: str) -> dict[str, Any]:
     budget = chosen.get("monthly_budget_usd")
     chosen["monthly_budget_usd"] = Decimal(str(budget)) if budget not in (None, "") else UNLIMITED
     return chosen
+
+
+def default_model(user: Any) -> str:
+    """The model a call that names none goes to: the user's choice, else the platform's (an admin
+    setting, whose own default is settings.DEFAULT_MODEL)."""
+    return getattr(user, "default_model", "") or str(all_settings().get("default_model") or settings.DEFAULT_MODEL)
 
 
 def seed_defaults() -> int:

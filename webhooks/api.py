@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.pagination import PagePagination
-from config.api.renderers import Message
+from config.api.renderers import WithMessage
 from webhooks import services
 from webhooks.models import Delivery, WebhookEndpoint
 from webhooks.permissions import WebhookScope
@@ -48,7 +48,7 @@ class EndpointListView(WebhookApi):
         serializer.is_valid(raise_exception=True)
         endpoint, secret = services.endpoint_create(user=request.user, **serializer.validated_data)
         body = {"webhook": {**EndpointOutput(endpoint).data, "secret": secret}}
-        return Response(Message(body, "Webhook created; save the secret now, it is not shown again"), status=201)
+        return Response(WithMessage(body, "Webhook created; save the secret now, it is not shown again"), status=201)
 
 
 class EndpointDetailView(WebhookApi):
@@ -62,14 +62,14 @@ class EndpointDetailView(WebhookApi):
         serializer = EndpointUpdateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         endpoint = services.endpoint_update(endpoint=endpoint, **serializer.validated_data)
-        return Response(Message({"webhook": EndpointOutput(endpoint).data}, "Webhook updated successfully"))
+        return Response(WithMessage({"webhook": EndpointOutput(endpoint).data}, "Webhook updated successfully"))
 
     patch = put
 
     @extend_schema(responses={200: None})
     def delete(self, request: Request, pk: int) -> Response:
         services.endpoint_delete(endpoint=_endpoint_for(request, pk))
-        return Response(Message(None, "Webhook deleted successfully"))
+        return Response(WithMessage(None, "Webhook deleted successfully"))
 
 
 class EndpointDeliveriesView(WebhookApi):
@@ -84,7 +84,7 @@ class EndpointTestView(WebhookApi):
     @extend_schema(request=None, responses={202: DeliveryOutput})
     def post(self, request: Request, pk: int) -> Response:
         delivery = services.endpoint_send_test(endpoint=_endpoint_for(request, pk))
-        return Response(Message({"delivery": _delivery_data(delivery)}, "Test event sent"), status=202)
+        return Response(WithMessage({"delivery": _delivery_data(delivery)}, "Test event sent"), status=202)
 
 
 class EndpointRotateSecretView(WebhookApi):
@@ -98,7 +98,7 @@ class EndpointRotateSecretView(WebhookApi):
             "webhook": {**EndpointOutput(endpoint).data, "secret": secret},
             "previous_secret_expires_at": endpoint.previous_secret_expires_at,
         }
-        return Response(Message(body, "Secret rotated; the previous one keeps signing for a grace period"))
+        return Response(WithMessage(body, "Secret rotated; the previous one keeps signing for a grace period"))
 
 
 class DeliveryRedeliverView(WebhookApi):
@@ -107,7 +107,7 @@ class DeliveryRedeliverView(WebhookApi):
         deliveries = Delivery.objects.select_related("endpoint", "message")
         delivery = get_object_or_404(deliveries, pk=pk, endpoint__user=request.user)
         new = services.delivery_redeliver(delivery=delivery)
-        return Response(Message({"delivery": _delivery_data(new)}, "Redelivery queued"), status=202)
+        return Response(WithMessage({"delivery": _delivery_data(new)}, "Redelivery queued"), status=202)
 
 
 def _delivery_data(delivery: Delivery) -> dict:

@@ -15,7 +15,7 @@ from webhooks import services
     name="webhooks.deliver",
     acks_late=True,
     reject_on_worker_lost=True,
-    # 15 s for the receiver plus recording; the attempt lease (WEBHOOKS_ATTEMPT_LEASE_SECONDS) is longer.
+    # 15 s for the receiver plus recording; the attempt lease must be longer (webhooks/checks.py).
     soft_time_limit=40,
     time_limit=50,
     **INFRA_RETRY,

@@ -1,8 +1,12 @@
 """The one response envelope of the REST API (product spec)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.http import JsonResponse
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from config.api.exceptions import ApiError
 
 ERROR_STATUS = {
     "VALIDATION_ERROR": 400,
@@ -35,3 +39,16 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
         "error": {"message": message, "code": code, "details": details if details is not None else {}},
         "timestamp": now_iso(),
     }
+
+
+def envelope_response(data: Any = None, *, status: int = 200, message: str = "") -> JsonResponse:
+    """A success in the envelope, for views outside DRF (the async doors)."""
+    return JsonResponse(success_body(data, message), status=status)
+
+
+def error_response(exc: "ApiError") -> JsonResponse:
+    """An ApiError in the envelope, with its status and headers, for views outside DRF."""
+    response = JsonResponse(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response

@@ -15,15 +15,34 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(exceptions.APIException):
-    """An error a service raises with its envelope code; the status follows from the code."""
+    """The one error type: raised by services and views alike, rendered by each door in its own shape
+    (the envelope on REST and the pages' streams, OpenAI's error on /v1: config.api.openai).
 
-    def __init__(self, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None) -> None:
+    `code` is the envelope's word (the status follows from it unless given), `details` the fields
+    at fault, `headers` what the response must carry (Retry-After, X-RateLimit-*), `param` the one
+    request field OpenAI's shape names."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        param: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(detail=message)
         self.code = code
         self.message = message
         self.details = details or {}
-        self.status_code = ERROR_STATUS[code]
+        self.status_code = status or ERROR_STATUS[code]
         self.headers = headers or {}
+        self.param = param
+
+    @property
+    def status(self) -> int:
+        return self.status_code
 
 
 _DRF_CODES: list[tuple[type[Exception], str]] = [
@@ -44,6 +63,9 @@ def _message(detail: Any) -> str:
     if isinstance(detail, list) and detail:
         return _message(detail[0])
     if isinstance(detail, dict):
+        # A library's error with its own sentence (simplejwt: {"detail": ..., "code": ...}) keeps it.
+        if "detail" in detail:
+            return _message(detail["detail"])
         return "Some fields are invalid." if detail else "Invalid request."
     return str(detail)
 

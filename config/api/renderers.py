@@ -7,8 +7,8 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from config.api.envelope import success_body
 
 
-class Message(dict):
-    """A view returns `Message(data, "text")` to set the envelope's message."""
+class WithMessage(dict):
+    """A view returns `WithMessage(data, "text")` to set the envelope's message."""
 
     def __init__(self, data: Any = None, message: str = "") -> None:
         super().__init__(data=data, message=message)
@@ -17,7 +17,7 @@ class Message(dict):
 def wrap(data: Any) -> Any:
     if isinstance(data, dict) and data.get("success") in (True, False) and "timestamp" in data:
         return data
-    if isinstance(data, Message):
+    if isinstance(data, WithMessage):
         return success_body(data["data"], data["message"])
     return success_body(data)
 

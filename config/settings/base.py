@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
             ],
+            "builtins": ["config.templatetags"],
         },
     },
 ]
@@ -242,10 +243,11 @@ SIMPLE_JWT = {
 
 # --- API -------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The order is accounts.authentication's: an API key, then a JWT, then the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
         "accounts.authentication.JWTAuthentication",
         "accounts.authentication.SessionAuthentication",
-        "accounts.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -339,6 +341,8 @@ PROVIDER_MAX_RETRIES = env.int("PROVIDER_MAX_RETRIES", default=2)
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=False)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 RESPONSE_CACHE_TTL = env.int("RESPONSE_CACHE_TTL", default=3600)
+# The model a call that names none goes to, until an admin picks another (system setting `default_model`).
+DEFAULT_MODEL = env("DEFAULT_MODEL", default="demo/swift")
 
 LOGGING = {
     "version": 1,

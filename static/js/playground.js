@@ -9,6 +9,9 @@
     return m ? decodeURIComponent(m[1]) : "";
   }
 
+  const FINAL = new Set(["done", "error", "cancelled"]);
+  const LABELS = { done: "done", error: "error", cancelled: "stopped" };
+
   function column(turn, model) {
     return turn.querySelector('.answer[data-model="' + CSS.escape(model) + '"]');
   }
@@ -21,10 +24,9 @@
     if (stop) stop.hidden = !(status === "queued" || status === "streaming");
   }
 
+  // Money arrives as the server formats it everywhere (a string, eight decimals); shown as is.
   function fmtCost(cost) {
-    if (cost === null || cost === undefined) return "unpriced";
-    const n = Number(cost);
-    return n === 0 ? "$0" : n < 0.01 ? "$" + n.toFixed(6) : "$" + n.toFixed(4);
+    return cost === null || cost === undefined ? "unpriced" : "$" + cost;
   }
 
   function showMetrics(col, m) {
@@ -79,7 +81,15 @@
           }
           break;
         case "status":
-          if (col) setStatus(col, msg.status);
+          if (!col) break;
+          if (FINAL.has(msg.status)) {
+            // The model's last word: done, error or cancelled. Its rendered answer replaces the deltas.
+            paint();
+            if (col.dataset.status !== "error") setStatus(col, msg.status, LABELS[msg.status]);
+            finish(col);
+          } else {
+            setStatus(col, msg.status);
+          }
           break;
         case "chunk":
           if (col) {
@@ -103,16 +113,10 @@
           }
           break;
         case "done":
-          if (msg.model && col) {
-            paint();
-            if (col.dataset.status !== "error") setStatus(col, msg.status || "done", msg.status || "done");
-            finish(col);
-          } else {
-            paint();
-            source.close();
-            turn.classList.remove("is-streaming");
-            document.dispatchEvent(new CustomEvent("playground:turn-done"));
-          }
+          paint();
+          source.close();
+          turn.classList.remove("is-streaming");
+          document.dispatchEvent(new CustomEvent("playground:turn-done"));
           break;
       }
     };
@@ -168,7 +172,7 @@
     }
   });
 
-  // Model picker: search filter, at most four, parameters the chosen models support.
+  // Model picker: search filter, at most the page's limit, parameters the chosen models support.
   document.addEventListener("input", function (event) {
     const filter = event.target.closest("[data-filter-target]");
     if (!filter) return;
@@ -180,7 +184,9 @@
   function syncPicker() {
     const boxes = Array.from(document.querySelectorAll('#model-picker input[name="models"]'));
     const chosen = boxes.filter(function (b) { return b.checked; });
-    boxes.forEach(function (b) { b.disabled = !b.checked && chosen.length >= 4; });
+    const picker = document.getElementById("model-picker");
+    const most = Number(picker && picker.dataset.max) || 1;
+    boxes.forEach(function (b) { b.disabled = !b.checked && chosen.length >= most; });
     const any = function (attr) { return chosen.some(function (b) { return b.dataset[attr] === "1"; }); };
     document.querySelectorAll("[data-needs]").forEach(function (field) {
       field.hidden = !any(field.dataset.needs);

@@ -25,7 +25,7 @@ def test_used_key_shows_its_use_on_the_keys_page_and_reaches_the_database(client
                         format="json").status_code == 200  # fmt: skip
 
     client.force_login(alice)
-    page = client.get(reverse("usage:api-keys"))
+    page = client.get(reverse("accounts:api-keys"))
     assert page.status_code == 200
     key = ApiKey.objects.get(user=alice)
     assert key.usage_count == 0  # not written on the request path
@@ -33,7 +33,7 @@ def test_used_key_shows_its_use_on_the_keys_page_and_reaches_the_database(client
     key.refresh_from_db()
     assert key.usage_count == 3 and key.last_used_at is not None
     assert flush_api_key_usage.apply().get() == 0  # nothing pending: a second run changes nothing
-    assert ">3<" in client.get(reverse("usage:api-keys")).content.decode().replace(" ", "")
+    assert ">3<" in client.get(reverse("accounts:api-keys")).content.decode().replace(" ", "")
 
 
 def test_the_flush_is_on_the_beat_schedule(settings):

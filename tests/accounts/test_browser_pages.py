@@ -123,11 +123,11 @@ def test_home_page_explains_the_product_and_links_to_signup(client):
 
 def test_theme_choice_is_remembered_on_the_account(client, alice):
     client.force_login(alice)
-    assert client.post(reverse("set-theme"), {"theme": "dark"}).status_code == 204
+    assert client.post(reverse("accounts:set-theme"), {"theme": "dark"}).status_code == 204
     alice.refresh_from_db()
     assert alice.theme == "dark"
     assert b'data-theme="dark"' in client.get("/").content
-    assert client.post(reverse("set-theme"), {"theme": "neon"}).status_code == 400
+    assert client.post(reverse("accounts:set-theme"), {"theme": "neon"}).status_code == 400
 
 
 def test_maintenance_banner_from_system_settings_shows_on_every_page(client):

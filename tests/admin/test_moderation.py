@@ -5,8 +5,8 @@ from asgiref.sync import async_to_sync
 from django.urls import reverse
 
 from catalog.models import AdapterKind
+from playground.generation import GenerationInput, generation_run
 from playground.models import Flag, FlagSource, FlagState
-from playground.services import GenerationInput, generation_run
 from tests.factories import (
     AIModelFactory,
     FlagFactory,

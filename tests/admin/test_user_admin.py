@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def _admit(user) -> None:
     tier = tier_limits(user.tier)
-    limits = limiter.Limits(per_minute=100, daily=tier["daily"] or -1, weekly=-1, monthly=-1, budget_nano=-1)
+    limits = limiter.Limits(per_minute=100, quotas={"daily": tier["daily"] or -1}, budget_nano=-1)
     admission = limiter.admit(user_id=user.pk, limits=limits)
     counters.settle(
         ticket=admission.ticket, charge=counters.Charge(model_slug="m/x", tokens=42, cost_nano=10**6, status="success")

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from playground import jobs
+from playground.jobs import video as jobs
 from playground.models import JobStatus, VideoJob
 from usage import counters
 from usage import limits as limiter

@@ -33,7 +33,7 @@ def test_progress_polls_until_the_job_is_final_then_stops_and_plays_the_clip(cli
     progress_url = reverse("playground:video-progress", args=[job.pk])
     assert f'hx-get="{progress_url}"' in response.content.decode()
 
-    from playground import jobs
+    from playground.jobs import video as jobs
 
     while jobs.video_job_step(job_id=job.pk) is not None:
         pass

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from playground import tasks
+from playground.jobs import tasks
 from playground.models import JobStatus, VideoJob
 from tests.factories import WebhookEndpointFactory
 from tests.webhooks.conftest import verify

@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from playground import openai_api
+from playground.doors import openai as openai_door
 from tests.ledger import flush_ledger
 from usage.models import Generation
 
@@ -81,7 +81,7 @@ def test_an_unexpected_failure_is_a_500_in_openai_shape(app_server, alice_key, c
     async def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(openai_api, "generation_run", broken)
+    monkeypatch.setattr(openai_door, "generation_run", broken)
     error = _openai_error(
         _post(app_server, alice_key, {"model": chat_model.slug, "messages": HELLO}), 500, "server_error"
     )

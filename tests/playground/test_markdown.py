@@ -1,4 +1,4 @@
-from playground.markdown import render_markdown
+from playground.pages.markdown import render_markdown
 
 
 def test_markdown_is_rendered_with_lists_tables_and_emphasis():

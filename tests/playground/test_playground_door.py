@@ -13,6 +13,7 @@ from tests.playground.conftest import sse_events
 from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
+FINAL = ("done", "error", "cancelled")  # a model's last status event
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ async def test_compare_streams_every_model_and_records_the_turn(client, alice, d
     assert set(metrics) == {"demo/swift", "demo/deliberate"}
     assert events[-1] == {"type": "done"}
     # The fast model finished before the slow one: neither waits for the other.
-    done_order = [e["model"] for e in events if e["type"] == "done" and "model" in e]
+    done_order = [e["model"] for e in events if e["type"] == "status" and e["status"] in FINAL]
     assert done_order == ["demo/swift", "demo/deliberate"]
 
     conversation = await Conversation.objects.aget(owner=alice)
@@ -116,7 +117,7 @@ async def test_stopping_one_model_keeps_what_arrived_and_lets_the_other_finish(c
     stopped_now = await sync_to_async(client.post)(stop_url, {"model": "demo/deliberate"})
     assert stopped_now.status_code == 204  # stop before it gets far
     events = await _events(alice, url)
-    finals = {e["model"]: e["status"] for e in events if e["type"] == "done" and "model" in e}
+    finals = {e["model"]: e["status"] for e in events if e["type"] == "status" and e["status"] in FINAL}
     assert finals == {"demo/swift": "done", "demo/deliberate": "cancelled"}
     stopped = await Generation.objects.aget(model_slug="demo/deliberate")
     assert stopped.status == "cancelled"
@@ -130,7 +131,7 @@ async def test_one_failing_model_does_not_end_the_others(client, alice, demo_mod
     events = await _events(alice, _stream_url(await _send(client, "Hello there", ["fakeai/broken", "demo/swift"])))
     errors = [e for e in events if e["type"] == "error"]
     assert [e["model"] for e in errors] == ["fakeai/broken"]
-    finals = {e["model"]: e["status"] for e in events if e["type"] == "done" and "model" in e}
+    finals = {e["model"]: e["status"] for e in events if e["type"] == "status" and e["status"] in FINAL}
     assert finals == {"fakeai/broken": "error", "demo/swift": "done"}
     assert events[-1] == {"type": "done"}
     statuses = {g.model_slug: g.status async for g in Generation.objects.all()}

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from playground.snippets import KEY_PLACEHOLDER, all_snippets, curl_snippet
+from playground.pages.snippets import KEY_PLACEHOLDER, all_snippets, curl_snippet
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": 'It\'s a test: say "hi"'}]
 PARAMS = {"temperature": 0.3, "max_tokens": 64, "top_p": None}

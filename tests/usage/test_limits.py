@@ -11,7 +11,7 @@ UNL = limits.UNLIMITED
 
 
 def _limits(per_minute: int = 10, daily: int = 50, budget_nano: int = UNL) -> Limits:
-    return Limits(per_minute=per_minute, daily=daily, weekly=UNL, monthly=UNL, budget_nano=budget_nano)
+    return Limits(per_minute=per_minute, quotas={"daily": daily}, budget_nano=budget_nano)
 
 
 def test_per_minute_limit_admits_exactly_the_limit():

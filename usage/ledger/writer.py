@@ -267,6 +267,12 @@ def start_writer() -> None:
     _writer.start(until_empty=False)
 
 
+def queued(count: int) -> None:
+    """Called with the queue's length after a row was queued: beyond a backlog, this process helps."""
+    if count > BACKLOG_ROWS:
+        help_with_backlog()  # the worker's writer is down or behind
+
+
 def help_with_backlog() -> None:
     """Store queued rows in this process until the queue is empty (a web process, when the worker's
     writer is down or behind)."""

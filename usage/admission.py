@@ -1,0 +1,162 @@
+"""Admission and settlement for every metered call: chat (whole and streamed), batch items and video.
+
+One place decides whether a call may run (tier limits as data, the spend reservation), what a
+refusal says, what a finished call adds to the counters, and when the owner is warned: a
+`quota.warning` event at 80 % and 100 % of a request quota (when the call is admitted) or of the
+spend budget (when its cost is settled).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from catalog.models import AIModel
+from catalog.pricing import max_cost
+from config import store
+from config.api.exceptions import ApiError
+from config.money import money
+from usage import counters, events, ledger
+from usage.counters import Charge
+from usage.ledger import writer
+from usage.limits import QUOTAS, UNLIMITED, Admission, Limits, Ticket, from_nano, to_nano
+from usage.limits import admit as limiter_admit
+from usage.limits import admit_async as limiter_admit_async
+from usage.settings_store import tier_limits
+
+
+def limits_for(user: Any) -> Limits:
+    """The user's tier limits (admin-editable data); a per-user budget overrides the tier's."""
+    tier = tier_limits(user.tier)
+    budget: Decimal | None = (
+        user.monthly_budget_usd if user.monthly_budget_usd is not None else tier["monthly_budget_usd"]
+    )
+
+    def count(value: Any) -> int:
+        return UNLIMITED if value is None else int(value)
+
+    return Limits(
+        per_minute=count(tier.get("per_minute")),
+        quotas={q.name: count(tier.get(q.name)) for q in QUOTAS},
+        budget_nano=UNLIMITED if budget is None else to_nano(budget),
+    )
+
+
+def reservation(chain: list[AIModel], prompt_tokens: int, max_tokens: int) -> int:
+    """The most this call can cost on any model that may answer it, in nano-dollars."""
+    costs = [max_cost(model=m, prompt_tokens=prompt_tokens, max_tokens=max_tokens) for m in chain]
+    return max((to_nano(c, round_up=True) for c in costs if c is not None), default=0)
+
+
+def rate_headers(admission: Admission) -> dict[str, str]:
+    limit = admission.limit
+    reset = datetime.fromtimestamp(admission.reset_at, tz=UTC).isoformat(timespec="milliseconds")
+    return {
+        "X-RateLimit-Limit": "unlimited" if limit < 0 else str(limit),
+        "X-RateLimit-Remaining": "unlimited" if limit < 0 else str(max(admission.remaining, 0)),
+        "X-RateLimit-Reset": reset.replace("+00:00", "Z"),
+    }
+
+
+def refusal(admission: Admission) -> ApiError:
+    retry = int(admission.retry_after)
+    headers = {**rate_headers(admission), "Retry-After": str(retry)}
+    if admission.reason == "rate":
+        return ApiError(
+            "RATE_LIMIT_EXCEEDED",
+            f"Rate limit of {admission.limit} requests per minute exceeded; retry in {retry} s.",
+            {"limit": admission.limit, "window": "minute", "retry_after": retry},
+            headers,
+        )
+    if admission.reason == "budget":
+        message = "The monthly spend budget is used up (including calls in progress)."
+        return ApiError("QUOTA_EXCEEDED", message, {"quota": "monthly_budget", "retry_after": retry}, headers)
+    message = f"The {admission.reason} request quota is used up."
+    return ApiError("QUOTA_EXCEEDED", message, {"quota": admission.reason, "retry_after": retry}, headers)
+
+
+# --- admission -------------------------------------------------------------------------------------
+
+
+def _crossed(before: float, after: float, limit: float) -> list[int]:
+    """The warning thresholds (percent of `limit`) that this change crossed upwards."""
+    if limit <= 0:
+        return []
+    return [t for t in events.WARNING_THRESHOLDS if before * 100 < t * limit <= after * 100]
+
+
+def quota_warnings(admission: Admission, limits: Limits) -> list[dict[str, Any]]:
+    """The request quotas this admission brought to 80 % or 100 %."""
+    found = []
+    for quota in QUOTAS:
+        used, limit = admission.used.get(quota.name, 0), limits.quota(quota.name)
+        for percent in _crossed(used - 1, used, limit):
+            found.append({"quota_type": quota.name, "used": used, "limit": limit, "percentage": percent})
+    return found
+
+
+def budget_warnings(limits: Limits, spent_after: int, cost_nano: int) -> list[dict[str, Any]]:
+    """The budget thresholds this charge crossed."""
+    if limits.budget_nano <= 0 or not cost_nano:
+        return []
+    used, limit = money(from_nano(spent_after)), money(from_nano(limits.budget_nano))
+    return [
+        {"quota_type": "monthly_budget", "used": used, "limit": limit, "percentage": percent}
+        for percent in _crossed(spent_after - cost_nano, spent_after, limits.budget_nano)
+    ]
+
+
+def warn(user_id: int, payloads: list[dict[str, Any]]) -> None:
+    for payload in payloads:
+        events.emit(events.QUOTA_WARNING, user_id=user_id, payload=payload)
+
+
+def admit(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
+    """Count the call against every limit and hold its reservation, or raise the refusal."""
+    admission = limiter_admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
+    if not admission.allowed:
+        raise refusal(admission)
+    warn(user.pk, quota_warnings(admission, limits))
+    return admission
+
+
+async def admit_async(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
+    """`admit` on the event loop: one Redis script; a thread only in the rare case of a warning."""
+    admission = await limiter_admit_async(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
+    if not admission.allowed:
+        raise refusal(admission)
+    if payloads := quota_warnings(admission, limits):
+        await sync_to_async(warn)(user.pk, payloads)
+    return admission
+
+
+# --- settlement ------------------------------------------------------------------------------------
+
+
+def settle(*, ticket: Ticket, charge: Charge, limits: Limits) -> int:
+    """Release the reservation and charge the call; returns the month's spend after it (nano)."""
+    spent = counters.settle(ticket=ticket, charge=charge)
+    warn(ticket.user_id, budget_warnings(limits, spent, charge.cost_nano))
+    return spent
+
+
+def _settle_and_record(ticket: Ticket, charge: Charge, limits: Limits, row: ledger.Row) -> int:
+    # Counters first: a slow database must never keep a budget held.
+    spent = settle(ticket=ticket, charge=charge, limits=limits)
+    ledger.record(row)
+    return spent
+
+
+async def settle_async(*, ticket: Ticket, charge: Charge, limits: Limits, row: ledger.Row, behind: bool) -> int:
+    """Settle a call and record its ledger row: behind the response when asked and Redis is there (the
+    row is queued in the settlement's own atomic step, a writer stores it), else now, in a thread."""
+    if not (behind and store.uses_redis()):
+        return await sync_to_async(_settle_and_record)(ticket, charge, limits, row)
+    spent, queued = await counters.settle_async(ticket=ticket, charge=charge, ledger_row=writer.encode(row))
+    writer.queued(queued)
+    if payloads := budget_warnings(limits, spent, charge.cost_nano):  # rare: at 80 % and 100 %
+        await sync_to_async(warn)(ticket.user_id, payloads)
+    return spent
