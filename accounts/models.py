@@ -1,4 +1,3 @@
-from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -112,10 +111,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.status == Status.ACTIVE
 
     @property
-    def is_moderator(self) -> bool:
-        return self.role in (Role.MODERATOR, Role.ADMIN) or self.is_superuser
-
-    @property
     def date_joined(self):  # allauth and admin templates read this name
         return self.created_at
 
@@ -165,7 +160,3 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-    def is_live(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -26,15 +26,6 @@ PRICE_FIELDS = (
 )
 
 
-def price_snapshot(model: AIModel) -> dict[str, Any]:
-    """The price fields plus when and where the price was taken, as they are now."""
-    return {
-        **{name: getattr(model, name) for name in PRICE_FIELDS},
-        "price_date": model.price_date,
-        "price_source": model.price_source,
-    }
-
-
 def stored_price_snapshot(model_id: int) -> dict[str, Any] | None:
     row = AIModel.objects.filter(pk=model_id).values(*PRICE_FIELDS, "price_date", "price_source").first()
     return dict(row) if row else None

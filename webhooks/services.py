@@ -148,7 +148,7 @@ def _enqueue_on_commit(delivery_id: int, *, force: bool = False) -> None:
 
 
 @dataclass
-class Outcome:
+class AttemptResult:
     status_code: int | None = None
     excerpt: str = ""
     duration_ms: int = 0
@@ -220,7 +220,7 @@ def _claim(delivery_id: int, *, force: bool) -> tuple[Delivery, DeliveryAttempt]
     return delivery, attempt
 
 
-def _send(delivery: Delivery, *, attempted_at: datetime) -> Outcome:
+def _send(delivery: Delivery, *, attempted_at: datetime) -> AttemptResult:
     endpoint = delivery.endpoint
     body = json.dumps(delivery.message.body(), separators=(",", ":"), ensure_ascii=False).encode()
     headers = signing.headers(
@@ -230,7 +230,7 @@ def _send(delivery: Delivery, *, attempted_at: datetime) -> Outcome:
         body=body,
     )
     limit = settings.WEBHOOKS_TIMEOUT_SECONDS
-    outcome = Outcome()
+    outcome = AttemptResult()
     started = time.monotonic()
     try:
         with (
@@ -274,7 +274,7 @@ def _next_delay(attempt_count: int) -> timedelta | None:
     return timedelta(seconds=schedule[attempt_count] * random.uniform(1 - jitter, 1 + jitter))
 
 
-def _record(delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome) -> None:
+def _record(delivery: Delivery, attempt: DeliveryAttempt, outcome: AttemptResult) -> None:
     now = timezone.now()
     with transaction.atomic():
         attempt.finished_at = now

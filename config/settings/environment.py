@@ -1,0 +1,17 @@
+"""What every settings module reads: the environment (a `.env` file in the project root too), and
+where the project keeps its files."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SITE_NAME = "Switchboard"
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
+REDIS_URL = env("REDIS_URL", default="")  # when set: cache, counters, the ledger's queue and the broker
