@@ -13,7 +13,7 @@ from typing import Any
 
 from accounts.api_keys import usage_key
 from config import store
-from usage.limits import QUOTAS, Ticket, counter_keys, spend_keys
+from usage.limits import QUOTAS, Ticket, counter_keys, now, spend_keys
 
 AGGREGATE_TTL = 400 * 24 * 3600  # a year of daily figures, plus slack for year-over-year views
 _SEP = "|"
@@ -158,15 +158,9 @@ def split_models(agg: dict[str, int]) -> dict[str, dict[str, int]]:
 
 def quota_used(*, user_id: int) -> dict[str, int]:
     """Requests counted in each quota's current window, and the month's spend and holds (nano)."""
-    keys = counter_keys(user_id, _utcnow())
+    keys = counter_keys(user_id, now())
     names = [*(q.name for q in QUOTAS), "spent", "held"]
     return dict(zip(names, _read_ints([keys[n] for n in names]), strict=True))
-
-
-def _utcnow() -> Any:
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def quota_reset(*, user_id: int) -> None:
@@ -175,7 +169,7 @@ def quota_reset(*, user_id: int) -> None:
     The month's spend and open reservations stay: they are money, and settlement of calls in flight
     still needs the holds.
     """
-    keys = counter_keys(user_id, _utcnow())
+    keys = counter_keys(user_id, now())
     names = [keys[n] for n in ("minute", *(q.name for q in QUOTAS))]
     if store.uses_redis():
         store.redis_client().delete(*names)

@@ -214,9 +214,17 @@ def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
         return [0, 0, len(log) + 1, oldest, *counts, spent, held]
 
 
+clock: Callable[[], float] = time.time  # the limiter's time (a test sets it to walk through windows)
+
+
 def _now() -> tuple[float, datetime]:
-    stamp = time.time()
+    stamp = clock()
     return stamp, datetime.fromtimestamp(stamp, tz=UTC)
+
+
+def now() -> datetime:
+    """The moment whose windows the counters are read in."""
+    return _now()[1]
 
 
 def _script_input(owner: object, limits: Limits, stamp: float, now: datetime, reserve: int) -> tuple[list, list]:

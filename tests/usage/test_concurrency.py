@@ -1,67 +1,22 @@
 """Limits hold under real concurrency and across server processes (uvicorn subprocesses, PostgreSQL, Redis)."""
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
-from django.db import connection
 
 from tests.ledger import flush_ledger
+from tests.servers import server_processes
 from usage.models import Generation
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 HELLO = [{"role": "user", "content": "Hello from a crowd"}]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    # pytest-django renamed the database to test_<name>; the servers must use that one.
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def two_servers():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL shared between processes")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
-    ports = [_free_port(), _free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(p), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-        )
-        for p in ports
-    ]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
-    deadline = time.monotonic() + 30
-    for url in urls:
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
-    yield urls
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        proc.wait(timeout=10)
+    with server_processes(2) as urls:
+        yield urls
 
 
 async def _fire(urls: list[str], key: str, model: str, count: int, path: str = "/api/v1/ai/chat") -> list:
