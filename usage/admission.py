@@ -20,11 +20,10 @@ from config import store
 from config.api.exceptions import ApiError
 from config.money import money
 from usage import counters, events, ledger
+from usage import limits as limiter
 from usage.counters import Charge
 from usage.ledger import writer
-from usage.limits import QUOTAS, UNLIMITED, Admission, Limits, Ticket, from_nano, to_nano
-from usage.limits import admit as limiter_admit
-from usage.limits import admit_async as limiter_admit_async
+from usage.limits import UNLIMITED, Admission, Limits, Ticket, from_nano, to_nano
 from usage.settings_store import tier_limits
 
 
@@ -40,7 +39,7 @@ def limits_for(user: Any) -> Limits:
 
     return Limits(
         per_minute=count(tier.get("per_minute")),
-        quotas={q.name: count(tier.get(q.name)) for q in QUOTAS},
+        quotas={q.name: count(tier.get(q.name)) for q in limiter.QUOTAS},
         budget_nano=UNLIMITED if budget is None else to_nano(budget),
     )
 
@@ -91,7 +90,7 @@ def _crossed(before: float, after: float, limit: float) -> list[int]:
 def quota_warnings(admission: Admission, limits: Limits) -> list[dict[str, Any]]:
     """The request quotas this admission brought to 80 % or 100 %."""
     found = []
-    for quota in QUOTAS:
+    for quota in limiter.QUOTAS:
         used, limit = admission.used.get(quota.name, 0), limits.quota(quota.name)
         for percent in _crossed(used - 1, used, limit):
             found.append({"quota_type": quota.name, "used": used, "limit": limit, "percentage": percent})
@@ -116,7 +115,7 @@ def warn(user_id: int, payloads: list[dict[str, Any]]) -> None:
 
 def admit(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
     """Count the call against every limit and hold its reservation, or raise the refusal."""
-    admission = limiter_admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
+    admission = limiter.admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
     if not admission.allowed:
         raise refusal(admission)
     warn(user.pk, quota_warnings(admission, limits))
@@ -125,7 +124,7 @@ def admit(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
 
 async def admit_async(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
     """`admit` on the event loop: one Redis script; a thread only in the rare case of a warning."""
-    admission = await limiter_admit_async(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
+    admission = await limiter.admit_async(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
     if not admission.allowed:
         raise refusal(admission)
     if payloads := quota_warnings(admission, limits):

@@ -13,7 +13,8 @@ from typing import Any
 
 from accounts.api_keys import usage_key
 from config import store
-from usage.limits import QUOTAS, Ticket, counter_keys, now, spend_keys
+from usage import limits
+from usage.limits import Ticket, counter_keys, now, spend_keys
 
 AGGREGATE_TTL = 400 * 24 * 3600  # a year of daily figures, plus slack for year-over-year views
 _SEP = "|"
@@ -159,7 +160,7 @@ def split_models(agg: dict[str, int]) -> dict[str, dict[str, int]]:
 def quota_used(*, user_id: int) -> dict[str, int]:
     """Requests counted in each quota's current window, and the month's spend and holds (nano)."""
     keys = counter_keys(user_id, now())
-    names = [*(q.name for q in QUOTAS), "spent", "held"]
+    names = [*(q.name for q in limits.QUOTAS), "spent", "held"]
     return dict(zip(names, _read_ints([keys[n] for n in names]), strict=True))
 
 
@@ -170,7 +171,7 @@ def quota_reset(*, user_id: int) -> None:
     still needs the holds.
     """
     keys = counter_keys(user_id, now())
-    names = [keys[n] for n in ("minute", *(q.name for q in QUOTAS))]
+    names = [keys[n] for n in ("minute", *(q.name for q in limits.QUOTAS))]
     if store.uses_redis():
         store.redis_client().delete(*names)
         return

@@ -7,8 +7,8 @@ from typing import Any
 from django.utils import timezone
 
 from config.money import money
-from usage import counters
-from usage.limits import QUOTAS, from_nano
+from usage import counters, limits
+from usage.limits import from_nano
 from usage.settings_store import tier_limits
 
 MAX_RANGE_DAYS = 366
@@ -24,7 +24,7 @@ def quota_block(user: Any) -> dict[str, Any]:
     used = counters.quota_used(user_id=user.pk)
     budget = user.monthly_budget_usd if user.monthly_budget_usd is not None else tier["monthly_budget_usd"]
     block: dict[str, Any] = {"per_minute": {"limit": _limit(tier.get("per_minute"))}}
-    block |= {q.name: {"used": used[q.name], "limit": _limit(tier.get(q.name))} for q in QUOTAS}
+    block |= {q.name: {"used": used[q.name], "limit": _limit(tier.get(q.name))} for q in limits.QUOTAS}
     block["budget"] = {
         "used": _money(used["spent"]),
         "reserved": _money(used["held"]),

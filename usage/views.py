@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import AIModel
 from config.money import dollars
-from usage.limits import QUOTAS
+from usage import limits
 from usage.models import Generation
 from usage.selectors import quota_block, usage_summary
 
@@ -23,7 +23,7 @@ def _percent(used: float, limit: float | None) -> int | None:
 def _quota_bars(user: Any) -> list[dict[str, Any]]:
     quota = quota_block(user)
     bars = []
-    for name in (q.name for q in QUOTAS):
+    for name in (q.name for q in limits.QUOTAS):
         block = quota[name]
         bars.append(
             {"label": f"{name.capitalize()} requests", **block, "percent": _percent(block["used"], block["limit"])}

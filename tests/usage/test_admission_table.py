@@ -6,7 +6,7 @@ minute, and every counter afterwards.
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -217,3 +217,20 @@ def test_concurrent_reservations_never_hold_more_than_the_budget(backend):
     assert sum(a.allowed for a in answers) == 3
     assert {a.reason for a in answers if not a.allowed} == {"budget"}
     assert counters.quota_used(user_id=12)["held"] == 900
+
+
+def test_a_new_quota_kind_is_one_entry_in_the_table(backend, monkeypatch):
+    """README, "How to add a quota kind": the table is all the limiter needs to count and refuse it."""
+    hourly = limits.Quota(
+        "hourly", "h", lambda now: (now.strftime("%Y%m%d%H"), now.replace(minute=0, second=0) + timedelta(hours=1))
+    )
+    monkeypatch.setattr(limits, "QUOTAS", (*limits.QUOTAS, hourly))
+    clock = [START.timestamp()]
+    monkeypatch.setattr(limits, "clock", lambda: clock[0])
+    steps = [Admit(0), Admit(60), Admit(120), Admit(3600)]
+
+    results = _run(_limits(hourly=2), steps, clock, user_id=13)
+
+    assert [r[:2] for r in results] == [("admitted", UNL), ("admitted", UNL), ("refused", "hourly"), ("admitted", UNL)]
+    assert results[2][2] == 3600 - 120  # retry when the hour ends
+    assert counters.quota_used(user_id=13)["hourly"] == 1  # the new hour's count
