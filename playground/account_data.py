@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from config.money import money
 from playground.models import Conversation, Preset
 from usage.models import Generation
 
@@ -19,7 +20,7 @@ def account_export(user: Any) -> dict[str, Any]:
             {"id": str(g.pk), "conversation": str(g.conversation_id) if g.conversation_id else None,
              "model": g.model_slug, "door": g.door, "status": g.status, "input_messages": g.input_messages,
              "content": g.content, "prompt_tokens": g.prompt_tokens, "completion_tokens": g.completion_tokens,
-             "cost": None if g.cost is None else str(g.cost), "created_at": g.created_at.isoformat()}
+             "cost": money(g.cost), "created_at": g.created_at.isoformat()}
             for g in generations.iterator()
         ],
         "presets": list(Preset.objects.filter(user=user).values("name", "params")),

@@ -80,7 +80,7 @@ class Preset(models.Model):
         return self.name
 
 
-# --- Moderation: the queue of flagged generations and the rules that fill it (playground/moderation.py).
+# --- Moderation: the queue of flagged generations and the rules that fill it (playground/moderation/).
 
 
 class FlagSource(models.TextChoices):
@@ -154,8 +154,8 @@ class Flag(models.Model):
 
 
 # --- Background jobs: video generation and batch runs ------------------------------------------
-# Rows are written by playground/jobs.py and playground/jobs_batch.py; Celery tasks in
-# playground/tasks.py move them forward. Each job is charged once, at its final state.
+# Rows are written by playground/jobs/video.py and playground/jobs/batch.py; Celery tasks in
+# playground/jobs/tasks.py move them forward. Each job is charged once, at its final state.
 
 
 class JobStatus(models.TextChoices):
