@@ -100,12 +100,15 @@ def day_of(now: datetime) -> str:
     return _day(now)[0]
 
 
+def _counter_keys(owner: object, spans: list[tuple[str, datetime]], month: str) -> dict[str, str]:
+    keys = {"minute": store.key("rpm", owner)}
+    keys |= {q.name: store.key("q", owner, q.key, span[0]) for q, span in zip(QUOTAS, spans, strict=True)}
+    return keys | {"spent": store.key("spent", owner, month), "held": store.key("held", owner, month)}
+
+
 def counter_keys(owner: object, now: datetime) -> dict[str, str]:
     """The caller's counters at `now`: the minute log, one per quota, the month's spend and holds."""
-    month = month_of(now)
-    keys = {"minute": store.key("rpm", owner)}
-    keys |= {q.name: store.key("q", owner, q.key, q.window(now)[0]) for q in QUOTAS}
-    return keys | {"spent": store.key("spent", owner, month), "held": store.key("held", owner, month)}
+    return _counter_keys(owner, [q.window(now) for q in QUOTAS], month_of(now))
 
 
 def spend_keys(owner: object, month: str) -> tuple[str, str]:
@@ -136,8 +139,9 @@ class Admission:
 
 
 # KEYS: minute log, one counter per quota, spent, held.
-# ARGV: now_ms, window_ms, per_minute, budget, reserve, member, budget_wait_ms, held_ttl, quota count,
-#       then per quota: limit, ttl (s), wait until its window ends (ms).
+# ARGV: now_ms, window_ms, per_minute, budget, reserve, member, ms until the budget's month ends,
+#       the counters' margin (s), then per quota: its limit and ms until its window ends.
+# A counter expires at its window's end plus the margin.
 # Returns {code, wait_ms, in_window, oldest_ms[, count per quota..., spent, held]}; code 0 admits,
 # 1 is the rate limit, 1 + i the i-th quota, quota count + 2 the budget.
 _ADMIT = """
@@ -146,7 +150,8 @@ local window = tonumber(ARGV[2])
 local per_minute = tonumber(ARGV[3])
 local budget = tonumber(ARGV[4])
 local reserve = tonumber(ARGV[5])
-local n = tonumber(ARGV[9])
+local margin = tonumber(ARGV[8])
+local n = (#ARGV - 8) / 2
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local in_window = redis.call('ZCARD', KEYS[1])
 local oldest_ms = now
@@ -158,9 +163,9 @@ end
 local counts = {}
 for i = 1, n do
   counts[i] = tonumber(redis.call('GET', KEYS[1 + i]) or '0')
-  local limit = tonumber(ARGV[7 + 3 * i])
+  local limit = tonumber(ARGV[7 + 2 * i])
   if limit >= 0 and counts[i] >= limit then
-    return {1 + i, tonumber(ARGV[9 + 3 * i]), in_window, oldest_ms}
+    return {1 + i, tonumber(ARGV[8 + 2 * i]), in_window, oldest_ms}
   end
 end
 local spent = tonumber(redis.call('GET', KEYS[n + 2]) or '0')
@@ -173,12 +178,12 @@ redis.call('PEXPIRE', KEYS[1], window)
 local result = {0, 0, in_window + 1, oldest_ms}
 for i = 1, n do
   counts[i] = redis.call('INCR', KEYS[1 + i])
-  if counts[i] == 1 then redis.call('EXPIRE', KEYS[1 + i], ARGV[8 + 3 * i]) end
+  if counts[i] == 1 then redis.call('EXPIRE', KEYS[1 + i], math.floor(tonumber(ARGV[8 + 2 * i]) / 1000) + margin) end
   result[4 + i] = counts[i]
 end
 if reserve > 0 then
   held = redis.call('INCRBY', KEYS[n + 3], reserve)
-  redis.call('EXPIRE', KEYS[n + 3], ARGV[8])
+  redis.call('EXPIRE', KEYS[n + 3], math.floor(tonumber(ARGV[7]) / 1000) + margin)
 end
 result[n + 5] = spent
 result[n + 6] = held
@@ -189,8 +194,8 @@ return result
 def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
     """The Lua script's algorithm, step for step, on this process's memory (no Redis)."""
     now, window, per_minute, budget, reserve = (int(a) for a in args[:5])
-    budget_wait, held_ttl, n = int(args[6]), int(args[7]), int(args[8])
-    quota_args = [tuple(int(a) for a in args[9 + 3 * i : 12 + 3 * i]) for i in range(n)]
+    budget_wait, margin, n = int(args[6]), int(args[7]), (len(args) - 8) // 2
+    quota_args = [(int(args[8 + 2 * i]), int(args[9 + 2 * i])) for i in range(n)]  # (limit, wait)
     minute, quota_keys, spent_key, held_key = keys[0], keys[1 : n + 1], keys[n + 1], keys[n + 2]
     with store.local_lock:
         log = [t for t in store.local_get(minute, []) if t > now - window]
@@ -198,7 +203,7 @@ def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
         if 0 <= per_minute <= len(log):
             return [1, oldest + window - now, len(log), oldest]
         counts = [store.local_get(key, 0) for key in quota_keys]
-        for i, (count, (limit, _, wait)) in enumerate(zip(counts, quota_args, strict=True)):
+        for i, (count, (limit, wait)) in enumerate(zip(counts, quota_args, strict=True)):
             if 0 <= limit <= count:
                 return [2 + i, wait, len(log), oldest]
         spent, held = store.local_get(spent_key, 0), store.local_get(held_key, 0)
@@ -206,11 +211,11 @@ def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
             return [n + 2, budget_wait, len(log), oldest]
         store.local_set(minute, [*log, now], window / 1000)
         counts = [count + 1 for count in counts]
-        for key, count, (_, ttl, _) in zip(quota_keys, counts, quota_args, strict=True):
-            store.local_set(key, count, ttl)
+        for key, count, (_, wait) in zip(quota_keys, counts, quota_args, strict=True):
+            store.local_set(key, count, wait // 1000 + margin)
         if reserve:
             held += reserve
-            store.local_set(held_key, held, held_ttl)
+            store.local_set(held_key, held, budget_wait // 1000 + margin)
         return [0, 0, len(log) + 1, oldest, *counts, spent, held]
 
 
@@ -227,21 +232,30 @@ def now() -> datetime:
     return _now()[1]
 
 
-def _script_input(owner: object, limits: Limits, stamp: float, now: datetime, reserve: int) -> tuple[list, list]:
-    keys = counter_keys(owner, now)
-    now_ms = int(stamp * 1000)
+@dataclass(frozen=True)
+class _Step:
+    """One admission's input: the script's keys and arguments, and the ticket it will hand out."""
+
+    keys: list[str]
+    args: list[Any]
+    ticket: Ticket
+
+
+def _step(owner: Any, limits: Limits, stamp: float, now: datetime, reserve: int) -> _Step:
+    # Each window is worked out once: this runs on every metered call.
+    spans = [q.window(now) for q in QUOTAS]
+    month, month_end = BUDGET_WINDOW(now)
+    keys = _counter_keys(owner, spans, month)
 
     def until(end: datetime) -> int:
         return max(0, int((end - now).total_seconds() * 1000))
 
-    month_end = BUDGET_WINDOW(now)[1]
-    args: list[Any] = [now_ms, WINDOW_MS, limits.per_minute, limits.budget_nano, reserve, uuid.uuid4().hex]
-    args += [until(month_end), until(month_end) // 1000 + KEY_MARGIN_SECONDS, len(QUOTAS)]
-    for quota in QUOTAS:
-        end = quota.window(now)[1]
-        args += [limits.quota(quota.name), until(end) // 1000 + KEY_MARGIN_SECONDS, until(end)]
+    args: list[Any] = [int(stamp * 1000), WINDOW_MS, limits.per_minute, limits.budget_nano, reserve, uuid.uuid4().hex]
+    args += [until(month_end), KEY_MARGIN_SECONDS]
+    for quota, (_, end) in zip(QUOTAS, spans, strict=True):
+        args += [limits.quota(quota.name), until(end)]
     ordered = [keys["minute"], *(keys[q.name] for q in QUOTAS), keys["spent"], keys["held"]]
-    return ordered, args
+    return _Step(ordered, args, Ticket(user_id=owner, month=month, day=day_of(now), reserved_nano=reserve))
 
 
 def _reason(code: int) -> str:
@@ -252,7 +266,7 @@ def _reason(code: int) -> str:
     return "budget"
 
 
-def _admission(raw: list[int], owner: Any, limits: Limits, stamp: float, now: datetime, reserve: int) -> Admission:
+def _admission(raw: list[int], step: _Step, limits: Limits, stamp: float) -> Admission:
     code, wait_ms, in_window, oldest_ms = raw[:4]
     limit = limits.per_minute
     remaining = max(0, limit - in_window) if limit >= 0 else UNLIMITED
@@ -264,30 +278,29 @@ def _admission(raw: list[int], owner: Any, limits: Limits, stamp: float, now: da
     counts = raw[4 : 4 + len(QUOTAS)]
     used = {q.name: count for q, count in zip(QUOTAS, counts, strict=True)}
     used |= {"spent": raw[4 + len(QUOTAS)], "held": raw[5 + len(QUOTAS)]}
-    ticket = Ticket(user_id=owner, month=month_of(now), day=day_of(now), reserved_nano=reserve)
-    return Admission(allowed=True, used=used, ticket=ticket, **figures)
+    return Admission(allowed=True, used=used, ticket=step.ticket, **figures)
 
 
 def admit(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
     """Check every limit and, only if all pass, count the request and hold the reservation."""
     stamp, now = _now()
-    keys, args = _script_input(user_id, limits, stamp, now, reserve_nano)
+    step = _step(user_id, limits, stamp, now, reserve_nano)
     if store.uses_redis():
-        raw = store.run_script_sync("admit", _ADMIT, keys=keys, args=args)
+        raw = store.run_script_sync("admit", _ADMIT, keys=step.keys, args=step.args)
     else:
-        raw = _admit_local(keys, args)
-    return _admission([int(x) for x in raw], user_id, limits, stamp, now, reserve_nano)
+        raw = _admit_local(step.keys, step.args)
+    return _admission([int(x) for x in raw], step, limits, stamp)
 
 
 async def admit_async(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
     """`admit` from the event loop: the same script, without a thread hop."""
     stamp, now = _now()
-    keys, args = _script_input(user_id, limits, stamp, now, reserve_nano)
+    step = _step(user_id, limits, stamp, now, reserve_nano)
     if store.uses_redis():
-        raw = await store.run_script("admit", _ADMIT, keys=keys, args=args)
+        raw = await store.run_script("admit", _ADMIT, keys=step.keys, args=step.args)
     else:  # the in-process fallback is memory only, so it may run on the loop
-        raw = _admit_local(keys, args)
-    return _admission([int(x) for x in raw], user_id, limits, stamp, now, reserve_nano)
+        raw = _admit_local(step.keys, step.args)
+    return _admission([int(x) for x in raw], step, limits, stamp)
 
 
 def peek(*, user_id: Any, limits: Limits) -> Admission:

@@ -51,19 +51,24 @@ def _is_api(path: str) -> bool:
     return path.startswith(("/api/", "/v1/"))
 
 
-def _identity(request: HttpRequest) -> tuple[str, str]:
-    """(label, stable id) of the caller from the request alone, before any view authenticates it."""
+def _credential(request: HttpRequest) -> tuple[str, str]:
+    """(label, the credential itself) from the request alone, before any view authenticates it."""
     headers = request.headers
     auth = headers.get("Authorization", "")
     key = headers.get("X-API-Key") or (auth[7:].strip() if auth[:7].lower() == "bearer " else "")
-    if key.startswith("sk_"):
-        return "api_key", hashlib.sha256(key.encode()).hexdigest()[:24]
     if key:
-        return "user", hashlib.sha256(key.encode()).hexdigest()[:24]
-    session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if session:
-        return "user", hashlib.sha256(session.encode()).hexdigest()[:24]
-    return "ip", request.META.get("REMOTE_ADDR", "unknown")
+        return ("api_key" if key.startswith("sk_") else "user"), key
+    if session := request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+        return "user", session
+    return "ip", ""
+
+
+def _identity(request: HttpRequest) -> tuple[str, str]:
+    """(label, stable id) of the caller, for the general limit's counter."""
+    label, credential = _credential(request)
+    if label == "ip":
+        return label, request.META.get("REMOTE_ADDR", "unknown")
+    return label, hashlib.sha256(credential.encode()).hexdigest()[:24]
 
 
 def _general(request: HttpRequest, *, count: bool) -> limiter.Admission:
@@ -100,7 +105,7 @@ class _ApiCall:
             for name, value in rate_headers(self.admission).items():
                 response[name] = value
         response["X-RateLimit-Endpoint"] = "ai" if self.ai else "api"
-        response["X-RateLimit-Identifier"] = _identity(self.request)[0]
+        response["X-RateLimit-Identifier"] = _credential(self.request)[0]
         if "X-Gateway-Overhead-Ms" not in response:
             response["X-Gateway-Overhead-Ms"] = f"{(time.perf_counter() - self.started) * 1000:.2f}"
         return response
