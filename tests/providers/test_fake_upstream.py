@@ -4,7 +4,7 @@ import httpx
 import openai
 import pytest
 
-from providers.fake_upstream.app import parse_faults
+from providers.testing.plumbing import parse_faults
 
 
 def sdk(fake_upstream) -> openai.OpenAI:
