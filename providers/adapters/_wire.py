@@ -11,6 +11,7 @@ from providers.base import (
     ChatRequest,
     ChatResult,
     Choice,
+    ProviderError,
     StreamEnd,
     TokenLogprob,
     ToolCall,
@@ -18,7 +19,7 @@ from providers.base import (
     TopLogprob,
     Usage,
 )
-from providers.errors import empty_reply_error
+from providers.errors import empty_reply_error, protocol_error
 
 
 def parse_tool_calls(raw: Any) -> list[ToolCall]:
@@ -152,6 +153,12 @@ class StreamState:
     @property
     def finish_reason(self) -> str | None:
         return self.finish.get(0)
+
+    def incomplete_error(self, provider: str) -> ProviderError:
+        """A stream that stopped before its finish: empty if nothing at all came, else cut short."""
+        if not any(self.parts.values()) and not self.calls and not self.refusals:
+            return empty_reply_error(provider, None)
+        return protocol_error(provider, "the stream ended before the reply was complete")
 
     def end(self, provider: str, req: ChatRequest) -> StreamEnd:
         choices = [self._choice(i) for i in sorted(set(self.parts) | set(self.calls) | set(self.finish))]

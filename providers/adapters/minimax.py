@@ -173,7 +173,7 @@ class MiniMaxAdapter(HTTPAdapter):
                 if delta := OpenAIAdapter._delta(choice, state):
                     yield delta
         if not state.finish:
-            raise protocol_error(self.name, "the stream ended before the reply was complete")
+            raise state.incomplete_error(self.name)
         yield state.end(self.name, req)
 
     async def list_models(self) -> list[UpstreamModel]:

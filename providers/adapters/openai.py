@@ -123,7 +123,7 @@ class OpenAIAdapter(HTTPAdapter):
                 if delta := self._delta(choice, state):
                     yield delta
         if not done and not state.finish:
-            raise protocol_error(self.name, "the stream ended before the reply was complete")
+            raise state.incomplete_error(self.name)
         yield state.end(self.name, req)
 
     @staticmethod
