@@ -67,7 +67,11 @@ def _value(schema: Any, prompt: Prompt, root: dict[str, Any], depth: int) -> Any
         return schema["enum"][0]
     for key in ("anyOf", "oneOf"):
         if isinstance(schema.get(key), list) and schema[key]:
-            return _value(schema[key][0], prompt, root, depth + 1)
+            # The first branch, together with the keywords beside anyOf/oneOf, which apply as well.
+            branch = schema[key][0]
+            branch = _resolve(branch["$ref"], root) if isinstance(branch, dict) and "$ref" in branch else branch
+            rest = {k: v for k, v in schema.items() if k != key}
+            return _value(_merge(rest, branch) if isinstance(branch, dict) else branch, prompt, root, depth + 1)
     if isinstance(schema.get("allOf"), list):
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:
@@ -175,6 +179,8 @@ def _resolve(ref: str, root: dict[str, Any]) -> Any:
 
 def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     merged = {**left, **right}
-    merged["properties"] = {**(left.get("properties") or {}), **(right.get("properties") or {})}
-    merged["required"] = list(dict.fromkeys([*(left.get("required") or []), *(right.get("required") or [])]))
+    if "properties" in left or "properties" in right:
+        merged["properties"] = {**(left.get("properties") or {}), **(right.get("properties") or {})}
+    if "required" in left or "required" in right:
+        merged["required"] = list(dict.fromkeys([*(left.get("required") or []), *(right.get("required") or [])]))
     return merged

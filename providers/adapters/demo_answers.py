@@ -127,7 +127,7 @@ def _describe(url: str, number: int) -> str:
             image.draft("RGB", (64, 64))  # JPEG decodes at a fraction of its size
             small = image.convert("RGB")
             small.thumbnail((64, 64))
-            name, hex_code = _main_colour(list(small.getdata()))
+            name, hex_code = _main_colour(list(small.get_flattened_data()))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return f"Image {number}: I could not read it as an image."
     return f"Image {number} is {width}×{height} pixels, mostly {name} ({hex_code})."
