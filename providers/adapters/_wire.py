@@ -77,13 +77,15 @@ def parse_logprobs(raw: Any) -> list[TokenLogprob] | None:
 
 def parse_choice(raw: dict[str, Any], position: int) -> Choice:
     message = raw.get("message") or {}
+    calls = message.get("tool_calls")
+    logprobs = raw.get("logprobs")
     return Choice(
-        index=int(raw.get("index", position)),
-        content=message.get("content") or "",
-        finish_reason=raw.get("finish_reason"),
-        tool_calls=parse_tool_calls(message.get("tool_calls")),
-        logprobs=parse_logprobs(raw.get("logprobs")),
-        refusal=message.get("refusal"),
+        raw.get("index", position),
+        message.get("content") or "",
+        raw.get("finish_reason"),
+        parse_tool_calls(calls) if calls else [],
+        parse_logprobs(logprobs) if logprobs else None,
+        message.get("refusal"),
     )
 
 
@@ -91,11 +93,14 @@ def result_from_choices(
     provider: str, req: ChatRequest, choices: list[Choice], usage: Usage | None, upstream_id: Any, model: Any
 ) -> ChatResult:
     """The ChatResult of a whole answer; an answer with nothing in it is a protocol error."""
-    choices.sort(key=lambda c: c.index)
+    if len(choices) > 1:
+        choices.sort(key=lambda c: c.index)
     first = choices[0]
     if usage is None:
         usage = estimated_usage(req, "".join(c.content + "".join(t.arguments for t in c.tool_calls) for c in choices))
-    if not any(c.content or c.tool_calls or c.refusal for c in choices) and not usage.completion_tokens:
+    if not (first.content or first.tool_calls or first.refusal or usage.completion_tokens) and not any(
+        c.content or c.tool_calls or c.refusal for c in choices
+    ):
         raise empty_reply_error(provider, first.finish_reason)
     return ChatResult(
         first.content,
