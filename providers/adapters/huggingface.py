@@ -118,7 +118,7 @@ class HuggingFaceLegacyAdapter(HTTPAdapter):
         body: dict[str, Any] = {"inputs": flatten_messages(req.messages), "parameters": parameters}
         if stream:
             body["stream"] = True
-        body.update(req.extra)
+        body.update(self.passthrough(req))
         return body
 
     def error_from_response(self, response: httpx.Response, body: bytes) -> ProviderError:

@@ -81,7 +81,7 @@ class OpenAIAdapter(HTTPAdapter):
             body[self.max_tokens_field] = req.max_tokens
         for name in self.forwarded:
             value = getattr(req, name)
-            if value is not None:
+            if value is not None and value != []:  # OpenAI refuses an empty tools or stop list
                 body[name] = value
         if stream:
             body["stream"] = True

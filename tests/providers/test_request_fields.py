@@ -202,3 +202,15 @@ def test_reserved_names_are_refused_even_when_an_operator_allows_them(config_for
     request = ChatRequest(model="m", messages=[], extra={"model": "other", "stream": False, "top_k": 5})
 
     assert unsupported_fields(config, request) == ["model", "stream"]
+
+
+async def test_empty_tool_and_stop_lists_ask_for_nothing_and_are_not_sent(config_for, fake_upstream):
+    request = ChatRequest(
+        model="gpt-4o-mini@empty-lists", messages=[{"role": "user", "content": "hi"}], tools=[], stop=[]
+    )
+
+    assert unsupported_fields("ollama", request) == []
+    await get_adapter(config_for("openai")).chat(request)
+
+    body = fake_upstream.last_body("openai", "gpt-4o-mini@empty-lists")
+    assert "tools" not in body and "stop" not in body
