@@ -55,13 +55,22 @@ class HTTPAdapter(Adapter):
         """Hook for providers that report errors inside a 200 response (MiniMax)."""
 
     def stream(
-        self, url: str, body: dict[str, Any], parse: Callable[[httpx.Response], AsyncIterator[Any]]
+        self,
+        url: str,
+        body: Callable[[], dict[str, Any]],
+        parse: Callable[[httpx.Response], AsyncIterator[Any]],
+        req: ChatRequest | None = None,
     ) -> AsyncIterator[Any]:
-        """POST and hand the open response to `parse`, with retries before the first item."""
+        """POST and hand the open response to `parse`, with retries before the first item.
+
+        The request is checked (and its body built) when iteration starts, so a refusal reaches
+        the caller the same way as every other error of a stream."""
 
         async def open_stream() -> AsyncIterator[Any]:
+            if req is not None:
+                self.refuse_unsupported(req)
             async with self.client.stream(
-                "POST", url, json=body, headers=self.headers(), timeout=self.timeout
+                "POST", url, json=body(), headers=self.headers(), timeout=self.timeout
             ) as response:
                 if response.status_code >= 400:
                     raise self.error_from_response(response, await response.aread())

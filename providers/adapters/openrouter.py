@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from providers.adapters.openai import OpenAIAdapter, to_decimal
-from providers.base import ProviderError, UpstreamModel
+from providers.base import OPTIONAL_FIELDS, ProviderError, UpstreamModel
 from providers.errors import http_error, load_json
 
 PER_MILLION = Decimal(1_000_000)
@@ -21,6 +21,9 @@ def per_million(per_token: Any) -> Decimal | None:
 
 class OpenRouterAdapter(OpenAIAdapter):
     name = "openrouter"
+    # From OpenRouter's parameter reference: no `n`; `user` is its attribution field, while
+    # `safety_identifier` and `metadata` are not taken (the gateway records them).
+    supported_fields = frozenset(OPTIONAL_FIELDS) - {"n", "safety_identifier", "metadata"}
 
     @property
     def max_tokens_field(self) -> str:

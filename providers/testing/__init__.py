@@ -1,6 +1,6 @@
 """A fake AI upstream that speaks every provider's real wire format over real HTTP/1.1.
 
-Run it with `python -m providers.fake_upstream --port 8765` or `python manage.py fake_upstream`.
+Run it with `python -m providers.testing --port 8765` or `python manage.py fake_upstream`.
 
 Base URLs (with the server on 127.0.0.1:8765):
 
@@ -11,11 +11,21 @@ Base URLs (with the server on 127.0.0.1:8765):
     minimax                     http://127.0.0.1:8765/minimax
     ollama                      http://127.0.0.1:8765/ollama
 
-Replies are deterministic. For chat formats the reply is the words
-"Echo from <model>:" followed by the words of the last user message (the legacy HF task API echoes
-all of `inputs`). One whitespace-separated word is one token: completion_tokens is the number of
-reply words (cut at the requested max tokens, with finish_reason "length"), prompt_tokens the number
-of words across all messages. Streams send one word per chunk.
+One module per provider (openai_family: OpenAI, OpenRouter and the Hugging Face router; openrouter;
+huggingface; minimax; ollama), over shared plumbing (plumbing.py: requests, faults, the book) and
+shared answers (replies.py). Each speaks its provider's own tool, image and JSON formats, and
+refuses a malformed request the way that provider does (a 400, or MiniMax's base_resp 2013).
+
+Replies are deterministic. For chat formats the reply is the words "Echo from <model>:" followed by
+the words of the last user message, or of the tool results that end the conversation (the legacy HF
+task API echoes all of `inputs`); "[N images]" is added when that message carried images, and
+"(i)" to choice i > 1 when OpenAI is asked for n choices. Given tools (and a tool choice other than
+"none"), the reply calls the named or first tool with arguments that satisfy its JSON Schema. A
+JSON Schema format gets an object that satisfies it; JSON mode gets {"echo": text}. `stop` cuts the
+reply; logprobs are returned when asked for. One whitespace-separated word is one token:
+completion_tokens is the number of reply words (cut at the requested max tokens, with finish_reason
+"length"), prompt_tokens the number of words across all messages. Streams send one word per chunk,
+and tool calls as OpenAI streams them (id, type and name first, then argument fragments).
 
 Faults are chosen per request by suffixes on the model name, e.g. "gpt-4o-mini@latency=200@slow=20":
 
@@ -40,17 +50,23 @@ Faults are chosen per request by suffixes on the model name, e.g. "gpt-4o-mini@l
     @cached=N         report N cached prompt tokens
     @reasoning=N      report N reasoning tokens
     @fail             MiniMax video: the task ends in Fail
+    @empty            an answer with nothing in it (a stream of only `data: [DONE]`)
+    @html             a 502 whose body is an HTML page from a proxy
+    @parallel         with tools, call the first two tools in one answer
 
 Bookkeeping for tests:
 
     GET  /_fake/stats  {"requests": {"<provider>:<model>": n}, "closed_early": {...},
                         "completed": {...}, "last": {"<provider>:<model>": {"headers", "body"}}}
+                       ("last" records the request body exactly as received, for tests to assert
+                       what went upstream; RunningFake.last_body(provider, model) reads it)
     POST /_fake/reset  clear all of it
 
 "closed_early" counts streams the client closed before the fake finished sending.
 """
 
-from providers.fake_upstream.app import FakeUpstream, count_tokens, reply_words
-from providers.fake_upstream.server import RunningFake, run, start_in_thread
+from providers.testing.app import FakeUpstream
+from providers.testing.replies import count_tokens, reply_words
+from providers.testing.server import RunningFake, run, start_in_thread
 
 __all__ = ["FakeUpstream", "RunningFake", "count_tokens", "reply_words", "run", "start_in_thread"]
