@@ -8,7 +8,7 @@ from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/models/", "/models/?kind=image", "/models/openai/gpt-4o-mini/", "/models/openai/gpt-image-1/"]
+PAGES = ["/models/", "/models/?kind=image", "/models/openai/gpt-4o-mini/", "/models/demo/canvas/", "/models/demo/swift/"]
 VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -21,7 +21,7 @@ def catalog(app_server, settings):
 
 def test_picking_a_kind_narrows_the_grid_without_a_reload(page, catalog, screenshot):
     page.goto("/models/")
-    page.get_by_text("Image generation", exact=True).click()
+    page.get_by_role("radio", name="Image generation").check()
     page.wait_for_url("**/models/?*kind=image*")
     cards = page.locator(".model-card")
     cards.first.wait_for()
@@ -37,7 +37,8 @@ def test_a_model_that_needs_a_key_says_so_and_links_to_adding_one(page, catalog)
     assert "Needs an API key" in note.inner_text()
     assert note.get_by_role("link", name="Sign in to add your own key").count() == 1
     page.goto("/models/demo/canvas/")
-    assert page.get_by_role("link", name="Generate images").get_attribute("href") == "/playground/images?model=demo/canvas"
+    link = page.get_by_role("link", name="Generate images")
+    assert link.get_attribute("href") == "/playground/images?model=demo/canvas"
     assert page.locator("table.image-prices tbody tr").count() == 6
 
 
@@ -47,7 +48,7 @@ def test_catalog_pages_pass_axe_and_fit_the_screen(new_context, catalog, scheme,
     context = new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme)
     page = context.new_page()
     for path in PAGES:
-        page.goto(path)
+        assert page.goto(path).status == 200, path
         assert serious_violations(page) == [], f"{path} ({scheme}, {viewport})"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px ({scheme}, {viewport})"
