@@ -16,6 +16,9 @@ class Command(BaseCommand):
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items()))
         self.stdout.write(self.style.SUCCESS(f"Catalog seeded: {summary}."))
         if report.kept:
-            self.stdout.write(f"Left {len(report.kept)} admin change(s) alone where the shipped catalog differs:")
+            self.stdout.write(
+                f"Left {len(report.kept)} field(s) alone that differ from the shipped catalog (changed in the admin, "
+                "or set before seeding kept track; edit them in the admin if the file is right):"
+            )
             for kept in report.kept:
                 self.stdout.write(f"  {kept}")
