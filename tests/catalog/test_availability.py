@@ -118,7 +118,7 @@ def test_a_hung_local_server_never_holds_up_the_page(client, db, silent_server):
     assert model_availability(ollama.models.get()).reason == "local_unreachable"
 
 
-def test_the_list_costs_the_same_queries_however_many_models_and_keys(
+def test_the_list_asks_once_for_the_users_keys_whatever_the_number_of_models(
     alice, jwt_for, no_platform_keys, django_assert_max_num_queries
 ):
     from rest_framework.test import APIClient
