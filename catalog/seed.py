@@ -189,7 +189,8 @@ def _seed_fallbacks(entry: dict[str, Any], models: dict[str, AIModel], report: S
         model.save(update_fields=["seeded_values"])
 
 
-def _seed_default_models(rows: list[dict[str, Any]], providers: dict[str, Provider], report: SeedReport) -> None:
+def _seed_default_models(rows: list[dict[str, Any]], report: SeedReport) -> None:
+    """What each provider's name stands for ("minimax" → its default chat model); an admin's choice stays."""
     for row in rows:
         if not row.get("default_model"):
             continue
@@ -213,6 +214,6 @@ def seed_catalog(path: Path = DATA_FILE) -> SeedReport:
         report.note(entry["slug"], result)
     for entry in data["models"]:
         _seed_fallbacks(entry, models, report)
-    _seed_default_models(data["providers"], providers, report)
+    _seed_default_models(data["providers"], report)
     transaction.on_commit(catalog_changed)
     return report

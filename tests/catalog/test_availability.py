@@ -113,7 +113,7 @@ def test_a_hung_local_server_never_holds_up_the_page(client, db, silent_server):
     for path in ("/api/models", "/models/", "/models/ollama/llama3.2/"):
         started = time.monotonic()
         assert client.get(path).status_code == 200
-        assert time.monotonic() - started < 0.5, path  # the probe waits up to 2 s, the page does not
+        assert time.monotonic() - started < 1.0, path  # the probe waits up to 2 s, the page does not
     _wait_for_probe(ollama, seconds=6)  # the probe gives up after its own short timeout
     assert model_availability(ollama.models.get()).reason == "local_unreachable"
 
