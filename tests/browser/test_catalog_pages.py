@@ -8,7 +8,13 @@ from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/models/", "/models/?kind=image", "/models/openai/gpt-4o-mini/", "/models/demo/canvas/", "/models/demo/swift/"]
+PAGES = [
+    "/models/",
+    "/models/?kind=image",
+    "/models/openai/gpt-4o-mini/",
+    "/models/demo/canvas/",
+    "/models/demo/swift/",
+]
 VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
