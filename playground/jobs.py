@@ -38,7 +38,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import AIModel, Modality
+from catalog.models import AIModel, ModelKind
 from catalog.pricing import video_cost
 from catalog.selectors import model_resolve
 from catalog.services import provider_config_for
@@ -96,7 +96,7 @@ def _invalid(name: str, message: str) -> GenerationError:
 
 def _video_model(slug: str) -> AIModel:
     model = refuse_unusable(model_resolve(slug), slug)
-    if model.modality != Modality.VIDEO:
+    if model.kind != ModelKind.VIDEO:
         raise _invalid("model", f"The model '{model.slug}' does not generate video.")
     return model
 
