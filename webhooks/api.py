@@ -28,7 +28,7 @@ def _endpoint_for(request: Request, pk: int) -> WebhookEndpoint:
 
 
 def _paginate(view: APIView, request: Request, queryset: QuerySet, serializer: type) -> Response:
-    paginator = PagePagination()
+    paginator = getattr(view, "pagination_class", PagePagination)()
     page = paginator.paginate_queryset(queryset, request, view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
@@ -38,6 +38,8 @@ class WebhookApi(APIView):
 
 
 class EndpointListView(WebhookApi):
+    pagination_class = PagePagination.named("webhooks")  # the product spec's list key
+
     @extend_schema(responses={200: EndpointOutput(many=True)})
     def get(self, request: Request) -> Response:
         return _paginate(self, request, WebhookEndpoint.objects.filter(user=request.user), EndpointOutput)
@@ -73,6 +75,8 @@ class EndpointDetailView(WebhookApi):
 
 
 class EndpointDeliveriesView(WebhookApi):
+    pagination_class = PagePagination
+
     @extend_schema(responses={200: DeliveryOutput(many=True)})
     def get(self, request: Request, pk: int) -> Response:
         endpoint = _endpoint_for(request, pk)

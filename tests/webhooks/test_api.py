@@ -38,7 +38,7 @@ def test_creating_a_webhook_generates_a_secret_shown_once(alice_api):
     assert signing.is_valid_secret(webhook["secret"])
     shown_later = alice_api.get(f"/api/v1/webhooks/{webhook['id']}").json()["data"]["webhook"]
     assert "secret" not in shown_later
-    listed = alice_api.get("/api/v1/webhooks").json()["data"]["items"]
+    listed = alice_api.get("/api/v1/webhooks").json()["data"]["webhooks"]
     assert "secret" not in listed[0]
 
 
@@ -91,7 +91,7 @@ def test_the_list_is_paginated_and_holds_only_my_webhooks(alice_api, alice, bob)
     data = alice_api.get("/api/v1/webhooks?limit=2").json()["data"]
 
     assert data["pagination"] == {"page": 1, "limit": 2, "total": 3, "pages": 2, "has_next": True, "has_prev": False}
-    assert [w["url"] for w in data["items"]] == ["https://example.com/2", "https://example.com/1"]
+    assert [w["url"] for w in data["webhooks"]] == ["https://example.com/2", "https://example.com/1"]
 
 
 def test_updating_changes_only_the_fields_given(alice_api, alice_endpoint):
