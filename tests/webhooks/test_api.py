@@ -51,10 +51,11 @@ def test_the_secret_is_stored_encrypted(alice_api):
     assert secret.removeprefix("whsec_") not in stored
 
 
-def test_a_secret_i_choose_is_kept_if_it_is_a_standard_webhooks_secret(alice_api):
+def test_a_secret_i_choose_is_kept_if_it_is_a_standard_webhooks_secret_or_long_enough(alice_api):
     secret = signing.generate_secret(24)
     assert create(alice_api, secret=secret).json()["data"]["webhook"]["secret"] == secret
-    response = create(alice_api, secret="your-webhook-secret")
+    assert create(alice_api, secret="your-webhook-secret").json()["data"]["webhook"]["secret"] == "your-webhook-secret"
+    response = create(alice_api, secret="too-short")
     assert response.status_code == 400
     assert "secret" in response.json()["error"]["details"]
 
