@@ -153,6 +153,8 @@ class Outcome:
     excerpt: str = ""
     duration_ms: int = 0
     error: str = ""
+    # Trying again cannot help (a URL the client cannot parse): the delivery fails now, not after the schedule.
+    final: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -247,8 +249,16 @@ def _send(delivery: Delivery, *, attempted_at: datetime) -> Outcome:
         outcome.error = f"No answer within {limit:g} s."
     except http.BlockedAddress as exc:
         outcome.error = f"Refused: {exc}"[:500]
+    except httpx.InvalidURL as exc:
+        # Saved before URLs were parsed at save time; left unrecorded, the attempt would be claimed again forever.
+        outcome.error, outcome.final = f"The URL cannot be used: {exc}"[:500], True
     except (httpx.HTTPError, OSError) as exc:
         outcome.error = (str(exc) or type(exc).__name__)[:500]
+    except Exception as exc:
+        # Anything else is our fault, not the receiver's: logged, and recorded as a failed attempt so the
+        # delivery follows its retry schedule instead of being re-claimed every few minutes for ever.
+        logger.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
+        outcome.error = f"Internal error while sending ({type(exc).__name__})."
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
     if not outcome.error and outcome.duration_ms > limit * 1000:
         # httpx timeouts apply per read; a receiver trickling bytes can exceed the total.
@@ -290,6 +300,9 @@ def _record(delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome) -> N
         if outcome.succeeded:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
             endpoint.failing_since = None
+        elif outcome.final:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            endpoint.failing_since = endpoint.failing_since or now
         elif outcome.status_code == 410:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             _endpoint_disable(endpoint, reason="The endpoint answered 410 Gone, so it was switched off.", now=now)
