@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.exceptions import ApiError
 from config.api.pagination import PagePagination
 from config.api.renderers import Message
 from webhooks import services
@@ -48,7 +49,10 @@ class EndpointListView(WebhookApi):
     def post(self, request: Request) -> Response:
         serializer = EndpointInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        endpoint, secret = services.endpoint_create(user=request.user, **serializer.validated_data)
+        try:
+            endpoint, secret = services.endpoint_create(user=request.user, **serializer.validated_data)
+        except services.EndpointLimitReached as exc:
+            raise ApiError("VALIDATION_ERROR", str(exc), {"webhooks": [str(exc)], "limit": exc.limit}) from None
         body = {"webhook": {**EndpointOutput(endpoint).data, "secret": secret}}
         return Response(Message(body, "Webhook created; save the secret now, it is not shown again"), status=201)
 

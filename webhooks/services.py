@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from providers import http
-from webhooks import signing
+from webhooks import signing, slots
 from webhooks.models import OPEN_STATUSES, Delivery, DeliveryAttempt, DeliveryStatus, Message, WebhookEndpoint
 from webhooks.validators import TEST_EVENT
 
@@ -32,11 +32,27 @@ INTERRUPTED = "The worker stopped during this attempt; the delivery was attempte
 # --- Endpoints ---------------------------------------------------------------------------------------
 
 
+class EndpointLimitReached(Exception):
+    """The user already has WEBHOOKS_MAX_ENDPOINTS_PER_USER endpoints."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"You can have at most {limit} webhook endpoints; delete one to add another.")
+        self.limit = limit
+
+
 @transaction.atomic
 def endpoint_create(
     *, user: User, url: str, events: list[str], secret: str | None = None, active: bool = True
 ) -> tuple[WebhookEndpoint, str]:
-    """Create an endpoint; returns it and its secret (generated when not given), which is shown only now."""
+    """Create an endpoint; returns it and its secret (generated when not given), which is shown only now.
+
+    Raises EndpointLimitReached past WEBHOOKS_MAX_ENDPOINTS_PER_USER: each endpoint may hold delivery
+    slots, so the number of endpoints bounds what one user can keep the delivery workers busy with."""
+    limit = settings.WEBHOOKS_MAX_ENDPOINTS_PER_USER
+    # The user's row is the lock, so two requests at once cannot both add the last allowed endpoint.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if WebhookEndpoint.objects.filter(user=user).count() >= limit:
+        raise EndpointLimitReached(limit)
     secret = secret or signing.generate_secret()
     endpoint = WebhookEndpoint.objects.create(user=user, url=url, events=events, secret=secret, active=active)
     return endpoint, secret
@@ -192,13 +208,41 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> DeliveryAttemp
     and a delivery that is finished or not yet due is left alone. `force` sends even when the
     endpoint is switched off (tests and redeliveries the owner asked for).
     """
-    claimed = _claim(delivery_id, force=force)
-    if claimed is None:
+    owner = Delivery.objects.filter(pk=delivery_id).values_list("endpoint_id", "endpoint__user_id").first()
+    if owner is None:
         return None
-    delivery, attempt = claimed
-    outcome = _send(delivery, attempted_at=attempt.attempted_at)
-    _record(delivery, attempt, outcome)
-    return attempt
+    lease = settings.WEBHOOKS_ATTEMPT_LEASE_SECONDS
+    slot = slots.slot_take(endpoint_id=owner[0], user_id=owner[1], seconds=lease)
+    if slot is None:
+        _postpone(delivery_id, force=force)
+        return None
+    try:
+        claimed = _claim(delivery_id, force=force)
+        if claimed is None:
+            return None
+        delivery, attempt = claimed
+        outcome = _send(delivery, attempted_at=attempt.attempted_at)
+        _record(delivery, attempt, outcome)
+        return attempt
+    finally:
+        slots.slot_release(slot)
+
+
+def _postpone(delivery_id: int, *, force: bool) -> None:
+    """The endpoint or its owner has as many deliveries in flight as allowed: try again shortly. Not an
+    attempt, so nothing is recorded and the retry schedule does not move."""
+    delay = settings.WEBHOOKS_BUSY_RETRY_SECONDS * random.uniform(1, 1.5)
+    if force:
+        # The sweeper queues without `force`, which would drop a test or redelivery to a switched-off endpoint.
+        from webhooks.tasks import deliver
+
+        deliver.apply_async((delivery_id,), {"force": True}, countdown=delay)
+        return
+    now = timezone.now()
+    # Only while still due: a delivery another worker is attempting keeps that attempt's lease.
+    Delivery.objects.filter(pk=delivery_id, status__in=OPEN_STATUSES, next_attempt_at__lte=now).update(
+        next_attempt_at=now + timedelta(seconds=delay), enqueued_at=None, updated_at=now
+    )
 
 
 def _claim(delivery_id: int, *, force: bool) -> tuple[Delivery, DeliveryAttempt] | None:

@@ -163,6 +163,18 @@ if not REDIS_URL:
         (VAR_DIR / _folder).mkdir(exist_ok=True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Celery queues: one per kind of slow work, so none waits behind another ----------------------
+# Routed by task name. A worker without --queues consumes all of them (`make run`); production runs a
+# worker per queue (Procfile), so slow webhook receivers, long batches and video polling each have
+# their own processes. Everything else (beat sweeps, the ledger, rollups) stays on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "webhooks.deliver": {"queue": "webhooks"},
+    "playground.batch_work": {"queue": "batch"},
+    "playground.video_advance": {"queue": "video"},
+}
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("celery", "webhooks", "batch", "video")}
+
 # --- Auth ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -363,6 +375,13 @@ WEBHOOKS_ATTEMPT_LEASE_SECONDS = env.int("WEBHOOKS_ATTEMPT_LEASE_SECONDS", defau
 # A queued task that has not run after this long is assumed lost and queued again (running twice is harmless).
 WEBHOOKS_REQUEUE_AFTER_SECONDS = env.int("WEBHOOKS_REQUEUE_AFTER_SECONDS", default=300)
 WEBHOOKS_SWEEP_SECONDS = env.float("WEBHOOKS_SWEEP_SECONDS", default=5.0)
+# Fairness (webhooks/slots.py, with Redis): attempts in flight at once per endpoint and per user. A delivery
+# over either cap is not attempted but put back WEBHOOKS_BUSY_RETRY_SECONDS (+ up to 50 %); keep the per-user
+# cap well below the webhooks worker's concurrency so one tenant's slow receivers cannot hold every process.
+WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT", default=2)
+WEBHOOKS_MAX_IN_FLIGHT_PER_USER = env.int("WEBHOOKS_MAX_IN_FLIGHT_PER_USER", default=4)
+WEBHOOKS_BUSY_RETRY_SECONDS = env.float("WEBHOOKS_BUSY_RETRY_SECONDS", default=2.0)
+WEBHOOKS_MAX_ENDPOINTS_PER_USER = env.int("WEBHOOKS_MAX_ENDPOINTS_PER_USER", default=10)
 if REDIS_URL:
     # With acks_late a task whose worker died is handed out again once this has passed since it was fetched.
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
