@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "template_partials",
     "allauth",
     "allauth.account",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.StaticFilesMiddleware",
     "config.middleware.request_id_middleware",
     "usage.middleware.GatewayHeadersMiddleware",  # rate-limit and overhead headers on /api/ and /v1/
@@ -74,6 +76,24 @@ GATEWAY_MIDDLEWARE = [
     "config.middleware.request_id_middleware",
     "usage.middleware.GatewayHeadersMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------------
+# Scripts and styles come only from our own static files: no inline <script>, no on*= or hx-on
+# attributes (htmx evaluates those with eval), no style attributes (static/js sets them from data-*
+# attributes). htmx's own indicator <style> is switched off in base.html. The Redoc page alone adds
+# 'unsafe-inline' styles (its styling library writes <style> elements): see config/urls.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+    }
+}
+# X-Frame-Options DENY, X-Content-Type-Options nosniff and Referrer-Policy same-origin are Django's defaults.
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
