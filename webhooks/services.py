@@ -36,7 +36,8 @@ class EndpointLimitReached(Exception):
     """The user already has WEBHOOKS_MAX_ENDPOINTS_PER_USER endpoints."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"You can have at most {limit} webhook endpoints; delete one to add another.")
+        noun = "endpoint" if limit == 1 else "endpoints"
+        super().__init__(f"You can have at most {limit} webhook {noun}; delete one to add another.")
         self.limit = limit
 
 

@@ -42,7 +42,7 @@ def test_the_endpoint_cap_is_explained_on_the_page(alice, settings):
     response = browser.post(reverse("webhooks:index"), {"url": "https://example.com/x", "events": ["quota.warning"]})
 
     assert response.status_code == 200
-    assert "at most 1 webhook endpoints" in response.content.decode()
+    assert "at most 1 webhook endpoint;" in response.content.decode()
     assert WebhookEndpoint.objects.filter(user=alice).count() == 1
 
 
