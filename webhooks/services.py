@@ -212,6 +212,7 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> DeliveryAttemp
     owner = Delivery.objects.filter(pk=delivery_id).values_list("endpoint_id", "endpoint__user_id").first()
     if owner is None:
         return None
+    # A slot lasts as long as the attempt's lease, which outlives the task's time limit.
     lease = settings.WEBHOOKS_ATTEMPT_LEASE_SECONDS
     slot = slots.slot_take(endpoint_id=owner[0], user_id=owner[1], seconds=lease)
     if slot is None:
@@ -232,11 +233,12 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> DeliveryAttemp
 def _postpone(delivery_id: int, *, force: bool) -> None:
     """The endpoint or its owner has as many deliveries in flight as allowed: try again shortly. Not an
     attempt, so nothing is recorded and the retry schedule does not move."""
-    delay = settings.WEBHOOKS_BUSY_RETRY_SECONDS * random.uniform(1, 1.5)
-    if force:
-        # The sweeper queues without `force`, which would drop a test or redelivery to a switched-off endpoint.
-        from webhooks.tasks import deliver
+    from webhooks.tasks import deliver
 
+    delay = settings.WEBHOOKS_BUSY_RETRY_SECONDS * random.uniform(1, 1.5)
+    # The sweeper queues without `force`, which would drop a test or redelivery to a switched-off endpoint.
+    # (In eager mode a countdown would run at once, over and over, so there the row waits like any other.)
+    if force and not deliver.app.conf.task_always_eager:
         deliver.apply_async((delivery_id,), {"force": True}, countdown=delay)
         return
     now = timezone.now()

@@ -103,6 +103,7 @@ def test_a_test_event_put_back_keeps_reaching_a_switched_off_endpoint(alice, rec
     held = slots.slot_take(endpoint_id=endpoint.pk, user_id=alice.pk, seconds=60)
     later = []
     monkeypatch.setattr(tasks.deliver, "apply_async", lambda *a, **kw: later.append((a, kw)))
+    monkeypatch.setattr(tasks.deliver.app.conf, "task_always_eager", False)  # as on a real worker
 
     services.delivery_attempt(delivery_id=delivery.pk, force=True)
 
@@ -110,4 +111,20 @@ def test_a_test_event_put_back_keeps_reaching_a_switched_off_endpoint(alice, rec
     assert args == ((delivery.pk,), {"force": True})
     assert 2 <= options["countdown"] <= 3
     assert Delivery.objects.get(pk=delivery.pk).status == "pending"
+    slots.slot_release(held)
+
+
+@pytest.mark.redis
+def test_in_eager_mode_a_forced_delivery_put_back_waits_in_the_database(alice, receiver, settings):
+    settings.WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT = 1
+    hook = receiver()
+    delivery = DeliveryFactory(endpoint__user=alice, endpoint__url=hook.url)
+    held = slots.slot_take(endpoint_id=delivery.endpoint_id, user_id=alice.pk, seconds=60)
+
+    tasks.deliver.delay(delivery.pk, force=True)  # eager: a countdown task would run again at once, for ever
+
+    delivery.refresh_from_db()
+    assert hook.received == []
+    assert delivery.attempt_count == 0
+    assert delivery.next_attempt_at > timezone.now()
     slots.slot_release(held)
