@@ -13,12 +13,13 @@ from catalog.availability import DISABLED, LOCAL_UNREACHABLE, NEEDS_KEY, Availab
 from catalog.models import AIModel, Capability, Category, ModelKind
 from catalog.selectors import SORTS, ModelFilters
 from catalog.validators import image_price
+from config.api.pagination import MAX_PAGE
 
 UNAVAILABLE_REASONS = [NEEDS_KEY, LOCAL_UNREACHABLE, DISABLED]
 
 
 class ModelListParams(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
     search = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     provider = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")

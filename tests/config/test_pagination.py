@@ -71,3 +71,11 @@ def test_the_schema_documents_the_named_list_key(alice_api):
     ok = schema["paths"]["/api/v1/webhooks"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     ref = ok["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"webhooks", "pagination"}
+
+
+@pytest.mark.parametrize("page", ["2305843009213693953", "0", "-1", "x"])
+def test_the_public_model_list_refuses_absurd_pages(api, db, page):
+    response = api.get(f"/api/models?page={page}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
