@@ -33,7 +33,7 @@ BAD_CREDENTIALS = "Invalid email or password."
 VERIFY_EMAIL = "Verify your email address first: follow the link we sent to {email}, then sign in."
 
 
-def _require_verified_email(request: Request, user: User, *, send: bool = True) -> None:
+def require_verified_email(request: Request, user: User, *, send: bool = True) -> None:
     """Mandatory verification gives no tokens to an unverified account, as the sign-in page gives it
     no session; like that page, a refused sign-in sends the link again (rate-limited)."""
     if not services.user_needs_email_verification(user=user):
@@ -115,7 +115,7 @@ class LoginView(APIView):
             ) from None
         if user is None:
             raise ApiError("AUTHENTICATION_ERROR", BAD_CREDENTIALS)
-        _require_verified_email(request, user)
+        require_verified_email(request, user)
         body = {"user": UserSerializer(user).data, **tokens_for(user)}
         return Response(Message(body, "Login successful"))
 
@@ -185,7 +185,7 @@ class RefreshView(APIView):
         try:
             with transaction.atomic():  # a refusal below leaves the refresh token unspent
                 user, tokens = refresh_rotate(serializer.validated_data["refresh"])
-                _require_verified_email(request, user, send=False)
+                require_verified_email(request, user, send=False)
         except RefreshRefused as exc:
             raise ApiError("AUTHENTICATION_ERROR", str(exc)) from None
         return Response(Message(tokens, "Token refreshed"))

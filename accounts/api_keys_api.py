@@ -61,6 +61,13 @@ def _refuse_key_management_by_key(request: Request) -> None:
         raise ApiError("AUTHORIZATION_ERROR", "API keys are managed with a signed-in session or JWT, not a key.")
 
 
+def _refuse_unverified(request: Request) -> None:
+    # An access token issued before verification became mandatory must not mint a lasting key.
+    from accounts.api import require_verified_email
+
+    require_verified_email(request, request.user, send=False)
+
+
 class ApiKeyListView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -74,6 +81,7 @@ class ApiKeyListView(APIView):
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: dict})
     def post(self, request: Request) -> Response:
         _refuse_key_management_by_key(request)
+        _refuse_unverified(request)
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
