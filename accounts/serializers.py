@@ -4,6 +4,17 @@ from rest_framework import serializers
 from accounts.models import Theme, User, username_validator
 
 
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, by name, instead of dropping them silently."""
+
+    def to_internal_value(self, data: object) -> dict:
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return super().to_internal_value(data)
+
+
 class UserSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="pk", read_only=True)
     preferences = serializers.SerializerMethodField()
@@ -97,7 +108,7 @@ class ProfileFieldsSerializer(serializers.Serializer):
     public_profile = serializers.BooleanField(required=False)
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(StrictSerializer):
     username = serializers.CharField(max_length=30, validators=[username_validator], required=False)
     email = serializers.EmailField(max_length=254, required=False)
     preferences = PreferencesSerializer(required=False)
@@ -114,13 +125,6 @@ class ProfileUpdateSerializer(serializers.Serializer):
         if User.objects.filter(email__iexact=value).exclude(pk=user.pk).exists():
             raise serializers.ValidationError("An account with this email already exists.")
         return value.lower()
-
-    def to_internal_value(self, data: object) -> dict:
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return super().to_internal_value(data)
 
 
 class PasswordChangeSerializer(serializers.Serializer):
