@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 username_validator = RegexValidator(r"^[A-Za-z0-9]{3,30}$", "Use 3 to 30 letters or digits.", code="invalid_username")
@@ -122,6 +123,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def date_joined(self):  # allauth and admin templates read this name
         return self.created_at
+
+    @property
+    def avatar_url(self) -> str | None:
+        """Where the avatar is served (accounts.profile_views.avatar), or None."""
+        return reverse("avatar", args=[self.avatar.name.rsplit("/", 1)[-1]]) if self.avatar else None
 
     def get_full_name(self) -> str:
         return self.username

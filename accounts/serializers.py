@@ -1,7 +1,25 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts import avatars
 from accounts.models import Theme, User, username_validator
+
+
+def absolute(path: str | None, context: dict[str, Any]) -> str | None:
+    """A site path as a full URL when the request is known (API clients may live on other origins)."""
+    request = context.get("request")
+    return request.build_absolute_uri(path) if path and request is not None else path
+
+
+def preferences_data(user: User) -> dict[str, Any]:
+    return {
+        "theme": user.theme,
+        "language": user.language,
+        "default_model": user.default_model,
+        "notifications": user.notifications,
+    }
 
 
 class StrictSerializer(serializers.Serializer):
@@ -36,15 +54,12 @@ class UserSerializer(serializers.ModelSerializer):
         ]
 
     def get_preferences(self, user: User) -> dict:
-        return {
-            "theme": user.theme,
-            "language": user.language,
-            "default_model": user.default_model,
-            "notifications": user.notifications,
-        }
+        return preferences_data(user)
 
     def get_profile(self, user: User) -> dict:
         return {
+            "display_name": user.display_name,
+            "avatar": absolute(user.avatar_url, self.context),
             "bio": user.bio,
             "website": user.website,
             "github": user.github,
@@ -86,21 +101,33 @@ class LoginSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=16, required=False, help_text="TOTP or recovery code when MFA is on.")
 
 
-class NotificationsSerializer(serializers.Serializer):
+class NotificationsSerializer(StrictSerializer):
     email = serializers.BooleanField(required=False)
     quota_warnings = serializers.BooleanField(required=False)
     job_updates = serializers.BooleanField(required=False)
     product_updates = serializers.BooleanField(required=False)
 
 
-class PreferencesSerializer(serializers.Serializer):
+class PreferencesSerializer(StrictSerializer):
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     language = serializers.CharField(max_length=16, required=False)
     default_model = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notifications = NotificationsSerializer(required=False)
 
 
-class ProfileFieldsSerializer(serializers.Serializer):
+class AvatarField(serializers.FileField):
+    """An uploaded image, judged and re-encoded by accounts.avatars; the value is the clean WebP."""
+
+    def to_internal_value(self, data: Any) -> bytes:
+        upload = super().to_internal_value(data)
+        try:
+            return avatars.avatar_image(upload, upload.size)
+        except avatars.AvatarRefused as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class ProfileFieldsSerializer(StrictSerializer):
+    display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
     github = serializers.RegexField(r"^[A-Za-z0-9-]{0,39}$", required=False, allow_blank=True)

@@ -159,13 +159,14 @@ def user_check_mfa_code(*, user: User, code: str) -> bool:
     return False
 
 
-_PROFILE_FIELDS = ("bio", "website", "github", "twitter", "public_profile")
+_PROFILE_FIELDS = ("display_name", "bio", "website", "github", "twitter", "public_profile")
 _PREFERENCE_FIELDS = ("theme", "language", "default_model")
 
 
 @transaction.atomic
 def user_update_profile(*, user: User, data: dict) -> User:
-    """Apply validated profile/preference changes; an email change needs verifying again."""
+    """Apply validated profile/preference changes; an email change needs verifying again. An avatar
+    (`profile.avatar`) is a clean image from accounts.avatars, or None to remove it."""
     changed: list[str] = []
     for field in ("username", "email"):
         if field in data and data[field] != getattr(user, field):
@@ -185,6 +186,8 @@ def user_update_profile(*, user: User, data: dict) -> User:
             changed.append(field)
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
+    if "avatar" in data.get("profile", {}):
+        _apply_avatar(user, data["profile"]["avatar"])
     if "email" in changed:
         from allauth.account.models import EmailAddress
 
@@ -193,6 +196,15 @@ def user_update_profile(*, user: User, data: dict) -> User:
             user=user, email=user.email, defaults={"primary": True, "verified": False}
         )
     return user
+
+
+def _apply_avatar(user: User, image: bytes | None) -> None:
+    from accounts import avatars
+
+    if image:
+        avatars.avatar_set(user=user, image=image)
+    else:
+        avatars.avatar_remove(user=user)
 
 
 def user_export(*, user: User) -> dict:
@@ -249,4 +261,6 @@ def user_delete_account(*, user: User) -> None:
     for field in ("bio", "website", "github", "twitter", "default_model"):
         setattr(user, field, "")
     user.public_profile = False
+    user.display_name = ""
     user.save()
+    _apply_avatar(user, None)

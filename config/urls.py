@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/auth/", include("accounts.api_urls")),
+    path("api/users/", include("accounts.users_api_urls")),
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("", include("accounts.urls")),
 ]
