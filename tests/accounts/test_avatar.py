@@ -179,3 +179,26 @@ def test_deleting_the_account_deletes_the_avatar(alice, alice_api, media, passwo
         response = alice_api.delete("/api/auth/account", {"password": password, "confirm": "DELETE"}, format="json")
     assert response.status_code == 200
     assert _stored_files(media) == []
+
+
+def test_a_moderator_can_remove_an_avatar_from_the_admin_and_it_is_logged(client, alice, alice_api, media, committed):
+    from django.contrib.admin.models import LogEntry
+
+    from accounts.models import Role
+    from accounts.roles import user_set_role
+    from tests.factories import UserFactory
+
+    moderator = user_set_role(user=UserFactory(username="mod1", email="mod1@example.com"), role=Role.MODERATOR)
+    _upload(alice_api, images.image_bytes("JPEG"))
+    client.force_login(moderator)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
+    alice.refresh_from_db()
+    assert alice.avatar_url in page
+    with committed():
+        response = client.post(
+            "/admin/accounts/user/", {"action": "remove_avatars", "_selected_action": [alice.pk]}, follow=True
+        )
+    assert "1 avatar(s) removed." in response.content.decode()
+    alice.refresh_from_db()
+    assert not alice.avatar and _stored_files(media) == []
+    assert LogEntry.objects.filter(object_id=str(alice.pk), change_message="Avatar removed").exists()

@@ -78,7 +78,12 @@ def test_the_settings_page_edits_the_profile_and_avatar(client, alice):
     response = client.post("/settings/profile", form)
     assert response.status_code == 302
     alice.refresh_from_db()
-    assert (alice.display_name, alice.bio, alice.twitter, alice.public_profile) == ("Alice L.", "Hello", "alice_t", True)
+    assert (alice.display_name, alice.bio, alice.twitter, alice.public_profile) == (
+        "Alice L.",
+        "Hello",
+        "alice_t",
+        True,
+    )
     assert alice.avatar.name.endswith(".webp")
     page = client.get("/settings/").content.decode()
     assert "Profile saved." in page and 'href="/u/alice"' in page
@@ -100,7 +105,9 @@ def test_the_settings_form_reports_bad_input_and_changes_nothing(client, alice):
 
 def test_an_unticked_box_turns_the_public_page_off_and_remove_drops_the_avatar(client, public_alice):
     client.force_login(public_alice)
-    client.post("/settings/profile", {"display_name": "A", "avatar": SimpleUploadedFile("a.png", images.image_bytes("PNG"))})
+    client.post(
+        "/settings/profile", {"display_name": "A", "avatar": SimpleUploadedFile("a.png", images.image_bytes("PNG"))}
+    )
     public_alice.refresh_from_db()
     assert public_alice.avatar
     client.post("/settings/profile", {"display_name": "A", "remove_avatar": "on"})

@@ -34,7 +34,9 @@ def test_patch_changes_only_what_it_names(alice, alice_api):
     alice.bio = "Kept"
     alice.save()
     response = alice_api.patch(
-        "/api/users/profile", {"public_profile": True, "github": "alice-gh", "website": "https://a.example"}, format="json"
+        "/api/users/profile",
+        {"public_profile": True, "github": "alice-gh", "website": "https://a.example"},
+        format="json",
     )
     assert response.status_code == 200
     data = response.json()["data"]
@@ -84,7 +86,8 @@ def test_settings_patch_merges_notifications(alice, alice_api):
 
 
 @pytest.mark.parametrize(
-    "body", [{"theme": "neon"}, {"notifications": {"quota_warnings": "often"}}, {"notifications": {"sms": True}}, {"x": 1}]
+    "body",
+    [{"theme": "neon"}, {"notifications": {"quota_warnings": "often"}}, {"notifications": {"sms": True}}, {"x": 1}],
 )
 def test_bad_settings_are_refused(alice, alice_api, body):
     response = alice_api.patch("/api/users/settings", body, format="json")
