@@ -84,10 +84,13 @@ class RegisterView(APIView):
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         services.user_send_email_verification(request=request._request, user=user, signup=True)
         if services.user_needs_email_verification(user=user):
-            body = {"user": UserSerializer(user).data, "email_verification_required": True}
+            body = {
+                "user": UserSerializer(user, context={"request": request}).data,
+                "email_verification_required": True,
+            }
             message = VERIFY_EMAIL.format(email=user.email)
             return Response(Message(body, f"User registered successfully. {message}"), status=status.HTTP_201_CREATED)
-        body = {"user": UserSerializer(user).data, **tokens_for(user)}
+        body = {"user": UserSerializer(user, context={"request": request}).data, **tokens_for(user)}
         return Response(Message(body, "User registered successfully"), status=status.HTTP_201_CREATED)
 
 
@@ -116,7 +119,7 @@ class LoginView(APIView):
         if user is None:
             raise ApiError("AUTHENTICATION_ERROR", BAD_CREDENTIALS)
         require_verified_email(request, user)
-        body = {"user": UserSerializer(user).data, **tokens_for(user)}
+        body = {"user": UserSerializer(user, context={"request": request}).data, **tokens_for(user)}
         return Response(Message(body, "Login successful"))
 
 
@@ -125,7 +128,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: UserSerializer})
     def get(self, request: Request) -> Response:
-        return Response({**UserSerializer(request.user).data, **me_extras(request.user)})
+        return Response({**UserSerializer(request.user, context={"request": request}).data, **me_extras(request.user)})
 
 
 class ProfileView(APIView):
@@ -136,7 +139,9 @@ class ProfileView(APIView):
         serializer = ProfileUpdateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, data=serializer.validated_data)
-        return Response(Message(UserSerializer(user).data, "Profile updated successfully"))
+        return Response(
+            Message(UserSerializer(user, context={"request": request}).data, "Profile updated successfully")
+        )
 
     patch = put
 

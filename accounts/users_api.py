@@ -78,11 +78,11 @@ class UserProfileView(APIView):
     permission_classes = [IsAuthenticated, SignedInNotByKey]
     parser_classes = [StrictJSONParser, MultiPartParser]
 
-    @extend_schema(responses={200: dict}, operation_id="users_profile_retrieve")
+    @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response(user_profile_data(request.user, {"request": request}))
 
-    @extend_schema(request=UserProfileUpdateSerializer, responses={200: dict}, operation_id="users_profile_update")
+    @extend_schema(request=UserProfileUpdateSerializer, responses={200: dict})
     def put(self, request: Request) -> Response:
         _refuse_oversized_upload(request)
         # partial: a field left out is left alone, also in form data (where DRF reads a missing box as False)
@@ -99,7 +99,7 @@ class UserProfileView(APIView):
 class UserSettingsView(APIView):
     permission_classes = [IsAuthenticated, SignedInNotByKey]
 
-    @extend_schema(responses={200: PreferencesSerializer}, operation_id="users_settings_retrieve")
+    @extend_schema(responses={200: PreferencesSerializer})
     def get(self, request: Request) -> Response:
         return Response(preferences_data(request.user))
 
