@@ -441,7 +441,7 @@ CORS_EXPOSE_HEADERS = [
 # Right below SecurityMiddleware on both handlers: above everything that can answer on its own (the
 # rate limiter's 429s included), so those answers carry the headers too and preflights cost nothing.
 for _chain in (MIDDLEWARE, GATEWAY_MIDDLEWARE):
-    _chain.insert(1, "corsheaders.middleware.CorsMiddleware")
+    _chain.insert(1, "accounts.cors.CorsMiddleware")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)  # the upload, before resizing
 CELERY_BEAT_SCHEDULE["accounts-forget-expired-token-families"] = {
     "task": "accounts.forget_expired_token_families",

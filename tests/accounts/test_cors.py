@@ -53,6 +53,7 @@ def test_simple_requests_from_an_allowed_origin_may_read_the_answer_and_its_head
         assert response.headers["access-control-allow-origin"] == ALLOWED
         exposed = response.headers["access-control-expose-headers"].lower()
         assert "x-ratelimit-remaining" in exposed and "x-request-id" in exposed
+        assert "origin" in response.headers["vary"].lower()  # caches keep one answer per origin
 
 
 def test_another_origin_gets_no_permission_on_either_door(server, allowed):
@@ -69,6 +70,7 @@ def test_cors_is_off_by_default(server, settings):
     simple = httpx.get(server.url + "/v1/models", headers={"Origin": ALLOWED}, timeout=10)
     assert "access-control-allow-origin" not in preflight.headers
     assert "access-control-allow-origin" not in simple.headers
+    assert "origin" not in simple.headers.get("vary", "").lower()  # an answer that cannot vary says so
 
 
 def test_pages_are_not_opened_to_other_origins(server, allowed):
