@@ -151,6 +151,7 @@ class PasswordView(APIView):
 
     @extend_schema(request=PasswordChangeSerializer, responses={200: None})
     def put(self, request: Request) -> Response:
+        require_verified_email(request, request.user, send=False)  # it answers with a new pair of tokens
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey
+from accounts.models import ApiKey, User
 from tests.accounts.test_auth_api import GOOD, bearer
 from tests.factories import AIModelFactory, ProviderFactory
 
@@ -112,6 +112,14 @@ def test_an_access_token_from_before_cannot_create_api_keys(api, settings):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     _assert_told_to_verify(bearer(tokens["token"]).post("/api/v1/api-keys", {"name": "k"}, format="json"))
     assert not ApiKey.objects.exists()
+
+
+def test_an_access_token_from_before_cannot_trade_a_password_change_for_new_tokens(api, settings):
+    tokens = api.post("/api/auth/register", GOOD, format="json").json()["data"]
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    body = {"oldPassword": GOOD["password"], "newPassword": "Another-pass8"}
+    _assert_told_to_verify(bearer(tokens["token"]).put("/api/auth/password", body, format="json"))
+    assert User.objects.get(email=GOOD["email"]).check_password(GOOD["password"])
 
 
 def test_with_optional_verification_registering_still_signs_in_and_mails_the_link(api):
