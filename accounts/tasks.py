@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from accounts.api_keys import api_key_usage_flush
+from accounts.tokens import token_families_forget_expired
 
 
 @shared_task(name="accounts.flush_api_key_usage", acks_late=True, time_limit=120, soft_time_limit=100)
@@ -8,3 +9,9 @@ def flush_api_key_usage() -> int:
     """Fold per-request key use (counted in the shared cache) into the rows; safe to run twice,
     since each key's pending count is taken and reset atomically."""
     return api_key_usage_flush()
+
+
+@shared_task(name="accounts.forget_expired_token_families", acks_late=True, time_limit=120, soft_time_limit=100)
+def forget_expired_token_families() -> int:
+    """Sign-ins whose newest refresh token has expired; safe to run twice."""
+    return token_families_forget_expired()

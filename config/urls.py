@@ -22,6 +22,7 @@ urlpatterns = [
     # Redoc's styling library writes <style> elements and its search runs in a blob: worker.
     path("api/redoc/", csp_update(REDOC_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
     path("api/auth/", include("accounts.api_urls")),
+    path("api/users/", include("accounts.users_api_urls")),
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("", include("accounts.urls")),
 ]

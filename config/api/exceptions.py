@@ -74,6 +74,10 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
         status_code = status.HTTP_401_UNAUTHORIZED
     details = exc.detail if isinstance(exc, exceptions.ValidationError) else {}
     message = "Some fields are invalid." if isinstance(exc, exceptions.ValidationError) else _message(exc.detail)
+    if isinstance(exc.detail, dict) and not isinstance(exc, exceptions.ValidationError):
+        # simplejwt's InvalidToken carries a dict (one entry per token type tried); its own summary
+        # ("Token is invalid or expired") is what the client needs, not a field-error message.
+        message = str(exc.default_detail)
     response = Response(error_body(code, message, details), status=status_code)
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(int(exc.wait) + 1)

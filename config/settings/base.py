@@ -457,3 +457,33 @@ CELERY_BEAT_SCHEDULE["accounts-flush-api-key-usage"] = {
     "schedule": 60,  # usage_count and last_used reach the database within a minute
     "options": {"expires": 120},
 }
+
+# --- Accounts: cross-origin API access, avatars, token families --------------------------------------
+# Browsers on these origins may call /api/ and /v1/ (django-cors-headers), e.g.
+# CORS_ALLOWED_ORIGINS=https://app.example.com,https://admin.example.com. Empty (the default) = off.
+# Callers authenticate with bearer tokens or X-API-Key, never cookies, so credentials stay disallowed.
+INSTALLED_APPS.append("corsheaders")
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|v1)/"
+# Any request header (X-API-Key, the OpenAI and Anthropic SDKs' own); the wildcard leaves out
+# Authorization, so it is named.
+CORS_ALLOW_HEADERS = ("*", "authorization")
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Endpoint",
+    "X-RateLimit-Identifier",
+    "Retry-After",
+    "X-Request-Id",
+]
+# Right below SecurityMiddleware on both handlers: above everything that can answer on its own (the
+# rate limiter's 429s included), so those answers carry the headers too and preflights cost nothing.
+for _chain in (MIDDLEWARE, GATEWAY_MIDDLEWARE):
+    _chain.insert(1, "accounts.cors.CorsMiddleware")
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)  # the upload, before resizing
+CELERY_BEAT_SCHEDULE["accounts-forget-expired-token-families"] = {
+    "task": "accounts.forget_expired_token_families",
+    "schedule": 3600,
+    "options": {"expires": 3600},
+}
