@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
+import httpx
+
 from providers.adapters._http import HTTPAdapter, to_decimal
 from providers.adapters._media import (
     estimated_embedding_usage,
@@ -36,6 +38,7 @@ from providers.base import (
     ImageRequest,
     ImageResult,
     ImageUsage,
+    ProviderError,
     media_set,
 )
 from providers.errors import protocol_error
@@ -48,6 +51,7 @@ DALLE_SIZES = {
 DALLE_QUALITIES = {"dall-e-3": frozenset({"standard", "hd", "auto"}), "dall-e-2": frozenset({"standard", "auto"})}
 GPT_IMAGE_FORMATS = frozenset({"png", "jpeg", "webp"})
 MAX_IMAGES = 10
+MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation"})  # GPT image, DALL-E
 
 
 def image_family(model: str) -> str:
@@ -94,6 +98,12 @@ class OpenAIMedia(HTTPAdapter):
     images_path = "/images/generations"
     # What the upstream is asked for; "float" for servers that may know nothing else.
     base64_embeddings: ClassVar[bool] = False
+
+    def error_from_response(self, response: httpx.Response, body: bytes) -> ProviderError:
+        error = super().error_from_response(response, body)
+        if error.code in MODERATION_CODES:  # a 400, but the caller must change the prompt, not the request
+            error.kind, error.retryable = "content_filter", False
+        return error
 
     @property
     def embedding_encoding(self) -> str:
