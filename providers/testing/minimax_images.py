@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -92,6 +93,6 @@ class MiniMaxImagesFake:
         await self.book.send_json(req, key, faults, {"id": task_id, "data": data, "metadata": metadata, **base_resp()})
 
     def url(self, req: Request, data: bytes) -> str:
-        name = "img-" + hashlib.sha256(data).hexdigest()[:24] + ".jpeg"
+        name = f"img-{secrets.token_hex(12)}.jpeg"
         self.book.files[name] = (data, "image/jpeg")
         return f"http://{req.host}/minimax/images/{name}"

@@ -19,7 +19,7 @@ listed in reverse order, each with its index).
 from __future__ import annotations
 
 import base64
-import hashlib
+import secrets
 import time
 from typing import Any
 
@@ -200,7 +200,7 @@ class OpenAIMediaFake:
     def item(self, req: Request, faults: Faults, data: bytes, fmt: str, as_url: bool) -> dict[str, Any]:
         if not as_url:
             return {"b64_json": base64.b64encode(data).decode()}
-        name = "img-" + hashlib.sha256(data).hexdigest()[:24] + "." + fmt
+        name = f"img-{secrets.token_hex(12)}.{fmt}"  # like a signed blob URL: unique per image
         if not faults.has("gone"):
             self.book.files[name] = (data, "text/html" if data is HTML_PAGE else FORMATS[fmt][1])
         host = req.host.replace("127.0.0.1", "localhost") if faults.has("foreign-url") else req.host
