@@ -131,7 +131,9 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        slugs = AIModel.objects.filter(is_active=True, kind="chat").values_list("slug", "display_name")
+        slugs = AIModel.objects.filter(is_active=True, kind="chat").values_list(
+            "slug", "display_name"
+        )
         self.fields["default_model"].choices = [("", "Platform default"), *slugs]
 
 
