@@ -22,6 +22,7 @@ from providers.adapters._media import (
     checked_vectors,
     estimated_embedding_usage,
     image_from_bytes,
+    number_vectors,
     parse_size,
     valid_size,
 )
@@ -95,13 +96,11 @@ class HuggingFaceMedia(HTTPAdapter):
 def _pooled(provider: str, payload: Any) -> list[list[float]]:
     """One vector per input. A model without pooling answers one vector per token (a level deeper);
     averaging those would be a different embedding than the model's, so it is an error."""
-    if not isinstance(payload, list) or not all(isinstance(v, list) for v in payload):
-        raise protocol_error(provider, f"no embeddings in reply: {str(payload)[:200]}")
-    for vector in payload:
-        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in vector):
-            raise protocol_error(
-                provider,
-                f"token-level features, not one vector per input: {str(vector)[:120]}",
-                "The model returns token features, not sentence embeddings.",
-            )
-    return [[float(x) for x in vector] for vector in payload]
+    first = payload[0] if isinstance(payload, list) and payload else None
+    if isinstance(first, list) and first and isinstance(first[0], list):
+        raise protocol_error(
+            provider,
+            f"token-level features, not one vector per input: {str(first)[:120]}",
+            "The model returns token features, not sentence embeddings.",
+        )
+    return number_vectors(provider, payload)

@@ -159,3 +159,20 @@ async def test_openrouter_errors_come_in_its_own_envelope(config_for):
         )
 
     assert (caught.value.kind, caught.value.status) == ("quota_exhausted", 402)
+
+
+async def test_a_hung_upstream_times_out(config_for):
+    adapter = get_adapter(config_for("openai", read_timeout=0.3, max_retries=0))
+    with pytest.raises(ProviderError) as caught:
+        await adapter.embed(EmbeddingRequest(model=f"{SMALL}@hang", inputs=["x"]))
+
+    assert caught.value.kind == "timeout"
+
+
+async def test_a_dropped_connection_is_retried_and_then_unavailable(config_for, fake_upstream):
+    model = f"{SMALL}@reset"
+    with pytest.raises(ProviderError) as caught:
+        await get_adapter(config_for("openai")).embed(EmbeddingRequest(model=model, inputs=["x"]))
+
+    assert caught.value.kind == "unavailable"
+    assert fake_upstream.requests("openai", model) == 3
