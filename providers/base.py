@@ -14,6 +14,16 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
+from providers.media import (
+    EMBEDDING_FIELDS,
+    IMAGE_FIELDS,
+    EmbeddingRequest,
+    EmbeddingResult,
+    GeneratedImage,
+    ImageRequest,
+    ImageResult,
+    ImageUsage,
+)
 from providers.messages import Message, ResponseFormat, Tool, ToolChoice
 from providers.results import (
     ChatResult,
@@ -32,7 +42,13 @@ __all__ = [
     "ChatRequest",
     "ChatResult",
     "Choice",
+    "EmbeddingRequest",
+    "EmbeddingResult",
     "ErrorKind",
+    "GeneratedImage",
+    "ImageRequest",
+    "ImageResult",
+    "ImageUsage",
     "ProviderConfig",
     "ProviderError",
     "StreamDelta",
@@ -282,10 +298,30 @@ _NO_EFFECT: dict[str, tuple[Any, ...]] = {
 # Extra keys that name what the adapter itself controls; never taken from `extra`.
 RESERVED_EXTRA: frozenset[str] = frozenset({"model", "messages", "stream", "stream_options"}) | _TYPED_FIELDS
 
+# The optional fields of the media requests an adapter may or may not honour (declared per adapter
+# in embedding_fields / image_fields), and the values that ask for nothing beyond the default.
+EMBEDDING_OPTIONS: tuple[str, ...] = ("dimensions",)
+IMAGE_OPTIONS: tuple[str, ...] = ("n", "size", "quality", "background", "output_format", "aspect_ratio")
+_MEDIA_NO_EFFECT: dict[str, tuple[Any, ...]] = {
+    "n": (1,),
+    "size": ("auto",),
+    "quality": ("auto",),
+    "background": ("auto",),
+}
+
 
 def is_set(name: str, value: Any) -> bool:
     """True when a field asks for something beyond the provider's default."""
     return value is not None and value not in _NO_EFFECT.get(name, ())
+
+
+def media_set(name: str, value: Any) -> bool:
+    """is_set for the fields of an image request ("auto" and n=1 ask for nothing)."""
+    return value is not None and value not in _MEDIA_NO_EFFECT.get(name, ())
+
+
+_EMBEDDING_RESERVED = frozenset(EMBEDDING_FIELDS)
+_IMAGE_RESERVED = frozenset(IMAGE_FIELDS)
 
 
 @dataclass
@@ -334,6 +370,10 @@ class Adapter(ABC):
 
     name: str = "provider"
     supported_fields: ClassVar[frozenset[str]] = frozenset()
+    modalities: ClassVar[frozenset[str]] = frozenset({"chat"})  # chat, embedding, image, video
+    embedding_fields: ClassVar[frozenset[str]] = frozenset()  # of EMBEDDING_OPTIONS
+    takes_token_input: ClassVar[bool] = False  # embeddings of token-id arrays
+    image_fields: ClassVar[frozenset[str]] = frozenset()  # of IMAGE_OPTIONS
     takes_passthrough: ClassVar[bool] = True  # may forward ProviderConfig.passthrough_fields
     _refusable: ClassVar[tuple[str, ...]] = ()
 
@@ -351,8 +391,15 @@ class Adapter(ABC):
         self.config = config
         self._given_client = client
 
-    def unsupported_fields(self, req: ChatRequest) -> list[str]:
-        """Names (or paths, for parts of messages) of what this provider cannot honour; [] if none."""
+    def unsupported_fields(self, req: ChatRequest | EmbeddingRequest | ImageRequest) -> list[str]:
+        """Names (or paths, for parts of messages) of what this provider cannot honour; [] if none.
+
+        For a modality the adapter does not serve at all, [] (embed() and generate_images() refuse
+        the whole call, code "unsupported_modality")."""
+        if isinstance(req, EmbeddingRequest):
+            return self.unsupported_embedding_fields(req) if "embedding" in self.modalities else []
+        if isinstance(req, ImageRequest):
+            return self.unsupported_image_fields(req) if "image" in self.modalities else []
         found = [name for name in self._refusable if is_set(name, getattr(req, name))]
         found += self.unsupported_values(req)
         found += self.unsupported_messages(req)
@@ -368,11 +415,35 @@ class Adapter(ABC):
         """Paths of message parts this provider cannot take, e.g. "messages[1].content[0].image_url"."""
         return []
 
-    def _unsupported_extra(self, extra: dict[str, Any]) -> list[str]:
+    def _unsupported_extra(self, extra: dict[str, Any], reserved: frozenset[str] = RESERVED_EXTRA) -> list[str]:
         allowed = self.config.passthrough_fields if self.takes_passthrough else frozenset()
-        return [k for k, v in extra.items() if is_set(k, v) and (k in RESERVED_EXTRA or k not in allowed)]
+        return [k for k, v in extra.items() if is_set(k, v) and (k in reserved or k not in allowed)]
 
-    def passthrough(self, req: ChatRequest) -> dict[str, Any]:
+    def unsupported_embedding_fields(self, req: EmbeddingRequest) -> list[str]:
+        found = [n for n in EMBEDDING_OPTIONS if n not in self.embedding_fields and getattr(req, n) is not None]
+        if req.token_input and not self.takes_token_input:
+            found.append("input")  # token-id arrays, where the upstream takes text only
+        found += self.unsupported_embedding_values(req)
+        return found + self._unsupported_extra(req.extra, _EMBEDDING_RESERVED) if req.extra else found
+
+    def unsupported_image_fields(self, req: ImageRequest) -> list[str]:
+        found = [n for n in IMAGE_OPTIONS if n not in self.image_fields and media_set(n, getattr(req, n))]
+        found += [n for n in self.unsupported_image_values(req) if n not in found]
+        return found + self._unsupported_extra(req.extra, _IMAGE_RESERVED) if req.extra else found
+
+    def unsupported_embedding_values(self, req: EmbeddingRequest) -> list[str]:
+        """Supported fields set to a value this provider or model cannot honour."""
+        return []
+
+    def unsupported_image_values(self, req: ImageRequest) -> list[str]:
+        """Supported fields set to a value this provider or model cannot honour (a size, n > max)."""
+        return []
+
+    def refuse_unsupported_media(self, req: EmbeddingRequest | ImageRequest) -> None:
+        if names := self.unsupported_fields(req):
+            raise unsupported_error(self.name, names)
+
+    def passthrough(self, req: ChatRequest | EmbeddingRequest | ImageRequest) -> dict[str, Any]:
         """The extra fields to forward: those the operator allowed, less OpenAI's own defaults."""
         return {k: v for k, v in req.extra.items() if is_set(k, v)}
 
@@ -412,3 +483,13 @@ class Adapter(ABC):
 
     def _no_video(self) -> ProviderError:
         return ProviderError("bad_request", f"{self.name} does not generate video", provider=self.name)
+
+    async def embed(self, req: EmbeddingRequest) -> EmbeddingResult:
+        raise self._no_modality("do embeddings")
+
+    async def generate_images(self, req: ImageRequest) -> ImageResult:
+        raise self._no_modality("generate images")
+
+    def _no_modality(self, what: str) -> ProviderError:
+        message = f"{self.name} does not {what}"
+        return ProviderError("bad_request", message, provider=self.name, retryable=False, code="unsupported_modality")

@@ -5,6 +5,7 @@ Models:
 - "deliberate": longer replies, about 40 ms per token after a pause to "think".
 - "echo": repeats the last user message, 2 ms per token.
 - "reel": video; tasks go preparing -> queueing -> processing -> success over a few seconds.
+- "compass", "atlas": embeddings; "sketch", "canvas": images drawn with Pillow (demo_media.py).
 
 Replies are deterministic (the same request gives the same reply) and mention words of the prompt;
 a prompt that asks for code gets a code block. One whitespace-led word is one token, and usage is
@@ -37,10 +38,10 @@ from pathlib import Path
 
 from providers.adapters import demo_answers as answers
 from providers.adapters.demo_answers import Answer
+from providers.adapters.demo_media import FAIL_TRIGGER, DemoMedia
 from providers.adapters.demo_text import compose_reply, split_tokens
 from providers.base import (
     OPTIONAL_FIELDS,
-    Adapter,
     ChatRequest,
     ChatResult,
     Choice,
@@ -56,7 +57,6 @@ from providers.base import (
 from providers.tokens import estimate_prompt_tokens
 
 DEMO_VIDEO = Path(__file__).resolve().parent.parent / "demo_assets" / "demo.mp4"
-FAIL_TRIGGER = "[[fail]]"
 FAIL_MID_TRIGGER = "[[fail-mid]]"
 MID_FAILURE_AFTER = 3
 VIDEO_MODEL = "reel"
@@ -89,15 +89,11 @@ class Plan:
     fail_mid: bool
 
 
-class DemoAdapter(Adapter):
+class DemoAdapter(DemoMedia):
     name = "demo"
     # Token ids mean nothing to a model whose tokens are words, and it does not reason.
     supported_fields = frozenset(OPTIONAL_FIELDS) - {"logit_bias", "reasoning_effort"}
     takes_passthrough = False
-
-    @property
-    def pace(self) -> float:
-        return float(self.config.options.get("pace", 1.0))
 
     async def _plan(self, req: ChatRequest) -> Plan:
         self.refuse_unsupported(req)
@@ -197,7 +193,7 @@ class DemoAdapter(Adapter):
             for name, p in PERSONAS.items()
         ]
         models.append(UpstreamModel(id=VIDEO_MODEL, name="Demo Reel", modality="text->video", raw={"clip": "2s"}))
-        return models
+        return models + self.media_models()
 
     # Video: the task id carries its own creation time, so polling needs no stored state and
     # works from any process.

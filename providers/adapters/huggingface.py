@@ -8,6 +8,9 @@ config.base_url is the router root (https://router.huggingface.co), without /v1.
   for older text-generation models only reachable through the task API. Messages are flattened into
   one prompt. A 503 "currently loading" becomes kind "unavailable" with retry_after=estimated_time,
   retried when that wait is within config.max_retry_wait.
+
+Both kinds do embeddings (feature extraction) and text-to-image through the task API as well; see
+huggingface_media.py.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from providers.adapters._http import HTTPAdapter, drop_none
+from providers.adapters._http import drop_none
+from providers.adapters.huggingface_media import HuggingFaceMedia
 from providers.adapters.openai import OpenAIAdapter, to_decimal
 from providers.base import (
     OPTIONAL_FIELDS,
@@ -29,7 +33,7 @@ from providers.base import (
     UpstreamModel,
     Usage,
 )
-from providers.errors import empty_reply_error, error_fields, http_error, load_json, protocol_error
+from providers.errors import empty_reply_error, error_fields, protocol_error
 from providers.messages import image_parts
 from providers.sse import decode_json_event, is_done, iter_sse
 from providers.tokens import estimate_prompt_tokens, estimate_tokens, message_text
@@ -37,7 +41,7 @@ from providers.tokens import estimate_prompt_tokens, estimate_tokens, message_te
 _FINISH = {"length": "length", "eos_token": "stop", "stop_sequence": "stop"}
 
 
-class HuggingFaceAdapter(OpenAIAdapter):
+class HuggingFaceAdapter(HuggingFaceMedia, OpenAIAdapter):
     name = "huggingface"
     chat_path = "/v1/chat/completions"
     models_path = "/v1/models"
@@ -85,7 +89,7 @@ def flatten_messages(messages: list[dict[str, Any]]) -> str:
     return "\n\n".join([*lines, "Assistant:"])
 
 
-class HuggingFaceLegacyAdapter(HTTPAdapter):
+class HuggingFaceLegacyAdapter(HuggingFaceMedia):
     name = "huggingface"
     # The task API's `parameters`; a prompt is plain text, so no tools, images or formats.
     supported_fields = frozenset({"max_tokens", "temperature", "top_p", "stop", "seed", "frequency_penalty"})
@@ -120,16 +124,6 @@ class HuggingFaceLegacyAdapter(HTTPAdapter):
             body["stream"] = True
         body.update(self.passthrough(req))
         return body
-
-    def error_from_response(self, response: httpx.Response, body: bytes) -> ProviderError:
-        error = http_error(self.name, response, body)
-        payload = load_json(body)
-        if response.status_code == 503 and isinstance(payload, dict) and "estimated_time" in payload:
-            error.kind = "unavailable"
-            error.retryable = True
-            error.retry_after = float(payload["estimated_time"])
-            error.message = f"The model is loading at the provider; try again in about {error.retry_after:.0f} s."
-        return error
 
     async def chat(self, req: ChatRequest) -> ChatResult:
         self.refuse_unsupported(req)

@@ -1,4 +1,4 @@
-"""MiniMax: chat v2 and Hailuo video.
+"""MiniMax: chat v2, image generation (minimax_images.py) and Hailuo video.
 
 config.base_url is the API host, e.g. https://api.minimax.io (no /v1).
 
@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from providers.adapters._http import HTTPAdapter, drop_none
+from providers.adapters._http import drop_none
 from providers.adapters._wire import StreamState, parse_choice, result_from_choices
+from providers.adapters.minimax_images import MiniMaxImages
 from providers.adapters.openai import OpenAIAdapter, parse_usage
 from providers.base import (
     ChatRequest,
@@ -40,12 +41,14 @@ STATUS_CODES: dict[int, tuple[ErrorKind, bool]] = {
     1002: ("rate_limited", True),
     1004: ("authentication", False),
     1008: ("quota_exhausted", False),
+    1013: ("unavailable", True),
     1026: ("content_filter", False),
     1027: ("content_filter", False),
     1028: ("quota_exhausted", False),
     1030: ("quota_exhausted", False),
     1039: ("bad_request", False),
     2013: ("bad_request", False),
+    2049: ("authentication", False),
     2038: ("permission", False),
     2061: ("permission", False),
 }
@@ -59,6 +62,7 @@ KNOWN_MODELS: tuple[tuple[str, str, Decimal | None, Decimal | None, int | None],
     ("MiniMax-Text-01", "text->text", None, None, 1000000),
     ("MiniMax-Hailuo-02", "text+image->video", None, None, None),
     ("MiniMax-Hailuo-2.3", "text+image->video", None, None, None),
+    ("image-01", "text->image", None, None, None),
 )
 
 
@@ -90,7 +94,7 @@ def _message(message: Message) -> dict[str, Any]:
     return dict(message)
 
 
-class MiniMaxAdapter(HTTPAdapter):
+class MiniMaxAdapter(MiniMaxImages):
     name = "minimax"
     chat_path = "/v1/text/chatcompletion_v2"
     # chatcompletion_v2 as MiniMax documents it: max_completion_tokens, temperature, top_p, stop,
@@ -101,6 +105,7 @@ class MiniMaxAdapter(HTTPAdapter):
         {"max_tokens", "temperature", "top_p", "stop", "tools", "tool_choice", "parallel_tool_calls", "response_format"}
     )
     checks_more = True
+    modalities = frozenset({"chat", "image", "video"})
 
     def unsupported_values(self, req: ChatRequest) -> list[str]:
         found = []

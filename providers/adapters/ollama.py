@@ -8,6 +8,9 @@ only `data:` URIs can be sent (Ollama fetches nothing); assistant tool calls car
 an object, and a tool result names its function in `tool_name`; response_format becomes `format`
 ("json" or the schema itself); reasoning_effort becomes `think`. Tool calls come back whole, in
 one line, and are handed on as complete OpenAI-shaped deltas.
+
+Embeddings: POST /api/embed with `input` (texts only: no token arrays) and `dimensions`; the reply's
+`prompt_eval_count` is the usage.
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ from typing import Any
 import httpx
 
 from providers.adapters._http import HTTPAdapter, drop_none
+from providers.adapters._media import checked_vectors, estimated_embedding_usage, number_vectors
 from providers.adapters._wire import StreamState, parse_logprobs, result_from_choices
 from providers.base import (
     ChatRequest,
     ChatResult,
     Choice,
+    EmbeddingRequest,
+    EmbeddingResult,
     ProviderError,
     StreamDelta,
     StreamEnd,
@@ -63,6 +69,8 @@ class OllamaAdapter(HTTPAdapter):
         }
     )
     checks_more = True
+    modalities = frozenset({"chat", "embedding"})
+    embedding_fields = frozenset({"dimensions"})
 
     def unsupported_values(self, req: ChatRequest) -> list[str]:
         found = []
@@ -188,6 +196,22 @@ class OllamaAdapter(HTTPAdapter):
         end = state.end(self.name, req)
         end.usage = usage or end.usage
         return end
+
+    async def embed(self, req: EmbeddingRequest) -> EmbeddingResult:
+        """POST /api/embed. `truncate: false`: by default Ollama cuts an input longer than the model's
+        context and embeds only its start, without a word; OpenAI refuses such an input, and so do we."""
+        self.refuse_unsupported_media(req)
+        body = {"model": req.model, "input": req.inputs, "truncate": False}
+        if req.dimensions is not None:
+            body["dimensions"] = req.dimensions
+        body.update(self.passthrough(req) if req.extra else {})
+        payload = await self.request_json("POST", self.url("/api/embed"), json=body)
+        if payload.get("error"):
+            raise ProviderError("unavailable", provider=self.name, detail=str(payload["error"]))
+        vectors = checked_vectors(self.name, number_vectors(self.name, payload.get("embeddings")), len(req.inputs))
+        count = payload.get("prompt_eval_count")
+        usage = Usage(count, 0, count) if isinstance(count, int) else estimated_embedding_usage(req.inputs)
+        return EmbeddingResult(vectors, usage, payload.get("model") or req.model)
 
     async def list_models(self) -> list[UpstreamModel]:
         payload = await self.request_json("GET", self.url("/api/tags"))

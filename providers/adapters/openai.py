@@ -1,4 +1,5 @@
-"""OpenAI Chat Completions, and every server that copies it (vLLM, llama.cpp, LM Studio).
+"""OpenAI Chat Completions, and every server that copies it (vLLM, llama.cpp, LM Studio); embeddings
+and images come from openai_media.
 
 config.kind "openai" sends `max_completion_tokens` (the current name); "openai_compatible" sends
 `max_tokens`, which is the only name most compatible servers know. Both take every field of the
@@ -8,12 +9,11 @@ typed request as it is: messages, tools and formats are already in OpenAI's shap
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import httpx
 
-from providers.adapters._http import HTTPAdapter
+from providers.adapters._http import to_decimal
 from providers.adapters._wire import (
     StreamState,
     parse_choice,
@@ -21,6 +21,7 @@ from providers.adapters._wire import (
     parse_tool_call_deltas,
     result_from_choices,
 )
+from providers.adapters.openai_media import OpenAIMedia
 from providers.base import (
     OPTIONAL_FIELDS,
     ChatRequest,
@@ -33,15 +34,6 @@ from providers.base import (
 )
 from providers.errors import client_message, error_fields, kind_for_status, protocol_error
 from providers.sse import decode_json_event, is_done, iter_sse
-
-
-def to_decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def parse_usage(raw: dict[str, Any]) -> Usage:
@@ -59,7 +51,7 @@ def parse_usage(raw: dict[str, Any]) -> Usage:
     )
 
 
-class OpenAIAdapter(HTTPAdapter):
+class OpenAIAdapter(OpenAIMedia):
     name = "openai"
     chat_path = "/chat/completions"
     models_path = "/models"

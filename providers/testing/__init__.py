@@ -11,10 +11,12 @@ Base URLs (with the server on 127.0.0.1:8765):
     minimax                     http://127.0.0.1:8765/minimax
     ollama                      http://127.0.0.1:8765/ollama
 
-One module per provider (openai_family: OpenAI, OpenRouter and the Hugging Face router; openrouter;
-huggingface; minimax; ollama), over shared plumbing (plumbing.py: requests, faults, the book) and
-shared answers (replies.py). Each speaks its provider's own tool, image and JSON formats, and
-refuses a malformed request the way that provider does (a 400, or MiniMax's base_resp 2013).
+One module per provider (openai_family: OpenAI, OpenRouter and the Hugging Face router; openai_media:
+their embeddings and images; openrouter; huggingface and huggingface_media; minimax and
+minimax_images; ollama), over shared plumbing (plumbing.py: requests, faults, the book) and shared
+answers (replies.py for chat, pictures.py for vectors and images). Each speaks its provider's own
+tool, image and JSON formats, and refuses a malformed request the way that provider does (a 400, or
+MiniMax's base_resp 2013).
 
 Replies are deterministic. For chat formats the reply is the words "Echo from <model>:" followed by
 the words of the last user message, or of the tool results that end the conversation (the legacy HF
@@ -53,6 +55,18 @@ Faults are chosen per request by suffixes on the model name, e.g. "gpt-4o-mini@l
     @empty            an answer with nothing in it (a stream of only `data: [DONE]`)
     @html             a 502 whose body is an HTML page from a proxy
     @parallel         with tools, call the first two tools in one answer
+
+Embeddings and images (openai_media, huggingface_media, minimax_images, ollama's /api/embed):
+
+    @shuffled         OpenAI embeddings listed in reverse order (each keeps its index)
+    @tokens           HF feature extraction answers token-level features (no pooling)
+    @url              image URLs whatever response_format asked (OpenAI, MiniMax)
+    @foreign-url      OpenAI image URLs on "localhost" instead of the host the request used
+    @gone             OpenAI image URLs that answer 404
+    @notimage         the "image" is an HTML page (OpenAI base64 or URL, HF bytes)
+    @partial          MiniMax withholds the last image (metadata.failed_count 1)
+    @allfailed        MiniMax withholds every image
+    "[[blocked]]" in an image prompt: OpenAI's moderation_blocked 400, MiniMax's base_resp 1026
 
 Bookkeeping for tests:
 

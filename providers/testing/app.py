@@ -9,6 +9,7 @@ from providers.testing.huggingface import HuggingFace
 from providers.testing.minimax import MiniMax
 from providers.testing.ollama import Ollama
 from providers.testing.openai_family import OpenAIFamily
+from providers.testing.openai_media import OpenAIMediaFake
 from providers.testing.openrouter import OpenRouterModels
 from providers.testing.plumbing import Book, Receive, Request, Route, Scope, Send
 
@@ -20,6 +21,7 @@ class FakeUpstream:
             ("GET", "/_fake/stats", self.stats),
             ("POST", "/_fake/reset", self.reset),
             *OpenAIFamily(self.book).routes(),
+            *OpenAIMediaFake(self.book, OpenAIFamily(self.book)).routes(),
             *OpenRouterModels().routes(),
             *HuggingFace(self.book).routes(),
             *MiniMax(self.book).routes(),

@@ -1,18 +1,23 @@
 """Hugging Face: the router's model list, and the legacy text-generation task API (TGI-style SSE).
 
-The router's chat is served by openai_family."""
+The router's chat is served by openai_family; feature extraction and text-to-image, which share the
+task API's path, by huggingface_media."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from providers.testing import replies
+from providers.testing.huggingface_media import HuggingFaceMedia, is_text_to_image
 from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Request, Route, parse_faults, sse
+
+FEATURES = "/pipeline/feature-extraction"
 
 
 class HuggingFace:
     def __init__(self, book: Book) -> None:
         self.book = book
+        self.media = HuggingFaceMedia(book)
 
     def routes(self) -> list[Route]:
         return [
@@ -22,6 +27,10 @@ class HuggingFace:
 
     async def task_api(self, req: Request) -> None:
         full_model = req.path.removeprefix("/hf/hf-inference/models/")
+        if full_model.endswith(FEATURES):
+            return await self.media.features(req, full_model.removesuffix(FEATURES))
+        if is_text_to_image(full_model):
+            return await self.media.text_to_image(req, full_model)
         key, count = self.book.record("hf_legacy", full_model, req)
         faults = parse_faults(full_model)
         if await self.book.common_faults(req, faults, key):

@@ -1,4 +1,5 @@
-"""MiniMax: chat v2 (OpenAI-shaped, errors in `base_resp` on HTTP 200) and Hailuo video.
+"""MiniMax: chat v2 (OpenAI-shaped, errors in `base_resp` on HTTP 200), Hailuo video and image
+generation (minimax_images.py).
 
 Requests are checked as MiniMax documents them: roles system/user/assistant/tool (no
 "developer"), no null content, tool_choice "none" or "auto" only, response_format json_schema
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.testing import replies
+from providers.testing.minimax_images import MiniMaxImagesFake
 from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Faults, Request, Route, parse_faults, sse
 
 DEMO_VIDEO = Path(__file__).resolve().parent.parent / "demo_assets" / "demo.mp4"
@@ -49,6 +51,8 @@ class MiniMax:
             ("GET", "/minimax/v1/query/video_generation", self.video_query),
             ("GET", "/minimax/v1/files/retrieve", self.file),
             ("GET", "/minimax/download/", self.download),
+            ("POST", "/minimax/v1/image_generation", MiniMaxImagesFake(self.book, self.fault_code).generate),
+            ("GET", "/minimax/images/", lambda r: self.book.serve_file(r, r.path.removeprefix("/minimax/images/"))),
         ]
 
     def fault_code(self, faults: Faults, count: int) -> tuple[int, str] | None:

@@ -1,5 +1,5 @@
-"""Ollama's native API: POST /api/chat (NDJSON stream, or one object with "stream": false) and
-GET /api/tags.
+"""Ollama's native API: POST /api/chat (NDJSON stream, or one object with "stream": false),
+POST /api/embed and GET /api/tags.
 
 Requests are checked as Ollama's Go types decode them: `content` must be a string, `images` a list
 of base64 strings, tool-call `arguments` an object, roles system/user/assistant/tool, `format`
@@ -16,10 +16,13 @@ import hashlib
 from typing import Any
 
 from providers.testing import replies
+from providers.testing.pictures import fake_vector, shortened
 from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Request, Route, dumps, parse_faults
 
 STAMP = "2023-08-04T19:22:45.499127Z"
 ROLES = frozenset({"system", "user", "assistant", "tool"})
+EMBED_SIZE = 768
+EMBED_CONTEXT = 512  # words; small, so a test can go over it
 
 
 def invalid(body: dict[str, Any]) -> str | None:
@@ -52,7 +55,47 @@ class Ollama:
         self.book = book
 
     def routes(self) -> list[Route]:
-        return [("POST", "/ollama/api/chat", self.chat), ("GET", "/ollama/api/tags", self.tags)]
+        return [
+            ("POST", "/ollama/api/chat", self.chat),
+            ("POST", "/ollama/api/embed", self.embed),
+            ("GET", "/ollama/api/tags", self.tags),
+        ]
+
+    async def embed(self, req: Request) -> None:
+        """POST /api/embed: `input` a string or strings, `dimensions` up to the model's 768, and
+        `truncate` (default true: an input over the context is cut silently; false: a 400)."""
+        body = req.json() or {}
+        full_model = str(body.get("model", ""))
+        key, count = self.book.record("ollama", full_model, req)
+        faults = parse_faults(full_model)
+        if await self.book.common_faults(req, faults, key):
+            return
+        if faults.status and faults.failing(count):
+            message = {404: f'model "{faults.model}" not found, try pulling it first'}.get(faults.status, "failed")
+            await req.respond(faults.status, {"error": message})
+            return
+        raw = body.get("input")
+        texts = [raw] if isinstance(raw, str) else raw
+        dimensions = body.get("dimensions")
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            await req.respond(400, {"error": "invalid input type"})
+            return
+        if dimensions is not None and not (isinstance(dimensions, int) and 0 < dimensions <= EMBED_SIZE):
+            await req.respond(400, {"error": f"invalid dimensions: must be between 1 and {EMBED_SIZE}"})
+            return
+        if body.get("truncate") is False and any(len(t.split()) > EMBED_CONTEXT for t in texts):
+            await req.respond(400, {"error": "the input length exceeds the context length"})
+            return
+        vectors = [fake_vector(faults.model, " ".join(t.split()[:EMBED_CONTEXT]), EMBED_SIZE) for t in texts]
+        payload: dict[str, Any] = {
+            "model": faults.model,
+            "embeddings": [shortened(v, dimensions) if dimensions else v for v in vectors],
+            "total_duration": 14143917,
+            "load_duration": 1019500,
+        }
+        if not faults.has("nousage"):
+            payload["prompt_eval_count"] = sum(min(len(t.split()), EMBED_CONTEXT) for t in texts)
+        await self.book.send_json(req, key, faults, payload)
 
     async def chat(self, req: Request) -> None:
         body = req.json() or {}

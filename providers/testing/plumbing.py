@@ -157,6 +157,7 @@ class Book:
         self.completed: Counter[str] = Counter()
         self.last: dict[str, dict[str, Any]] = {}
         self.videos: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # generated images served by URL: name -> (bytes, type)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -171,6 +172,7 @@ class Book:
             counter.clear()
         self.last.clear()
         self.videos.clear()
+        self.files.clear()
 
     def record(self, provider: str, model: str, req: Request) -> tuple[str, int]:
         key = f"{provider}:{model}"
@@ -205,3 +207,29 @@ class Book:
         await req.write(b"", more=False)
         self.completed[key] += 1
         return True
+
+    async def send_json(self, req: Request, key: str, faults: Faults, payload: Any, status: int = 200) -> None:
+        """A whole JSON reply, or what the @malformed and @reset faults make of it."""
+        data = dumps(payload).encode()
+        if faults.has("malformed"):
+            await req.start(status, "application/json")
+            await req.write(data[: len(data) // 3], more=False)
+            return
+        if faults.has("reset"):
+            await req.start(status, "application/json", {"content-length": str(len(data))})
+            await req.write(data[: len(data) // 2])
+            raise ConnectionReset("dropping the connection on purpose")
+        await req.start(status, "application/json")
+        await req.write(data, more=False)
+        self.completed[key] += 1
+
+    async def serve_file(self, req: Request, name: str) -> None:
+        """GET of a generated image; 404 when it is unknown (or was served with @gone)."""
+        found = self.files.get(name)
+        if found is None:
+            await req.start(404, "application/xml")
+            await req.write(b"<?xml version='1.0'?><Error><Code>BlobNotFound</Code></Error>", more=False)
+            return
+        data, content_type = found
+        await req.start(200, content_type, {"content-length": str(len(data))})
+        await req.write(data, more=False)
