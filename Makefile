@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+VAR_DIR ?= var
+export VAR_DIR
 
 .PHONY: run test venv lint check screenshots bench clean vendor
 
@@ -17,7 +19,7 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 run: venv
-	@mkdir -p var
+	@mkdir -p "$(VAR_DIR)"
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v0
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py collectstatic --noinput -v0
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo
@@ -26,11 +28,7 @@ run: venv
 	@echo "  Demo login: demo@switchboard.local / Switchboard-demo1   (admin: admin@switchboard.local)"
 	@echo "  Press Ctrl+C to stop the web server and the worker."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/celery -A config worker -B --loglevel warning --concurrency 2 \
-	  --schedule var/celerybeat-schedule & \
-	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning & \
-	wait
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(PY) -m config.run --host $(HOST) --port $(PORT) --var-dir "$(VAR_DIR)"
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 
 from accounts import roles, services
 from accounts.api_keys import api_key_revoke
+from accounts.avatars import avatar_remove
 from accounts.models import ApiKey, Role, Status, Tier, User
 
 
@@ -51,16 +52,20 @@ class UserAdmin(BaseUserAdmin):
         "suspended_at",
         "token_version",
         "webhooks",
+        "avatar_preview",
     ]
     filter_horizontal = ["groups", "user_permissions"]
-    actions = ["suspend", "reactivate", *[f"set_tier_{tier}" for tier in Tier.values]]
+    actions = ["suspend", "reactivate", "remove_avatars", *[f"set_tier_{tier}" for tier in Tier.values]]
     inlines = [ApiKeyInline]
     fieldsets = [
         (None, {"fields": ["email", "username", "password"]}),
         ("Webhooks", {"fields": ["webhooks"]}),
         ("Plan and access", {"fields": ["tier", "role", "status", "monthly_budget_usd"]}),
         ("Preferences", {"fields": ["theme", "language", "default_model", "notifications"]}),
-        ("Profile", {"fields": ["bio", "website", "github", "twitter", "public_profile"]}),
+        (
+            "Profile",
+            {"fields": ["display_name", "avatar_preview", "bio", "website", "github", "twitter", "public_profile"]},
+        ),
         ("Permissions", {"classes": ["collapse"], "fields": ["groups", "user_permissions"]}),
         ("Dates", {"fields": ["created_at", "updated_at", "last_login", "suspended_at", "token_version"]}),
     ]
@@ -70,6 +75,22 @@ class UserAdmin(BaseUserAdmin):
     def status_badge(self, user: User) -> str:
         css = {"active": "success", "suspended": "warning", "deleted": "danger"}[user.status]
         return format_html('<span class="sb-badge sb-{}">{}</span>', css, user.get_status_display())
+
+    @admin.display(description="avatar")
+    def avatar_preview(self, user: User) -> str:
+        if not user.avatar:
+            return "none"
+        return format_html('<img src="{}" alt="" width="64" height="64">', user.avatar_url)
+
+    # A moderation step, so it goes with the right to suspend (moderators have it), not to edit users.
+    @admin.action(description="Remove the avatars of selected users", permissions=["suspend"])
+    def remove_avatars(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset.exclude(avatar=""):
+            avatar_remove(user=user)
+            self.log_change(request, user, "Avatar removed")
+            done += 1
+        self.message_user(request, f"{done} avatar(s) removed.", messages.SUCCESS)
 
     @admin.display(description="webhooks")
     def webhooks(self, user: User) -> str:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import extend_schema
@@ -11,8 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.models import User
@@ -25,11 +25,31 @@ from accounts.serializers import (
     RegisterSerializer,
     UserSerializer,
 )
-from accounts.tokens import VERSION_CLAIM, deny_access_token, tokens_for
+from accounts.tokens import RefreshRefused, refresh_rotate, sign_out, tokens_for
 from config.api.exceptions import ApiError
 from config.api.renderers import WithMessage
 
 BAD_CREDENTIALS = "Invalid email or password."
+VERIFY_EMAIL = "Verify your email address first: follow the link we sent to {email}, then sign in."
+
+
+def require_verified_email(request: Request, user: User, *, send: bool = True) -> None:
+    """Mandatory verification gives no tokens to an unverified account, as the sign-in page gives it
+    no session; like that page, a refused sign-in sends the link again (rate-limited)."""
+    if not services.user_needs_email_verification(user=user):
+        return
+    if send:
+        services.user_send_email_verification(request=request._request, user=user)
+    raise ApiError(
+        "AUTHORIZATION_ERROR",
+        VERIFY_EMAIL.format(email=user.email),
+        {"email_verification_required": True, "email": user.email},
+    )
+
+
+def _login_attempt_key(group: str, request: Request) -> str:
+    """The per-account limit counts the account, so padding or re-casing the email buys nothing."""
+    return services.email_normal_form(request.data.get("email", ""))
 
 
 def me_extras(user: User) -> dict[str, Any]:
@@ -62,7 +82,17 @@ class RegisterView(APIView):
             user = services.user_register(**serializer.validated_data)
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
-        body = {"user": UserSerializer(user).data, **tokens_for(user)}
+        services.user_send_email_verification(request=request._request, user=user, signup=True)
+        if services.user_needs_email_verification(user=user):
+            body = {
+                "user": UserSerializer(user, context={"request": request}).data,
+                "email_verification_required": True,
+            }
+            message = VERIFY_EMAIL.format(email=user.email)
+            return Response(
+                WithMessage(body, f"User registered successfully. {message}"), status=status.HTTP_201_CREATED
+            )
+        body = {"user": UserSerializer(user, context={"request": request}).data, **tokens_for(user)}
         return Response(WithMessage(body, "User registered successfully"), status=status.HTTP_201_CREATED)
 
 
@@ -72,9 +102,7 @@ class LoginView(APIView):
 
     @extend_schema(request=LoginSerializer, responses={200: UserSerializer})
     @method_decorator(ratelimit(key="ip", rate="10/m", block=False))
-    @method_decorator(
-        ratelimit(key=lambda group, request: str(request.data.get("email", "")).lower(), rate="5/m", block=False)
-    )
+    @method_decorator(ratelimit(key=_login_attempt_key, rate="5/m", block=False))
     def post(self, request: Request) -> Response:
         if getattr(request, "limited", False):
             raise ApiError(
@@ -92,7 +120,8 @@ class LoginView(APIView):
             ) from None
         if user is None:
             raise ApiError("AUTHENTICATION_ERROR", BAD_CREDENTIALS)
-        body = {"user": UserSerializer(user).data, **tokens_for(user)}
+        require_verified_email(request, user)
+        body = {"user": UserSerializer(user, context={"request": request}).data, **tokens_for(user)}
         return Response(WithMessage(body, "Login successful"))
 
 
@@ -101,7 +130,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: UserSerializer})
     def get(self, request: Request) -> Response:
-        return Response({**UserSerializer(request.user).data, **me_extras(request.user)})
+        return Response({**UserSerializer(request.user, context={"request": request}).data, **me_extras(request.user)})
 
 
 class ProfileView(APIView):
@@ -112,7 +141,9 @@ class ProfileView(APIView):
         serializer = ProfileUpdateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, data=serializer.validated_data)
-        return Response(WithMessage(UserSerializer(user).data, "Profile updated successfully"))
+        return Response(
+            WithMessage(UserSerializer(user, context={"request": request}).data, "Profile updated successfully")
+        )
 
     patch = put
 
@@ -122,6 +153,7 @@ class PasswordView(APIView):
 
     @extend_schema(request=PasswordChangeSerializer, responses={200: None})
     def put(self, request: Request) -> Response:
+        require_verified_email(request, request.user, send=False)  # it answers with a new pair of tokens
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -145,15 +177,8 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if isinstance(request.auth, AccessToken):
-            deny_access_token(request.auth)
-        if refresh := serializer.validated_data.get("refresh"):
-            try:
-                token = RefreshToken(refresh)
-                if str(token.get("user_id")) == str(request.user.pk):
-                    token.blacklist()
-            except TokenError:
-                pass  # an already dead refresh token is what signing out wants anyway
+        access = request.auth if isinstance(request.auth, AccessToken) else None
+        sign_out(user=request.user, access=access, refresh=serializer.validated_data.get("refresh"))
         return Response(WithMessage(None, "Logout successful"))
 
 
@@ -166,17 +191,12 @@ class RefreshView(APIView):
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            old = RefreshToken(serializer.validated_data["refresh"])
-            user = User.objects.get(pk=old["user_id"])
-        except (TokenError, User.DoesNotExist, KeyError):
-            raise ApiError("AUTHENTICATION_ERROR", "The refresh token is invalid or expired.") from None
-        if not user.is_active or old.get(VERSION_CLAIM, 0) != user.token_version:
-            raise ApiError("AUTHENTICATION_ERROR", "The refresh token is no longer valid; sign in again.")
-        try:
-            old.blacklist()
-        except TokenError:
-            raise ApiError("AUTHENTICATION_ERROR", "The refresh token is invalid or expired.") from None
-        return Response(WithMessage(tokens_for(user), "Token refreshed"))
+            with transaction.atomic():  # a refusal below leaves the refresh token unspent
+                user, tokens = refresh_rotate(serializer.validated_data["refresh"])
+                require_verified_email(request, user, send=False)
+        except RefreshRefused as exc:
+            raise ApiError("AUTHENTICATION_ERROR", str(exc)) from None
+        return Response(WithMessage(tokens, "Token refreshed"))
 
 
 class AccountExportView(APIView):

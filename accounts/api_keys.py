@@ -32,6 +32,8 @@ _CACHE_PREFIX = "apikey:"
 _CACHE_SECONDS = 60
 ALL_SCOPES = frozenset(ApiKeyScope.values)
 DEFAULT_EXPIRES_IN_DAYS = 90
+DEFAULT_ROTATION_GRACE_HOURS = 24
+MAX_ROTATION_GRACE_HOURS = 7 * 24  # long enough to roll a deployment, short enough that a leak ends
 
 
 class InvalidApiKey(Exception):
@@ -80,7 +82,9 @@ class VerifiedKey:
         return scope in self.scopes
 
 
-def api_key_create(*, user: User, name: str, scopes: list[str], expires_in_days: int | None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, user: User, name: str, scopes: list[str], expires_in_days: int | None, replaces: ApiKey | None = None
+) -> tuple[ApiKey, str]:
     """Returns the stored key and the full key, which is never available again."""
     raw = _new_raw_key()
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
@@ -91,8 +95,39 @@ def api_key_create(*, user: User, name: str, scopes: list[str], expires_in_days:
         hash=key_hash(raw),
         scopes=sorted(set(scopes)),
         expires_at=expires_at,
+        replaces=replaces,
     )
     return key, raw
+
+
+class AlreadyRotated(Exception):
+    """The key already has a replacement; rotate that one instead."""
+
+
+@transaction.atomic
+def api_key_rotate(*, key: ApiKey, grace_hours: int, expires_in_days: int | None) -> tuple[ApiKey, str]:
+    """A new secret with the same name and scopes. The old key keeps working for `grace_hours`
+    (0 = not at all), then expires: an expiry in the database, so every process sees it as soon as
+    the shared cache entry is gone, exactly as it sees a revocation."""
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)  # two rotations of one key queue here
+    if ApiKey.objects.filter(replaces=key).exists():
+        raise AlreadyRotated("This key has already been rotated; rotate its replacement instead.")
+    new, raw = api_key_create(
+        user=key.user, name=key.name, scopes=key.scopes, expires_in_days=expires_in_days, replaces=key
+    )
+    grace_end = timezone.now() + timedelta(hours=grace_hours)
+    key.expires_at = min(key.expires_at, grace_end) if key.expires_at else grace_end
+    key.save(update_fields=["expires_at", "updated_at"])
+    transaction.on_commit(lambda: _forget(key.hash))
+    _forget(key.hash)
+    return new, raw
+
+
+def api_key_lifetime_days(key: ApiKey) -> int | None:
+    """How long the key was made to last, in whole days (None: no expiry); a rotation keeps it."""
+    if key.expires_at is None:
+        return None
+    return max(1, round((key.expires_at - key.created_at) / timedelta(days=1)))
 
 
 def api_key_update(*, key: ApiKey, name: str | None = None, scopes: list[str] | None = None) -> ApiKey:

@@ -1,4 +1,4 @@
-"""`/api/v1/api-keys`: create (the full key is shown once), list, read, rename/rescope, revoke."""
+"""`/api/v1/api-keys`: create (the full key is shown once), list, read, rename/rescope, revoke, rotate."""
 
 from typing import Any
 
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts import api_keys
 from accounts.models import ApiKey, ApiKeyScope
+from accounts.serializers import StrictSerializer
 from config.api.exceptions import ApiError
 from config.api.renderers import WithMessage
 
@@ -31,6 +32,22 @@ class ApiKeyUpdateSerializer(serializers.Serializer):
     )
 
 
+class ApiKeyRotateSerializer(StrictSerializer):
+    grace_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=api_keys.MAX_ROTATION_GRACE_HOURS,
+        default=api_keys.DEFAULT_ROTATION_GRACE_HOURS,
+        help_text="How long the old key keeps working; 0 ends it at once.",
+    )
+    expires_in = serializers.IntegerField(
+        min_value=1,
+        max_value=3650,
+        required=False,
+        allow_null=True,
+        help_text="Days until the new key expires (null: never); by default the old key's lifetime.",
+    )
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
@@ -45,20 +62,37 @@ def api_key_data(key: ApiKey, usage: dict[str, Any] | None = None) -> dict[str, 
         "updated_at": _iso(key.updated_at),
         "expires_at": _iso(key.expires_at),
         "last_used": _iso(usage["last_used"]) if usage else _iso(key.last_used_at),
+        "rotated_from": str(key.replaces_id) if key.replaces_id else None,
+        "replaced_by": _replaced_by(key),
     }
     if usage is not None:
         data["usage_count"] = usage["usage_count"]
     return data
 
 
+def _replaced_by(key: ApiKey) -> str | None:
+    try:
+        return str(key.replaced_by.pk)
+    except ApiKey.DoesNotExist:
+        return None
+
+
 def _own_key(request: Request, key_id: int) -> ApiKey:
     # Another user's key and a revoked key are both simply "not found" to the caller.
-    return get_object_or_404(ApiKey, pk=key_id, user=request.user, revoked_at__isnull=True)
+    keys = ApiKey.objects.select_related("replaced_by")
+    return get_object_or_404(keys, pk=key_id, user=request.user, revoked_at__isnull=True)
 
 
 def _refuse_key_management_by_key(request: Request) -> None:
     if isinstance(request.auth, api_keys.VerifiedKey):
         raise ApiError("AUTHORIZATION_ERROR", "API keys are managed with a signed-in session or JWT, not a key.")
+
+
+def _refuse_unverified(request: Request) -> None:
+    # An access token issued before verification became mandatory must not mint a lasting key.
+    from accounts.api import require_verified_email
+
+    require_verified_email(request, request.user, send=False)
 
 
 class ApiKeyListView(APIView):
@@ -67,13 +101,14 @@ class ApiKeyListView(APIView):
     @extend_schema(responses={200: dict}, operation_id="api_keys_list")
     def get(self, request: Request) -> Response:
         _refuse_key_management_by_key(request)
-        keys = list(ApiKey.objects.filter(user=request.user, revoked_at__isnull=True))
+        keys = list(ApiKey.objects.filter(user=request.user, revoked_at__isnull=True).select_related("replaced_by"))
         usage = api_keys.api_key_usage_view(keys)
         return Response({"api_keys": [api_key_data(k, usage[k.pk]) for k in keys]})
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: dict})
     def post(self, request: Request) -> Response:
         _refuse_key_management_by_key(request)
+        _refuse_unverified(request)
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -115,3 +150,27 @@ class ApiKeyDetailView(APIView):
         _refuse_key_management_by_key(request)
         api_keys.api_key_revoke(key=_own_key(request, key_id))
         return Response(WithMessage(None, "API key deleted successfully"))
+
+
+class ApiKeyRotateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ApiKeyRotateSerializer, responses={201: dict})
+    def post(self, request: Request, key_id: int) -> Response:
+        _refuse_key_management_by_key(request)
+        key = _own_key(request, key_id)
+        _refuse_unverified(request)
+        serializer = ApiKeyRotateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            new, raw = api_keys.api_key_rotate(
+                key=key,
+                grace_hours=data["grace_hours"],
+                expires_in_days=data.get("expires_in", api_keys.api_key_lifetime_days(key)),
+            )
+        except api_keys.AlreadyRotated as exc:
+            raise ApiError("VALIDATION_ERROR", str(exc), {"id": [str(exc)]}) from None
+        key.refresh_from_db()
+        body = {"api_key": {**api_key_data(new), "key": raw}, "previous_key": api_key_data(key)}
+        return Response(WithMessage(body, "API key rotated successfully"), status=status.HTTP_201_CREATED)

@@ -21,7 +21,7 @@ def _register_api_keys_in_me() -> None:
         from accounts.api_keys_api import api_key_data
         from accounts.models import ApiKey
 
-        keys = ApiKey.objects.filter(user=user, revoked_at__isnull=True)
+        keys = ApiKey.objects.filter(user=user, revoked_at__isnull=True).select_related("replaced_by")
         return {"api_keys": [api_key_data(key) for key in keys]}
 
     register_me_extra(api_keys_block)

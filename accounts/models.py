@@ -1,8 +1,10 @@
+import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 username_validator = RegexValidator(r"^[A-Za-z0-9]{3,30}$", "Use 3 to 30 letters or digits.", code="invalid_username")
@@ -76,6 +78,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     notifications = models.JSONField(default=default_notifications, blank=True)
 
     # Public profile
+    display_name = models.CharField(max_length=50, blank=True)
+    # Written only by accounts.avatars (resized, re-encoded, stored under a random name), never by a form.
+    avatar = models.ImageField(upload_to="avatars/", blank=True, editable=False)
     bio = models.TextField(max_length=1000, blank=True)
     website = models.URLField(blank=True)
     github = models.CharField(max_length=39, blank=True)
@@ -114,6 +119,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def date_joined(self):  # allauth and admin templates read this name
         return self.created_at
 
+    @property
+    def avatar_url(self) -> str | None:
+        """Where the avatar is served (accounts.profile_views.avatar), or None."""
+        return reverse("accounts:avatar", args=[self.avatar.name.rsplit("/", 1)[-1]]) if self.avatar else None
+
     def get_full_name(self) -> str:
         return self.username
 
@@ -147,6 +157,10 @@ class ApiKey(models.Model):
     scopes = models.JSONField(default=default_api_key_scopes)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The key this one was rotated from; unique, so a key has at most one replacement.
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
     # Use counters live in the shared cache per request and are folded in here by a periodic flush.
     usage_count = models.PositiveBigIntegerField(default=0)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -160,3 +174,20 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+class TokenFamily(models.Model):
+    """One sign-in through the JSON API. Every refresh token rotated from it carries its id (the `fam`
+    claim), so ending the family ends all of them, whichever one the client still holds."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(default=timezone.now)
+    # That of its newest refresh token: past it the family can be forgotten.
+    expires_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.pk}"

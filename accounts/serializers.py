@@ -1,7 +1,36 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts import avatars
 from accounts.models import Theme, User, username_validator
+
+
+def absolute(path: str | None, context: dict[str, Any]) -> str | None:
+    """A site path as a full URL when the request is known (API clients may live on other origins)."""
+    request = context.get("request")
+    return request.build_absolute_uri(path) if path and request is not None else path
+
+
+def preferences_data(user: User) -> dict[str, Any]:
+    return {
+        "theme": user.theme,
+        "language": user.language,
+        "default_model": user.default_model,
+        "notifications": user.notifications,
+    }
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, by name, instead of dropping them silently."""
+
+    def to_internal_value(self, data: object) -> dict:
+        if isinstance(data, dict):
+            unknown = set(data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return super().to_internal_value(data)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -25,15 +54,12 @@ class UserSerializer(serializers.ModelSerializer):
         ]
 
     def get_preferences(self, user: User) -> dict:
-        return {
-            "theme": user.theme,
-            "language": user.language,
-            "default_model": user.default_model,
-            "notifications": user.notifications,
-        }
+        return preferences_data(user)
 
     def get_profile(self, user: User) -> dict:
         return {
+            "display_name": user.display_name,
+            "avatar": absolute(user.avatar_url, self.context),
             "bio": user.bio,
             "website": user.website,
             "github": user.github,
@@ -75,21 +101,33 @@ class LoginSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=16, required=False, help_text="TOTP or recovery code when MFA is on.")
 
 
-class NotificationsSerializer(serializers.Serializer):
+class NotificationsSerializer(StrictSerializer):
     email = serializers.BooleanField(required=False)
     quota_warnings = serializers.BooleanField(required=False)
     job_updates = serializers.BooleanField(required=False)
     product_updates = serializers.BooleanField(required=False)
 
 
-class PreferencesSerializer(serializers.Serializer):
+class PreferencesSerializer(StrictSerializer):
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     language = serializers.CharField(max_length=16, required=False)
     default_model = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notifications = NotificationsSerializer(required=False)
 
 
-class ProfileFieldsSerializer(serializers.Serializer):
+class AvatarField(serializers.FileField):
+    """An uploaded image, judged and re-encoded by accounts.avatars; the value is the clean WebP."""
+
+    def to_internal_value(self, data: Any) -> bytes:
+        upload = super().to_internal_value(data)
+        try:
+            return avatars.avatar_image(upload, upload.size)
+        except avatars.AvatarRefused as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class ProfileFieldsSerializer(StrictSerializer):
+    display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     bio = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
     github = serializers.RegexField(r"^[A-Za-z0-9-]{0,39}$", required=False, allow_blank=True)
@@ -97,7 +135,7 @@ class ProfileFieldsSerializer(serializers.Serializer):
     public_profile = serializers.BooleanField(required=False)
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(StrictSerializer):
     username = serializers.CharField(max_length=30, validators=[username_validator], required=False)
     email = serializers.EmailField(max_length=254, required=False)
     preferences = PreferencesSerializer(required=False)
@@ -114,13 +152,6 @@ class ProfileUpdateSerializer(serializers.Serializer):
         if User.objects.filter(email__iexact=value).exclude(pk=user.pk).exists():
             raise serializers.ValidationError("An account with this email already exists.")
         return value.lower()
-
-    def to_internal_value(self, data: object) -> dict:
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return super().to_internal_value(data)
 
 
 class PasswordChangeSerializer(serializers.Serializer):

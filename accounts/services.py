@@ -1,13 +1,19 @@
 """Account operations shared by the browser pages (allauth) and the JSON API."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Status, User
 from accounts.tokens import blacklist_all_refresh_tokens
+
+if TYPE_CHECKING:
+    from allauth.account.models import EmailAddress
 
 
 def user_validate_password(*, password: str, user: User | None = None) -> None:
@@ -23,10 +29,42 @@ def user_register(*, username: str, email: str, password: str) -> User:
     return user
 
 
-def _record_primary_email(user: User) -> None:
+def _record_primary_email(user: User) -> "EmailAddress":
     from allauth.account.models import EmailAddress
 
-    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": False})
+    address, _ = EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": False}
+    )
+    return address
+
+
+def email_normal_form(value: object) -> str:
+    """An email address as accounts compare it: stripped (as the serializers do) and case-folded."""
+    return str(value).strip().casefold()
+
+
+def user_needs_email_verification(*, user: User) -> bool:
+    """Verification is mandatory and the account has no verified address (allauth's own rule)."""
+    from allauth.account import app_settings
+    from allauth.account.utils import has_verified_email
+
+    mandatory = app_settings.EMAIL_VERIFICATION == app_settings.EmailVerificationMethod.MANDATORY
+    return mandatory and not has_verified_email(user)
+
+
+def user_send_email_verification(*, request: HttpRequest, user: User, signup: bool = False) -> bool:
+    """Mail allauth's verification link for the account's address, within allauth's rate limit;
+    False when nothing was sent (verification off, already verified, or sent moments ago)."""
+    from allauth.account import app_settings
+    from allauth.account.internal.flows.email_verification import consume_email_verification_rate_limit
+
+    if app_settings.EMAIL_VERIFICATION == app_settings.EmailVerificationMethod.NONE:
+        return False
+    address = _record_primary_email(user)
+    if address.verified or not consume_email_verification_rate_limit(request, address.email):
+        return False
+    address.send_confirmation(request, signup=signup)
+    return True
 
 
 def user_end_tokens(*, user: User) -> None:
@@ -121,13 +159,14 @@ def user_check_mfa_code(*, user: User, code: str) -> bool:
     return False
 
 
-_PROFILE_FIELDS = ("bio", "website", "github", "twitter", "public_profile")
+_PROFILE_FIELDS = ("display_name", "bio", "website", "github", "twitter", "public_profile")
 _PREFERENCE_FIELDS = ("theme", "language", "default_model")
 
 
 @transaction.atomic
 def user_update_profile(*, user: User, data: dict) -> User:
-    """Apply validated profile/preference changes; an email change needs verifying again."""
+    """Apply validated profile/preference changes; an email change needs verifying again. An avatar
+    (`profile.avatar`) is a clean image from accounts.avatars, or None to remove it."""
     changed: list[str] = []
     for field in ("username", "email"):
         if field in data and data[field] != getattr(user, field):
@@ -147,6 +186,8 @@ def user_update_profile(*, user: User, data: dict) -> User:
             changed.append(field)
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
+    if "avatar" in data.get("profile", {}):
+        _apply_avatar(user, data["profile"]["avatar"])
     if "email" in changed:
         from allauth.account.models import EmailAddress
 
@@ -155,6 +196,15 @@ def user_update_profile(*, user: User, data: dict) -> User:
             user=user, email=user.email, defaults={"primary": True, "verified": False}
         )
     return user
+
+
+def _apply_avatar(user: User, image: bytes | None) -> None:
+    from accounts import avatars
+
+    if image:
+        avatars.avatar_set(user=user, image=image)
+    else:
+        avatars.avatar_remove(user=user)
 
 
 def user_export(*, user: User) -> dict:
@@ -211,4 +261,6 @@ def user_delete_account(*, user: User) -> None:
     for field in ("bio", "website", "github", "twitter", "default_model"):
         setattr(user, field, "")
     user.public_profile = False
+    user.display_name = ""
     user.save()
+    _apply_avatar(user, None)

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.api_keys import api_key_usage_flush
+from accounts.tokens import token_families_forget_expired
 
 
 @shared_task(name="accounts.flush_api_key_usage", acks_late=True, time_limit=120, soft_time_limit=100)
@@ -20,3 +21,9 @@ def cleanup_expired_tokens() -> dict[str, int]:
     tokens, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
     sessions, _ = Session.objects.filter(expire_date__lte=timezone.now()).delete()
     return {"tokens": tokens, "sessions": sessions}
+
+
+@shared_task(name="accounts.forget_expired_token_families", acks_late=True, time_limit=120, soft_time_limit=100)
+def forget_expired_token_families() -> int:
+    """Sign-ins whose newest refresh token has expired; safe to run twice."""
+    return token_families_forget_expired()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import profile_views, views
 
 app_name = "accounts"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("settings/keys/<int:pk>/revoke", views.api_key_revoke_view, name="api-key-revoke"),
     path("settings/export", views.export_account, name="export"),
     path("settings/delete", views.delete_account, name="delete-account"),
+    path("u/<str:username>", profile_views.public_profile, name="public-profile"),
+    path("avatars/<str:name>", profile_views.avatar, name="avatar"),
+    path("settings/profile", profile_views.profile_settings, name="profile-settings"),
 ]

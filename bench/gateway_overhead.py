@@ -216,7 +216,7 @@ def main() -> None:
     _create_database(env["DATABASE_URL"])
     fake_port, app_port = _port(), _port()
     fake = subprocess.Popen(
-        [sys.executable, "-m", "providers.fake_upstream", "--port", str(fake_port), "--http", "httptools"],
+        [sys.executable, "-m", "providers.testing", "--port", str(fake_port), "--http", "httptools"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     upstream = f"http://127.0.0.1:{fake_port}/openai/v1"

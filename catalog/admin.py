@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -19,6 +20,7 @@ from catalog.models import (
     Category,
     Favorite,
     ModelFallback,
+    ModelKind,
     ModelPrice,
     ModelStatus,
     Provider,
@@ -51,7 +53,23 @@ class ProviderForm(forms.ModelForm):
 
     class Meta:
         model = Provider
-        fields = ["slug", "name", "adapter_kind", "base_url", "api_key", "enabled", "is_custom", "notes"]
+        fields = [
+            "slug",
+            "name",
+            "adapter_kind",
+            "base_url",
+            "api_key",
+            "enabled",
+            "is_custom",
+            "default_model",
+            "notes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this provider's own chat models can be what its name stands for.
+        own = AIModel.objects.filter(provider_id=self.instance.pk, kind=ModelKind.CHAT) if self.instance.pk else None
+        self.fields["default_model"].queryset = own if own is not None else AIModel.objects.none()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -66,9 +84,23 @@ class ProviderForm(forms.ModelForm):
 
 
 class CatalogAdmin(admin.ModelAdmin):
-    """Every catalog change invalidates cached lookups at once, in every process."""
+    """Every catalog change invalidates cached lookups at once, in every process, and every bulk action is
+    written to the admin's action log like a single edit is."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def log_bulk(self, request: HttpRequest, rows: list[Any], message: str, flag: int = CHANGE) -> None:
+        if rows:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk, queryset=rows, action_flag=flag, change_message=message
+            )
+
+    def bulk_update(self, request: HttpRequest, queryset: QuerySet[Any], message: str, **changes: Any) -> None:
+        rows = list(queryset)
+        queryset.update(**changes)
+        self.log_bulk(request, rows, message)
+        catalog_changed()
+        self.message_user(request, f"{message}: {len(rows)} row(s).", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -82,7 +114,8 @@ class CatalogAdmin(admin.ModelAdmin):
 @admin.register(Provider)
 class ProviderAdmin(CatalogAdmin):
     form = ProviderForm
-    list_display = ["name", "slug", "adapter_kind", "base_url", "key_hint", "enabled", "is_custom"]
+    list_display = ["name", "slug", "adapter_kind", "base_url", "key_hint", "default_model", "enabled", "is_custom"]
+    list_select_related = ["default_model"]
     list_filter = ["enabled", "is_custom", "adapter_kind"]
     search_fields = ["name", "slug"]
 
@@ -96,17 +129,16 @@ class ProviderAdmin(CatalogAdmin):
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset:
             ok, message = provider_probe(provider)
+            self.log_bulk(request, [provider], f"Tested the connection: {message}")
             self.message_user(request, f"{provider.name}: {message}", messages.SUCCESS if ok else messages.ERROR)
 
     @admin.action(description="Enable", permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
-        queryset.update(enabled=True)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Enabled (bulk action)", enabled=True)
 
     @admin.action(description="Disable (its models stop answering)", permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
-        queryset.update(enabled=False)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Disabled (bulk action)", enabled=False)
 
 
 async def _list_models(config: ProviderConfig) -> int:
@@ -159,6 +191,9 @@ class PriceHistoryInline(admin.TabularInline):
         "output_price_per_1m",
         "cached_input_price_per_1m",
         "price_per_request",
+        "image_prices",
+        "image_output_price_per_1m",
+        "price_per_video_second",
         "currency",
         "source",
         "changed_by",
@@ -176,7 +211,7 @@ class AIModelAdmin(CatalogAdmin):
         "slug",
         "provider",
         "category",
-        "modality",
+        "kind",
         "status",
         "is_active",
         "featured",
@@ -184,7 +219,7 @@ class AIModelAdmin(CatalogAdmin):
         "output_price_per_1m",
         "price_date",
     ]
-    list_filter = ["provider", "status", "category", "modality", "featured", "is_active", "is_free"]
+    list_filter = ["provider", "status", "category", "kind", "featured", "is_active", "is_free"]
     list_editable = ["status", "is_active", "featured"]
     list_select_related = ["provider", "category"]
     search_fields = ["display_name", "slug", "upstream_id", "developer"]
@@ -192,9 +227,19 @@ class AIModelAdmin(CatalogAdmin):
     actions = ["activate", "deactivate", "deprecate", "feature", "unfeature"]
     change_list_template = "admin/catalog/aimodel/change_list.html"
     fieldsets = [
-        (None, {"fields": ["slug", "display_name", "provider", "upstream_id", "category", "modality", "status"]}),
+        (None, {"fields": ["slug", "display_name", "provider", "upstream_id", "category", "kind", "status"]}),
         ("Visibility", {"fields": ["is_active", "featured"]}),
         ("Description", {"fields": ["description", "long_description", "tags", "capabilities"]}),
+        (
+            "What it takes (unknown counts as no: a request that needs it is refused)",
+            {
+                "fields": [
+                    ("supports_tools", "supports_vision", "supports_json_mode", "supports_json_schema"),
+                    ("supports_logprobs", "supports_reasoning_effort", "supports_n"),
+                    ("supports_dimensions", "embedding_dimensions"),
+                ]
+            },
+        ),
         (
             "Pricing (USD; empty means unpriced, never zero)",
             {
@@ -203,6 +248,8 @@ class AIModelAdmin(CatalogAdmin):
                     "output_price_per_1m",
                     "cached_input_price_per_1m",
                     "price_per_request",
+                    "image_prices",
+                    "image_output_price_per_1m",
                     "price_per_video",
                     "price_per_video_second",
                     "currency",
@@ -234,28 +281,23 @@ class AIModelAdmin(CatalogAdmin):
 
     @admin.action(description="Turn on (visible to users)")
     def activate(self, request: HttpRequest, queryset: Any) -> None:
-        queryset.update(is_active=True)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Turned on (bulk action)", is_active=True)
 
     @admin.action(description="Turn off (hide from users)")
     def deactivate(self, request: HttpRequest, queryset: Any) -> None:
-        queryset.update(is_active=False)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Turned off (bulk action)", is_active=False)
 
     @admin.action(description="Mark deprecated")
     def deprecate(self, request: HttpRequest, queryset: Any) -> None:
-        queryset.update(status=ModelStatus.DEPRECATED)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Marked deprecated (bulk action)", status=ModelStatus.DEPRECATED)
 
     @admin.action(description="Feature")
     def feature(self, request: HttpRequest, queryset: Any) -> None:
-        queryset.update(featured=True)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Featured (bulk action)", featured=True)
 
     @admin.action(description="Stop featuring")
     def unfeature(self, request: HttpRequest, queryset: Any) -> None:
-        queryset.update(featured=False)
-        catalog_changed()
+        self.bulk_update(request, queryset, "Stopped featuring (bulk action)", featured=False)
 
     def save_model(self, request: HttpRequest, obj: AIModel, form: Any, change: bool) -> None:
         # The old price is read before saving so a change keeps it as history.
@@ -275,6 +317,8 @@ class AIModelAdmin(CatalogAdmin):
         if request.method == "POST" and request.FILES.get("file"):
             upload = request.FILES["file"]
             report = models_import(raw=upload.read(), filename=upload.name, by=request.user)
+            self.log_bulk(request, report.created_models, f"Added by import of {upload.name}", ADDITION)
+            self.log_bulk(request, report.updated_models, f"Changed by import of {upload.name}")
             if report.ok:
                 self.message_user(
                     request, f"Imported: {report.created} created, {report.updated} updated.", messages.SUCCESS

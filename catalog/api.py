@@ -9,9 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.availability import availability_map
+from catalog.models import AIModel
 from catalog.selectors import (
     ModelFilters,
     categories_with_counts,
+    model_aliases,
     model_list,
     model_resolve,
     trending_models,
@@ -30,6 +33,11 @@ from config.api.pagination import pagination_block
 class CatalogView(APIView):
     permission_classes = [AllowAny]
 
+    def listed(self, request: Request, models: list[AIModel]) -> list[dict]:
+        """Serialized models with their availability for the caller, looked up once for the whole list."""
+        context = {"request": request, "availability": availability_map(models, user=request.user)}
+        return AIModelSerializer(models, many=True, context=context).data
+
 
 @extend_schema(tags=["models"], parameters=[ModelListParams], responses=AIModelSerializer(many=True))
 class ModelListView(CatalogView):
@@ -41,10 +49,8 @@ class ModelListView(CatalogView):
         page, limit = params.validated_data["page"], params.validated_data["limit"]
         qs = model_list(params.filters())
         total = qs.count()
-        items = qs[(page - 1) * limit : page * limit]
-        return Response(
-            {"items": AIModelSerializer(items, many=True).data, "pagination": pagination_block(page, limit, total)}
-        )
+        items = list(qs[(page - 1) * limit : page * limit])
+        return Response({"items": self.listed(request, items), "pagination": pagination_block(page, limit, total)})
 
 
 @extend_schema(tags=["models"], responses=AIModelDetailSerializer)
@@ -55,7 +61,7 @@ class ModelDetailView(CatalogView):
         model = model_resolve(key)
         if model is None or not visible_models().filter(pk=model.pk).exists():
             raise Http404
-        return Response(AIModelDetailSerializer(model).data)
+        return Response(AIModelDetailSerializer(model, context={"request": request}).data)
 
 
 @extend_schema(tags=["models"], responses=CategorySerializer(many=True))
@@ -69,13 +75,19 @@ class TrendingView(CatalogView):
     """The models most used in the last 7 days (featured ones until there is usage)."""
 
     def get(self, request: Request) -> Response:
-        return Response({"items": AIModelSerializer(trending_models(), many=True).data})
+        return Response({"items": self.listed(request, trending_models())})
 
 
 @extend_schema(tags=["ai"])
 class AIModelsView(CatalogView):
-    """GET /api/v1/ai/models in the product spec's shape."""
+    """GET /api/v1/ai/models in the product spec's shape, with the short names the API accepts: a provider's
+    name means its default chat model, a bare upstream id the one model that has it."""
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        return Response({"models": [spec_model(m) for m in model_list(ModelFilters())]})
+        aliases = model_aliases()
+        by_slug: dict[str, list[str]] = {}
+        for alias, slug in aliases.items():
+            by_slug.setdefault(slug, []).append(alias)
+        models = [spec_model(m, by_slug.get(m.slug)) for m in model_list(ModelFilters())]
+        return Response({"models": models, "aliases": aliases})

@@ -2,11 +2,27 @@ from __future__ import annotations
 
 from django import forms
 
-from catalog.models import Category, Modality, Provider
+from catalog.models import Capability, Category, ModelKind, Provider
 from catalog.selectors import ModelFilters
 
 SORT_CHOICES = [("name", "Name"), ("price", "Price"), ("popularity", "Popularity"), ("newest", "Newest")]
-CAPABILITIES = ["chat", "code", "reasoning", "vision", "long-context", "multilingual", "embedding", "text-to-video"]
+KIND_CHOICES = [("", "All"), *ModelKind.choices]
+# What a request can ask for (a model field each), then what models are good at (discovery tags).
+TAKES = [
+    Capability.TOOLS,
+    Capability.VISION,
+    Capability.JSON_SCHEMA,
+    Capability.JSON_MODE,
+    Capability.LOGPROBS,
+    Capability.REASONING_EFFORT,
+    Capability.DIMENSIONS,
+]
+GOOD_AT = ["code", "reasoning", "long-context", "multilingual", "summarization", "math"]
+CAPABILITY_CHOICES = [
+    ("", "Any"),
+    ("Takes", [(c.value, c.label) for c in TAKES]),
+    ("Good at", [(tag, tag.replace("-", " ").capitalize()) for tag in GOOD_AT]),
+]
 
 
 class DiscoverForm(forms.Form):
@@ -15,8 +31,8 @@ class DiscoverForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     provider = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     category = forms.ChoiceField(required=False)
-    modality = forms.ChoiceField(required=False, choices=[("", "Any"), *list(Modality.choices)])
-    capability = forms.ChoiceField(required=False, choices=[("", "Any")] + [(c, c) for c in CAPABILITIES])
+    kind = forms.ChoiceField(required=False, choices=KIND_CHOICES, widget=forms.RadioSelect)
+    capability = forms.ChoiceField(required=False, choices=CAPABILITY_CHOICES)
     min_price = forms.DecimalField(required=False, min_value=0, decimal_places=6, label="Min $ / 1M input")
     max_price = forms.DecimalField(required=False, min_value=0, decimal_places=6, label="Max $ / 1M input")
     free = forms.BooleanField(required=False, label="Free only")
@@ -36,7 +52,7 @@ class DiscoverForm(forms.Form):
             search=(d.get("q") or "").strip(),
             providers=tuple(d.get("provider") or ()),
             category=d.get("category") or "",
-            modality=d.get("modality") or "",
+            kind=d.get("kind") or "",
             capability=d.get("capability") or "",
             min_price=d.get("min_price"),
             max_price=d.get("max_price"),

@@ -28,6 +28,17 @@ PRICE_FIELDS = [
     "price_per_request",
     "price_per_video",
     "price_per_video_second",
+    "image_output_price_per_1m",
+]
+CAPABILITY_FIELDS = [
+    "supports_tools",
+    "supports_vision",
+    "supports_json_mode",
+    "supports_json_schema",
+    "supports_logprobs",
+    "supports_reasoning_effort",
+    "supports_n",
+    "supports_dimensions",
 ]
 IMPORT_FIELDS = [
     "slug",
@@ -35,7 +46,7 @@ IMPORT_FIELDS = [
     "provider",
     "upstream_id",
     "category",
-    "modality",
+    "kind",
     "status",
     "description",
     *PRICE_FIELDS,
@@ -47,6 +58,9 @@ IMPORT_FIELDS = [
     "featured",
     "context_window",
     "max_output_tokens",
+    "embedding_dimensions",
+    "image_prices",
+    *CAPABILITY_FIELDS,
 ]
 
 
@@ -67,6 +81,9 @@ class ModelImportForm(forms.ModelForm):
         if not SLUG_RE.match(slug):
             raise forms.ValidationError("Expected <provider>/<upstream id>, e.g. openai/gpt-4o-mini.")
         return slug
+
+    def clean_image_prices(self) -> dict[str, Any]:
+        return self.cleaned_data.get("image_prices") or {}  # an empty cell or {} means "no per-image prices"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -89,9 +106,17 @@ class RowError:
 
 @dataclass
 class ImportReport:
-    created: int = 0
-    updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    created_models: list[AIModel] = field(default_factory=list)
+    updated_models: list[AIModel] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return len(self.created_models)
+
+    @property
+    def updated(self) -> int:
+        return len(self.updated_models)
 
     @property
     def ok(self) -> bool:
@@ -166,9 +191,6 @@ def models_import(*, raw: bytes, filename: str = "", by: Any = None) -> ImportRe
             before = stored_price_snapshot(form.instance.pk) if form.instance.pk else None
             model = form.save()
             model_price_record_change(model=model, before=before, by=by)
-            if before is None:
-                report.created += 1
-            else:
-                report.updated += 1
+            (report.created_models if before is None else report.updated_models).append(model)
     catalog_changed()
     return report

@@ -1,9 +1,12 @@
+from collections.abc import Iterable
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from catalog.fields import EncryptedTextField
+from catalog.validators import validate_image_prices
 
 
 class AdapterKind(models.TextChoices):
@@ -28,6 +31,15 @@ class Provider(models.Model):
     enabled = models.BooleanField(default=True)
     is_custom = models.BooleanField(default=False, help_text="Added by an admin (vLLM, LM Studio, a gateway...).")
     notes = models.TextField(blank=True)
+    default_model = models.ForeignKey(
+        "AIModel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text='The chat model a request for the provider\'s own name (e.g. "minimax") gets.',
+    )
+    seeded_values = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -36,6 +48,15 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        model = self.default_model
+        if model is None:
+            return
+        if model.provider_id != self.pk:
+            raise ValidationError({"default_model": f"{model.slug} belongs to another provider."})
+        if model.kind != ModelKind.CHAT:
+            raise ValidationError({"default_model": f"{model.slug} is not a chat model."})
 
 
 class Category(models.Model):
@@ -47,6 +68,7 @@ class Category(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     sort_order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    seeded_values = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -56,12 +78,43 @@ class Category(models.Model):
         return self.name
 
 
-class Modality(models.TextChoices):
+class ModelKind(models.TextChoices):
+    """What a model does, which decides the door that calls it and the unit it is priced in."""
+
     CHAT = "chat", "Chat"
-    TEXT = "text", "Text"
-    VIDEO = "video", "Video"
-    IMAGE = "image", "Image"
     EMBEDDING = "embedding", "Embedding"
+    IMAGE = "image", "Image generation"
+    VIDEO = "video", "Video generation"
+
+
+class Capability(models.TextChoices):
+    """What a request may ask of a model. Each name maps to one `supports_<name>` field of AIModel."""
+
+    TOOLS = "tools", "Tool calling"
+    VISION = "vision", "Image input"
+    JSON_MODE = "json_mode", "JSON mode"
+    JSON_SCHEMA = "json_schema", "JSON schema"
+    LOGPROBS = "logprobs", "Log probabilities"
+    REASONING_EFFORT = "reasoning_effort", "Reasoning effort"
+    N = "n", "Several choices (n > 1)"
+    STOP = "stop", "Stop sequences"
+    SEED = "seed", "Seed"
+    PENALTIES = "penalties", "Frequency and presence penalties"
+    SYSTEM_PROMPT = "system_prompt", "System prompt"
+    STREAMING = "streaming", "Streaming"
+    DIMENSIONS = "dimensions", "Embedding dimensions"
+
+
+CAPABILITY_FIELDS: dict[str, str] = {c.value: f"supports_{c.value}" for c in Capability}
+
+
+class PriceUnit(models.TextChoices):
+    PER_1M_TOKENS = "1m_tokens", "per 1M tokens"
+    PER_1M_INPUT_TOKENS = "1m_input_tokens", "per 1M input tokens"
+    PER_IMAGE = "image", "per image"
+    PER_1M_IMAGE_TOKENS = "1m_image_tokens", "per 1M image tokens"
+    PER_SECOND = "second", "per second of video"
+    PER_VIDEO = "video", "per video"
 
 
 class ModelStatus(models.TextChoices):
@@ -80,7 +133,7 @@ class AIModel(models.Model):
     upstream_id = models.CharField(max_length=200)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="models")
     tags = models.JSONField(default=list, blank=True)
-    modality = models.CharField(max_length=16, choices=Modality.choices, default=Modality.CHAT, db_index=True)
+    kind = models.CharField(max_length=16, choices=ModelKind.choices, default=ModelKind.CHAT, db_index=True)
 
     # Prices are USD per unit named; null means "unpriced", never zero.
     input_price_per_1m = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
@@ -89,6 +142,17 @@ class AIModel(models.Model):
     price_per_request = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     price_per_video = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     price_per_video_second = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    # Image models: a price per image by size and quality, or per 1M image output tokens, or both
+    # (the per-image table then serves budget reservation, the tokens the settled cost).
+    image_prices = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_image_prices],
+        help_text='USD per image: {"1024x1024": {"standard": "0.04", "hd": "0.08"}}; "*" matches any size or quality.',
+    )
+    image_output_price_per_1m = models.DecimalField(
+        max_digits=14, decimal_places=6, null=True, blank=True, help_text="USD per 1M image output tokens."
+    )
     currency = models.CharField(max_length=3, default="USD")
     price_date = models.DateField(null=True, blank=True, help_text="When the published price was taken.")
     price_source = models.CharField(max_length=400, blank=True, help_text="Where the price comes from.")
@@ -108,7 +172,21 @@ class AIModel(models.Model):
     supports_seed = models.BooleanField(default=False)
     supports_system_prompt = models.BooleanField(default=True)
     supports_streaming = models.BooleanField(default=True)
-    capabilities = models.JSONField(default=list, blank=True, help_text='e.g. ["chat", "code", "summarization"]')
+    # Unknown (null) counts as "not supported": a request that needs it is refused, never sent and dropped.
+    supports_tools = models.BooleanField(null=True, blank=True)
+    supports_vision = models.BooleanField(null=True, blank=True)
+    supports_json_mode = models.BooleanField(null=True, blank=True)
+    supports_json_schema = models.BooleanField(null=True, blank=True)
+    supports_logprobs = models.BooleanField(null=True, blank=True)
+    supports_reasoning_effort = models.BooleanField(null=True, blank=True)
+    supports_n = models.BooleanField(null=True, blank=True, help_text="Several choices in one upstream call.")
+    supports_dimensions = models.BooleanField(
+        null=True, blank=True, help_text="Embeddings: a shorter vector on request."
+    )
+    embedding_dimensions = models.PositiveIntegerField(null=True, blank=True, help_text="Embeddings: vector length.")
+    capabilities = models.JSONField(
+        default=list, blank=True, help_text='Tags for discovery, e.g. ["code", "long-context"]'
+    )
 
     status = models.CharField(max_length=16, choices=ModelStatus.choices, default=ModelStatus.ACTIVE, db_index=True)
     is_active = models.BooleanField(default=True, db_index=True)
@@ -122,6 +200,7 @@ class AIModel(models.Model):
     paper_url = models.URLField(blank=True)
 
     fallbacks = models.ManyToManyField("self", through="ModelFallback", symmetrical=False, related_name="+", blank=True)
+    seeded_values = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +218,41 @@ class AIModel(models.Model):
 
     def ordered_fallbacks(self) -> list["AIModel"]:
         return [f.fallback for f in self.fallback_links.select_related("fallback__provider").order_by("position")]
+
+    def supported_capabilities(self) -> frozenset[str]:
+        return frozenset(name for name, field in CAPABILITY_FIELDS.items() if getattr(self, field))
+
+    def lacks(self, required: Iterable[str]) -> set[str]:
+        """The capabilities in `required` this model does not have (empty when it has them all)."""
+        required = set(required)
+        if unknown := required - CAPABILITY_FIELDS.keys():
+            raise ValueError(f"Unknown capabilities: {', '.join(sorted(unknown))}")
+        return {name for name in required if not getattr(self, CAPABILITY_FIELDS[name])}
+
+    @property
+    def price_unit(self) -> str:
+        """The unit the headline price is quoted in, which depends on the kind."""
+        if self.kind == ModelKind.EMBEDDING:
+            return PriceUnit.PER_1M_INPUT_TOKENS
+        if self.kind == ModelKind.IMAGE:
+            tokens_only = not self.image_prices and self.image_output_price_per_1m is not None
+            return PriceUnit.PER_1M_IMAGE_TOKENS if tokens_only else PriceUnit.PER_IMAGE
+        if self.kind == ModelKind.VIDEO:
+            per_clip = self.price_per_video_second is None and self.price_per_video is not None
+            return PriceUnit.PER_VIDEO if per_clip else PriceUnit.PER_SECOND
+        return PriceUnit.PER_1M_TOKENS
+
+    @property
+    def is_priced(self) -> bool:
+        """Whether a call of this model's kind can be costed (False means "unpriced", never free)."""
+        if self.kind == ModelKind.EMBEDDING:
+            return self.input_price_per_1m is not None
+        if self.kind == ModelKind.IMAGE:
+            return bool(self.image_prices) or self.image_output_price_per_1m is not None
+        if self.kind == ModelKind.VIDEO:
+            return self.price_per_video_second is not None or self.price_per_video is not None
+        both = self.input_price_per_1m is not None and self.output_price_per_1m is not None
+        return both or self.price_per_request is not None
 
 
 class ModelFallback(models.Model):
@@ -202,6 +316,8 @@ class ModelPrice(models.Model):
     price_per_request = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     price_per_video = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     price_per_video_second = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    image_prices = models.JSONField(default=dict, blank=True)
+    image_output_price_per_1m = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     valid_from = models.DateTimeField(null=True, blank=True, help_text="Null = since before history was kept.")
     valid_to = models.DateTimeField(help_text="When this price was replaced.")

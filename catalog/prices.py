@@ -22,8 +22,19 @@ PRICE_FIELDS = (
     "price_per_request",
     "price_per_video",
     "price_per_video_second",
+    "image_prices",
+    "image_output_price_per_1m",
     "currency",
 )
+
+
+def price_snapshot(model: AIModel) -> dict[str, Any]:
+    """The price fields plus when and where the price was taken, as they are now."""
+    return {
+        **{name: getattr(model, name) for name in PRICE_FIELDS},
+        "price_date": model.price_date,
+        "price_source": model.price_source,
+    }
 
 
 def stored_price_snapshot(model_id: int) -> dict[str, Any] | None:
@@ -45,7 +56,7 @@ def model_price_record_change(*, model: AIModel, before: dict[str, Any] | None, 
     """Keep `before` as history when the model's price differs from it now. Call after saving the model."""
     if before is None or all(before[name] == getattr(model, name) for name in PRICE_FIELDS):
         return None
-    if all(before[name] is None for name in PRICE_FIELDS if name != "currency"):
+    if all(before[name] in (None, {}) for name in PRICE_FIELDS if name != "currency"):
         return None  # it was unpriced: nothing to remember
     return ModelPrice.objects.create(
         model=model,

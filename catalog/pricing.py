@@ -1,10 +1,18 @@
-"""Cost = usage x catalog price, in Decimal. A missing price gives None ("unpriced"), never 0."""
+"""Cost = usage x catalog price, in Decimal, one function per kind of model. A missing price gives None
+("unpriced"), never 0.
+
+chat       compute_cost / max_cost      per 1M input, cached input and output tokens (+ per request)
+embedding  embedding_cost               per 1M input tokens
+image      image_cost / image_max_cost  per image by size and quality, or per 1M image output tokens
+video      video_cost                   per second of video, or per video
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from catalog.models import AIModel
+from catalog.validators import image_price
 from providers.base import Usage
 
 QUANTUM = Decimal("0.00000001")
@@ -55,3 +63,59 @@ def video_cost(*, model: AIModel, duration_s: int | float | Decimal) -> Decimal 
     if model.price_per_video is not None:
         return _q(model.price_per_video + _per_request(model))
     return None
+
+
+def embedding_cost(*, model: AIModel, input_tokens: int) -> Decimal | None:
+    """What embedding `input_tokens` tokens cost; None when the model has no input price."""
+    if model.input_price_per_1m is None:
+        return None
+    return _q(Decimal(input_tokens) * model.input_price_per_1m / MILLION + _per_request(model))
+
+
+def _table_lookup(table: dict[str, dict[str, object]], size: str, quality: str) -> Decimal | None:
+    # The exact size and quality first, then a wildcard for either, then for both.
+    for s, q in ((size, quality), (size, "*"), ("*", quality), ("*", "*")):
+        if q in (row := table.get(s) or {}):
+            return image_price(row[q])
+    return None
+
+
+def image_price_for(*, model: AIModel, size: str, quality: str) -> Decimal | None:
+    """The price of one image of `size` and `quality` from the model's table, or None when it has none."""
+    return _table_lookup(model.image_prices or {}, size.strip().lower(), quality.strip().lower())
+
+
+def image_cost(
+    *,
+    model: AIModel,
+    size: str,
+    quality: str,
+    n: int = 1,
+    prompt_tokens: int | None = None,
+    image_tokens: int | None = None,
+) -> Decimal | None:
+    """What `n` images cost. With the upstream's token counts and a per-token price, the tokens decide
+    (text prompt at the input price, image output at the image price); otherwise the per-image table."""
+    if image_tokens is not None and model.image_output_price_per_1m is not None:
+        if prompt_tokens and model.input_price_per_1m is None:
+            return None
+        text = Decimal(prompt_tokens or 0) * (model.input_price_per_1m or 0)
+        return _q((text + Decimal(image_tokens) * model.image_output_price_per_1m) / MILLION + _per_request(model))
+    each = image_price_for(model=model, size=size, quality=quality)
+    if each is None:
+        return None
+    return _q(each * n + _per_request(model))
+
+
+def image_max_cost(*, model: AIModel, size: str, quality: str, n: int = 1) -> Decimal | None:
+    """The most `n` images can cost, for budget reservation. A quality the table does not name ("auto")
+    reserves the dearest price listed for that size."""
+    each = image_price_for(model=model, size=size, quality=quality)
+    if each is None:
+        table = model.image_prices or {}
+        row = table.get(size.strip().lower()) or table.get("*") or {}
+        prices = [image_price(value) for value in row.values()]
+        each = max(prices) if prices else None
+    if each is None:
+        return None
+    return _q(each * n + _per_request(model))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,7 +17,7 @@ from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import AIModel, Category, Favorite, ModelStatus
+from catalog.models import CAPABILITY_FIELDS, AIModel, Category, Favorite, ModelKind, ModelStatus, Provider
 from config.memo import Memo, require_io
 
 _RESOLVE_SECONDS = 300
@@ -43,33 +45,121 @@ def models_qs() -> QuerySet[AIModel]:
     return AIModel.objects.select_related("provider", "category")
 
 
-def _find_pk(key: str) -> int | None:
+class ModelNotFound(LookupError):
+    """No model answers to a name. `candidates` lists the models it could mean when it is ambiguous."""
+
+    def __init__(self, name: str, candidates: list[str] | tuple[str, ...] = (), *, detail: str = "") -> None:
+        self.name = name
+        self.candidates = list(candidates)
+        if detail:
+            message = detail
+        elif self.candidates:
+            message = f'"{name}" could be any of {", ".join(self.candidates)}: use the full name.'
+        else:
+            message = f'No model is named "{name}".'
+        super().__init__(message)
+
+
+def _provider_alias(key: str) -> int | list[str] | None:
+    """A provider's name means its default chat model; None when `key` names no provider."""
+    provider = Provider.objects.filter(slug__iexact=key, enabled=True).only("pk", "default_model").first()
+    if provider is None:
+        return None
+    default = visible_models().filter(pk=provider.default_model_id, kind=ModelKind.CHAT).values_list("pk", flat=True)
+    if pk := default.first():
+        return pk
+    # No default set: say which models the caller can choose from instead.
+    chat = visible_models().filter(provider=provider, kind=ModelKind.CHAT).order_by("slug")
+    return list(chat.values_list("slug", flat=True)[:10])
+
+
+def _upstream_alias(key: str) -> int | list[str] | None:
+    """A bare upstream id ("gpt-4o-mini") means the one model that has it, preferring visible ones."""
+    for qs in (visible_models(), AIModel.objects.all()):
+        rows = list(qs.filter(upstream_id=key).order_by("slug").values_list("pk", "slug")[:10])
+        if len(rows) == 1:
+            return rows[0][0]
+        if rows:
+            return [slug for _, slug in rows]
+    return None
+
+
+def _find(key: str) -> int | list[str] | None:
+    """A primary key, or the candidate slugs when `key` is ambiguous, or None."""
     if key.isdigit():
         return AIModel.objects.filter(pk=int(key)).values_list("pk", flat=True).first()
     if pk := AIModel.objects.filter(slug=key).values_list("pk", flat=True).first():
         return pk
-    # A bare upstream id ("gpt-4o-mini") is accepted only when one provider has it.
-    pks = list(AIModel.objects.filter(upstream_id=key).values_list("pk", flat=True)[:2])
-    return pks[0] if len(pks) == 1 else None
+    found = _provider_alias(key)
+    return found if found is not None else _upstream_alias(key)
+
+
+def resolve_model_name(name: str) -> AIModel:
+    """The model a caller means by `name`: an id, a "<provider>/<upstream id>" slug, a provider's name (its
+    default chat model, e.g. "minimax") or a bare upstream id that one model has ("gpt-4o-mini").
+
+    Raises ModelNotFound, naming the candidates when the name is ambiguous. The name→id mapping is
+    cached in the shared cache (never the row: the provider's key must not sit in Redis); the row is
+    then one primary-key query with its provider.
+    """
+    key = (name or "").strip()
+    if not key:
+        raise ModelNotFound("", detail="A model name is required.")
+    cache_key = f"catalog:resolve:{catalog_version()}:{key}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = _find(key) or 0
+        cache.set(cache_key, found, _RESOLVE_SECONDS if found else 30)
+    if isinstance(found, list):
+        raise ModelNotFound(key, found)
+    model = models_qs().filter(pk=found).first() if found else None
+    if model is None:
+        raise ModelNotFound(key)
+    return model
 
 
 def model_resolve(slug_or_id: str) -> AIModel | None:
-    """A model by id, by "<provider>/<upstream id>" slug, or by bare upstream id when unambiguous.
+    """Like resolve_model_name, but None for a name that finds no single model."""
+    try:
+        return resolve_model_name(slug_or_id)
+    except ModelNotFound:
+        return None
 
-    The key→id mapping is cached in the shared cache (never the row itself: the provider's key
-    must not sit in Redis); the row is then one primary-key query with its provider.
-    """
-    key = (slug_or_id or "").strip()
-    if not key:
-        return None
-    cache_key = f"catalog:resolve:{catalog_version()}:{key}"
-    pk = cache.get(cache_key)
-    if pk is None:
-        pk = _find_pk(key) or 0
-        cache.set(cache_key, pk, _RESOLVE_SECONDS if pk else 30)
-    if not pk:
-        return None
-    return models_qs().filter(pk=pk).first()
+
+def model_aliases() -> dict[str, str]:
+    """Every short name the catalog accepts, with the slug it stands for: provider names (their default
+    chat model) and bare upstream ids that exactly one visible model has. Cached per catalog version."""
+    key = f"catalog:aliases:{catalog_version()}"
+    aliases = cache.get(key)
+    if aliases is None:
+        aliases = _build_aliases()
+        cache.set(key, aliases, _RESOLVE_SECONDS)
+    return aliases
+
+
+def _build_aliases() -> dict[str, str]:
+    visible = list(visible_models().values_list("pk", "slug", "upstream_id"))
+    by_pk = {pk: slug for pk, slug, _ in visible}
+    slugs = set(by_pk.values())
+    aliases = {
+        provider_slug: by_pk[default_pk]
+        for provider_slug, default_pk in Provider.objects.filter(enabled=True).values_list("slug", "default_model")
+        if default_pk in by_pk
+    }
+    counts = Counter(upstream for _, _, upstream in visible)
+    for _, slug, upstream in visible:
+        if counts[upstream] == 1 and upstream not in slugs and upstream not in aliases:
+            aliases[upstream] = slug
+    return dict(sorted(aliases.items()))
+
+
+def models_with(capabilities: Iterable[str], *, kind: str | None = None) -> QuerySet[AIModel]:
+    """Visible models that have every capability named (see catalog.models.Capability)."""
+    wanted = set(capabilities)
+    if unknown := wanted - CAPABILITY_FIELDS.keys():
+        raise ValueError(f"Unknown capabilities: {', '.join(sorted(unknown))}")
+    qs = visible_models().filter(**{CAPABILITY_FIELDS[name]: True for name in wanted})
+    return qs.filter(kind=kind) if kind else qs
 
 
 # The gateway's hot path resolves the same few models on every call. Each process keeps the loaded
@@ -106,7 +196,7 @@ class ModelFilters:
     search: str = ""
     providers: tuple[str, ...] = ()
     category: str = ""
-    modality: str = ""
+    kind: str = ""
     capability: str = ""
     min_price: Decimal | None = None
     max_price: Decimal | None = None
@@ -161,10 +251,12 @@ def _filter(qs: QuerySet[AIModel], f: ModelFilters) -> QuerySet[AIModel]:
         qs = qs.filter(provider__slug__in=f.providers)
     if f.category:
         qs = qs.filter(category__slug=f.category)
-    if f.modality:
-        qs = qs.filter(modality=f.modality)
-    if f.capability:
-        # JSON text match works on SQLite and PostgreSQL alike (`contains` on JSON does not).
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.capability in CAPABILITY_FIELDS:
+        qs = qs.filter(**{CAPABILITY_FIELDS[f.capability]: True})
+    elif f.capability:
+        # A discovery tag. JSON text match works on SQLite and PostgreSQL alike (`contains` on JSON does not).
         qs = qs.filter(capabilities__icontains=f'"{f.capability}"')
     if f.min_price is not None:
         qs = qs.filter(input_price_per_1m__gte=f.min_price)

@@ -55,6 +55,19 @@ def _forget_own_keys(user: User) -> None:
     _own_keys_memo.forget(user.pk)
 
 
+def own_key_provider_ids(user: User | None) -> frozenset[int]:
+    """The providers `user` stored a key for: one query, skipped for the many users who stored none."""
+    if user is None or not user.is_authenticated or not _has_own_keys(user):
+        return frozenset()
+    require_io()
+    return frozenset(UserProviderKey.objects.filter(user=user).values_list("provider_id", flat=True))
+
+
+def platform_has_key(provider: Provider) -> bool:
+    """Whether the operator configured a key for `provider` (on its row or in the environment)."""
+    return bool(provider.api_key or _env_settings(provider).get("api_key"))
+
+
 def _user_key(provider: Provider, user: User | None) -> str:
     if user is None or not user.is_authenticated or not _has_own_keys(user):
         return ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,12 +13,39 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from catalog.availability import availability_map, model_availability
 from catalog.forms import DiscoverForm
-from catalog.models import AIModel, Favorite
+from catalog.models import AIModel, Capability, Favorite, ModelKind
 from catalog.selectors import favorite_models, model_stats, models_qs, visible_models
 from catalog.selectors import model_list as select_models
 
 PAGE_SIZE = 24
+# Where each kind of model is tried: (path, link text). The model's slug goes in ?model=.
+TRY_IT = {
+    ModelKind.CHAT: ("/playground/", "Open in playground"),
+    ModelKind.EMBEDDING: ("/playground/embeddings", "Try in the embeddings playground"),
+    ModelKind.IMAGE: ("/playground/images", "Generate images"),
+    ModelKind.VIDEO: ("/playground/video/", "Generate a video"),
+}
+# Capabilities shown on a model's page, by kind.
+SHOWN_CAPABILITIES = {
+    ModelKind.CHAT: [
+        Capability.TOOLS,
+        Capability.VISION,
+        Capability.JSON_MODE,
+        Capability.JSON_SCHEMA,
+        Capability.LOGPROBS,
+        Capability.REASONING_EFFORT,
+        Capability.N,
+        Capability.STREAMING,
+    ],
+    ModelKind.EMBEDDING: [Capability.DIMENSIONS],
+}
+
+
+def try_it_url(model: AIModel) -> tuple[str, str]:
+    path, label = TRY_IT[ModelKind(model.kind)]
+    return f"{path}?model={quote(model.slug, safe='/:')}", label
 
 
 def _get_model_for_user(request: HttpRequest, slug: str) -> AIModel:
@@ -38,6 +67,10 @@ def discover(request: HttpRequest) -> HttpResponse:
     form = DiscoverForm(request.GET)
     models = select_models(form.filters(), user=request.user)
     page = Paginator(models, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    available = availability_map(page.object_list, user=request.user)
+    for model in page.object_list:
+        model.availability = available[model.pk]
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
@@ -48,8 +81,14 @@ def discover(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     model = _get_model_for_user(request, slug)
+    try_url, try_label = try_it_url(model)
+    supported = model.supported_capabilities()
     context = {
         "model": model,
+        "availability": model_availability(model, user=request.user),
+        "try_url": try_url,
+        "try_label": try_label,
+        "capabilities": [(c.label, c in supported) for c in SHOWN_CAPABILITIES.get(model.kind, [])],
         "fallbacks": model.ordered_fallbacks(),
         "stats": model_stats(model),
         "is_favorite": _is_favorite(request, model),

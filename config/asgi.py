@@ -49,10 +49,20 @@ async def _lifespan(receive: Any, send: Any) -> None:
             return
 
 
+async def _refuse_websocket(receive: Any, send: Any) -> None:
+    """No path speaks WebSocket (streams are server-sent events). Closing before accepting makes the
+    server deny the handshake with HTTP 403; handed to Django, the scope was a 500 with a traceback.
+    (The ASGI extension for a custom denial body makes uvicorn log an error, so a plain close it is.)"""
+    if (await receive())["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1008})  # 1008: policy violation
+
+
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and scope["path"].startswith(settings.GATEWAY_PREFIX):
         await gateway_application(scope, receive, send)
     elif scope["type"] == "lifespan":
         await _lifespan(receive, send)
+    elif scope["type"] == "websocket":
+        await _refuse_websocket(receive, send)
     else:
         await django_application(scope, receive, send)

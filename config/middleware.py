@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware import security
 from django.utils.decorators import sync_and_async_middleware
@@ -81,3 +82,8 @@ class SecurityMiddleware(security.SecurityMiddleware):
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.process_request(request) or await self.get_response(request)
         return self.process_response(request, response)
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        # The site gets X-Frame-Options from XFrameOptionsMiddleware, which the gateway does not run.
+        response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+        return super().process_response(request, response)

@@ -1,14 +1,17 @@
 """Every route of the site, in one list: each app's URL module is included here and nowhere else."""
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from config import errors
 from config.health import health
 from usage.admin_analytics import analytics_view
 from usage.settings_api import PublicSettingsView
+
+REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -17,9 +20,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The split view serves Swagger UI's settings as a script file: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    # Redoc's styling library writes <style> elements and its search runs in a blob: worker.
+    path("api/redoc/", csp_update(REDOC_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
     path("api/auth/", include("accounts.api_urls")),
+    path("api/users/", include("accounts.users_api_urls")),
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("api/v1/", include("accounts.api_keys_urls")),
     path("api/v1/", include("webhooks.api_urls")),

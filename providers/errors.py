@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from providers.base import ErrorKind, ProviderError
+from providers.base import SAFE_MESSAGES, ErrorKind, ProviderError
 from providers.http import BlockedAddress
 
 _STATUS_KINDS: dict[int, ErrorKind] = {
@@ -76,11 +77,28 @@ def error_fields(payload: Any) -> tuple[str | None, str | None, str | None]:
     return (message if isinstance(message, str) else None), None, None
 
 
+# Kinds whose cause is in the caller's own request: the provider's words help the caller fix it.
+_CALLER_KINDS = frozenset({"bad_request", "content_filter"})
+_SECRETS = re.compile(r"\b(sk|hf|rk|pk)[-_][A-Za-z0-9*._-]{6,}")
+MAX_SHOWN = 300
+
+
+def client_message(kind: ErrorKind, provider_words: str | None) -> str:
+    """What a client may read: the provider's own short message for a request it refused as bad,
+    our sentence for everything else (credentials, quotas, outages: the operator's business)."""
+    if kind in _CALLER_KINDS and provider_words:
+        words = " ".join(provider_words.split())
+        if words and "<" not in words[:1]:  # never an HTML page
+            words = _SECRETS.sub("[redacted]", words)
+            return words if len(words) <= MAX_SHOWN else words[: MAX_SHOWN - 1] + "…"
+    return SAFE_MESSAGES[kind]
+
+
 def http_error(provider: str, response: httpx.Response, body: bytes) -> ProviderError:
     """The generic mapping; adapters refine it where their provider differs."""
     status = response.status_code
     message, code, err_type = error_fields(load_json(body))
-    text = message or body.decode("utf-8", "replace").strip()[:500] or response.reason_phrase
+    raw = body.decode("utf-8", "replace").strip()[:2000]
     kind = kind_for_status(status)
     if status == 429 and "insufficient_quota" in (code, err_type):
         kind = "quota_exhausted"  # shares 429 with rate limits, but waiting will not help
@@ -90,29 +108,39 @@ def http_error(provider: str, response: httpx.Response, body: bytes) -> Provider
         retryable = should_retry == "true"
     return ProviderError(
         kind,
-        text,
+        client_message(kind, message),
         status=status,
         retry_after=parse_retry_after(response.headers),
         provider=provider,
         retryable=retryable,
         code=code,
+        detail=message or raw or response.reason_phrase,
     )
 
 
 def transport_error(provider: str, exc: Exception) -> ProviderError:
+    detail = f"{exc.__class__.__name__}: {exc}"
     if isinstance(exc, BlockedAddress):
-        return ProviderError("bad_request", str(exc), provider=provider, retryable=False)
+        message = "The provider's address is not allowed."
+        return ProviderError("bad_request", message, provider=provider, retryable=False, detail=detail)
     if isinstance(exc, httpx.ConnectTimeout):
-        return ProviderError("timeout", f"connecting timed out: {exc}", provider=provider, retryable=True)
+        return ProviderError("timeout", provider=provider, retryable=True, detail=detail)
     if isinstance(exc, httpx.TimeoutException):
         # Not retried: the upstream may still be working, and a retry would multiply the wait.
-        return ProviderError("timeout", f"upstream timed out: {exc!r}", provider=provider, retryable=False)
-    if isinstance(exc, httpx.ConnectError):
-        return ProviderError("unavailable", f"cannot connect: {exc}", provider=provider, retryable=True)
+        return ProviderError("timeout", provider=provider, retryable=False, detail=detail)
     if isinstance(exc, httpx.TransportError):
-        return ProviderError("unavailable", f"connection failed: {exc!r}", provider=provider, retryable=True)
-    return ProviderError("protocol", f"unexpected response: {exc!r}", provider=provider, retryable=False)
+        return ProviderError("unavailable", provider=provider, retryable=True, detail=detail)
+    return ProviderError("protocol", provider=provider, retryable=False, detail=detail)
 
 
-def protocol_error(provider: str, detail: str) -> ProviderError:
-    return ProviderError("protocol", detail, provider=provider, retryable=False)
+def protocol_error(provider: str, detail: str, message: str = "") -> ProviderError:
+    return ProviderError("protocol", message, provider=provider, retryable=False, detail=detail)
+
+
+def empty_reply_error(provider: str, finish_reason: str | None) -> ProviderError:
+    """An answer with no text, no tool call and no billed tokens: the upstream produced nothing."""
+    if finish_reason == "content_filter":
+        return ProviderError("content_filter", provider=provider, retryable=False, detail="empty, content_filter")
+    return protocol_error(
+        provider, f"no content and no tool call (finish_reason={finish_reason!r})", "The provider sent an empty reply."
+    )

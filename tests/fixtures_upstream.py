@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from providers.fake_upstream import RunningFake, start_in_thread
+from providers.testing import RunningFake, start_in_thread
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class Worker:
-    def __init__(self, log: Path, *, beat: bool = False, env: dict[str, str] | None = None, name: str = "test") -> None:
+    def __init__(
+        self,
+        log: Path,
+        *,
+        beat: bool = False,
+        env: dict[str, str] | None = None,
+        name: str = "test",
+        concurrency: int = 1,
+        queues: str | None = None,
+    ) -> None:
         db = connection.settings_dict
         full_env = {
             **os.environ,
@@ -35,10 +44,13 @@ class Worker:
         }
         # With beat inside, periodic sweepers run too (as in production, where beat always runs).
         extra = ["--beat", "--schedule", str(log.with_suffix(".beat"))] if beat else []
+        if queues:  # by default a worker consumes every queue (CELERY_TASK_QUEUES)
+            extra += ["--queues", queues]
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "info", "--concurrency", "1",
-             "--hostname", f"{name}-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle", *extra],
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "info",
+             "--concurrency", str(concurrency), "--hostname", f"{name}-{uuid.uuid4().hex[:8]}@%h",
+             "--without-gossip", "--without-mingle", *extra],
             cwd=ROOT, env=full_env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so SIGKILL takes the pool children too
         )  # fmt: skip
@@ -73,7 +85,8 @@ class Worker:
 
 @contextmanager
 def real_workers(env: dict[str, str] | None = None, name: str = "test") -> Iterator[Callable[..., Worker]]:
-    """Yields `start(beat=False)`; this process only queues tasks while it is open, workers run them."""
+    """Yields `start(beat=False, concurrency=1, queues=None)`; this process only queues tasks while it is
+    open, workers run them."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a shared database (PostgreSQL, as in CI)")
     eager = celery_app.conf.task_always_eager
@@ -82,9 +95,9 @@ def real_workers(env: dict[str, str] | None = None, name: str = "test") -> Itera
     try:
         with tempfile.TemporaryDirectory() as folder:
 
-            def start(beat: bool = False) -> Worker:
+            def start(beat: bool = False, concurrency: int = 1, queues: str | None = None) -> Worker:
                 log = Path(folder) / f"worker-{len(workers)}.log"
-                workers.append(Worker(log, beat=beat, env=env, name=name))
+                workers.append(Worker(log, beat=beat, env=env, name=name, concurrency=concurrency, queues=queues))
                 return workers[-1]
 
             yield start

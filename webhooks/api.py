@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.exceptions import ApiError
 from config.api.pagination import PagePagination
 from config.api.renderers import WithMessage
 from webhooks import services
@@ -28,7 +29,7 @@ def _endpoint_for(request: Request, pk: int) -> WebhookEndpoint:
 
 
 def _paginate(view: APIView, request: Request, queryset: QuerySet, serializer: type) -> Response:
-    paginator = PagePagination()
+    paginator = getattr(view, "pagination_class", PagePagination)()
     page = paginator.paginate_queryset(queryset, request, view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
@@ -38,6 +39,8 @@ class WebhookApi(APIView):
 
 
 class EndpointListView(WebhookApi):
+    pagination_class = PagePagination.named("webhooks")  # the product spec's list key
+
     @extend_schema(responses={200: EndpointOutput(many=True)})
     def get(self, request: Request) -> Response:
         return _paginate(self, request, WebhookEndpoint.objects.filter(user=request.user), EndpointOutput)
@@ -46,7 +49,10 @@ class EndpointListView(WebhookApi):
     def post(self, request: Request) -> Response:
         serializer = EndpointInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        endpoint, secret = services.endpoint_create(user=request.user, **serializer.validated_data)
+        try:
+            endpoint, secret = services.endpoint_create(user=request.user, **serializer.validated_data)
+        except services.EndpointLimitReached as exc:
+            raise ApiError("VALIDATION_ERROR", str(exc), {"webhooks": [str(exc)], "limit": exc.limit}) from None
         body = {"webhook": {**EndpointOutput(endpoint).data, "secret": secret}}
         return Response(WithMessage(body, "Webhook created; save the secret now, it is not shown again"), status=201)
 
@@ -73,6 +79,8 @@ class EndpointDetailView(WebhookApi):
 
 
 class EndpointDeliveriesView(WebhookApi):
+    pagination_class = PagePagination
+
     @extend_schema(responses={200: DeliveryOutput(many=True)})
     def get(self, request: Request, pk: int) -> Response:
         endpoint = _endpoint_for(request, pk)

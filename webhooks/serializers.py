@@ -29,10 +29,7 @@ class EndpointInput(serializers.Serializer):
 
     def validate_secret(self, value: str) -> str:
         if not signing.is_valid_secret(value):
-            raise serializers.ValidationError(
-                "Use a Standard Webhooks secret: whsec_ followed by base64 of 24 to 64 random bytes, "
-                "or leave it out and one is generated."
-            )
+            raise serializers.ValidationError(signing.SECRET_RULE)
         return value
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from providers import http
-from webhooks import signing
+from webhooks import signing, slots
 from webhooks.models import OPEN_STATUSES, Delivery, DeliveryAttempt, DeliveryStatus, Message, WebhookEndpoint
 from webhooks.validators import TEST_EVENT
 
@@ -32,11 +32,28 @@ INTERRUPTED = "The worker stopped during this attempt; the delivery was attempte
 # --- Endpoints ---------------------------------------------------------------------------------------
 
 
+class EndpointLimitReached(Exception):
+    """The user already has WEBHOOKS_MAX_ENDPOINTS_PER_USER endpoints."""
+
+    def __init__(self, limit: int) -> None:
+        noun = "endpoint" if limit == 1 else "endpoints"
+        super().__init__(f"You can have at most {limit} webhook {noun}; delete one to add another.")
+        self.limit = limit
+
+
 @transaction.atomic
 def endpoint_create(
     *, user: User, url: str, events: list[str], secret: str | None = None, active: bool = True
 ) -> tuple[WebhookEndpoint, str]:
-    """Create an endpoint; returns it and its secret (generated when not given), which is shown only now."""
+    """Create an endpoint; returns it and its secret (generated when not given), which is shown only now.
+
+    Raises EndpointLimitReached past WEBHOOKS_MAX_ENDPOINTS_PER_USER: each endpoint may hold delivery
+    slots, so the number of endpoints bounds what one user can keep the delivery workers busy with."""
+    limit = settings.WEBHOOKS_MAX_ENDPOINTS_PER_USER
+    # The user's row is the lock, so two requests at once cannot both add the last allowed endpoint.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if WebhookEndpoint.objects.filter(user=user).count() >= limit:
+        raise EndpointLimitReached(limit)
     secret = secret or signing.generate_secret()
     endpoint = WebhookEndpoint.objects.create(user=user, url=url, events=events, secret=secret, active=active)
     return endpoint, secret
@@ -153,6 +170,8 @@ class AttemptResult:
     excerpt: str = ""
     duration_ms: int = 0
     error: str = ""
+    # Trying again cannot help (a URL the client cannot parse): the delivery fails now, not after the schedule.
+    final: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -190,13 +209,43 @@ def delivery_attempt(*, delivery_id: int, force: bool = False) -> DeliveryAttemp
     and a delivery that is finished or not yet due is left alone. `force` sends even when the
     endpoint is switched off (tests and redeliveries the owner asked for).
     """
-    claimed = _claim(delivery_id, force=force)
-    if claimed is None:
+    owner = Delivery.objects.filter(pk=delivery_id).values_list("endpoint_id", "endpoint__user_id").first()
+    if owner is None:
         return None
-    delivery, attempt = claimed
-    outcome = _send(delivery, attempted_at=attempt.attempted_at)
-    _record(delivery, attempt, outcome)
-    return attempt
+    # A slot lasts as long as the attempt's lease, which outlives the task's time limit.
+    lease = settings.WEBHOOKS_ATTEMPT_LEASE_SECONDS
+    slot = slots.slot_take(endpoint_id=owner[0], user_id=owner[1], seconds=lease)
+    if slot is None:
+        _postpone(delivery_id, force=force)
+        return None
+    try:
+        claimed = _claim(delivery_id, force=force)
+        if claimed is None:
+            return None
+        delivery, attempt = claimed
+        outcome = _send(delivery, attempted_at=attempt.attempted_at)
+        _record(delivery, attempt, outcome)
+        return attempt
+    finally:
+        slots.slot_release(slot)
+
+
+def _postpone(delivery_id: int, *, force: bool) -> None:
+    """The endpoint or its owner has as many deliveries in flight as allowed: try again shortly. Not an
+    attempt, so nothing is recorded and the retry schedule does not move."""
+    from webhooks.tasks import deliver
+
+    delay = settings.WEBHOOKS_BUSY_RETRY_SECONDS * random.uniform(1, 1.5)
+    # The sweeper queues without `force`, which would drop a test or redelivery to a switched-off endpoint.
+    # (In eager mode a countdown would run at once, over and over, so there the row waits like any other.)
+    if force and not deliver.app.conf.task_always_eager:
+        deliver.apply_async((delivery_id,), {"force": True}, countdown=delay)
+        return
+    now = timezone.now()
+    # Only while still due: a delivery another worker is attempting keeps that attempt's lease.
+    Delivery.objects.filter(pk=delivery_id, status__in=OPEN_STATUSES, next_attempt_at__lte=now).update(
+        next_attempt_at=now + timedelta(seconds=delay), enqueued_at=None, updated_at=now
+    )
 
 
 def _claim(delivery_id: int, *, force: bool) -> tuple[Delivery, DeliveryAttempt] | None:
@@ -247,8 +296,16 @@ def _send(delivery: Delivery, *, attempted_at: datetime) -> AttemptResult:
         outcome.error = f"No answer within {limit:g} s."
     except http.BlockedAddress as exc:
         outcome.error = f"Refused: {exc}"[:500]
+    except httpx.InvalidURL as exc:
+        # Saved before URLs were parsed at save time; left unrecorded, the attempt would be claimed again forever.
+        outcome.error, outcome.final = f"The URL cannot be used: {exc}"[:500], True
     except (httpx.HTTPError, OSError) as exc:
         outcome.error = (str(exc) or type(exc).__name__)[:500]
+    except Exception as exc:
+        # Anything else is our fault, not the receiver's: logged, and recorded as a failed attempt so the
+        # delivery follows its retry schedule instead of being re-claimed every few minutes for ever.
+        logger.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
+        outcome.error = f"Internal error while sending ({type(exc).__name__})."
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
     if not outcome.error and outcome.duration_ms > limit * 1000:
         # httpx timeouts apply per read; a receiver trickling bytes can exceed the total.
@@ -290,6 +347,9 @@ def _record(delivery: Delivery, attempt: DeliveryAttempt, outcome: AttemptResult
         if outcome.succeeded:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, None
             endpoint.failing_since = None
+        elif outcome.final:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            endpoint.failing_since = endpoint.failing_since or now
         elif outcome.status_code == 410:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             _endpoint_disable(endpoint, reason="The endpoint answered 410 Gone, so it was switched off.", now=now)

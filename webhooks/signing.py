@@ -1,4 +1,10 @@
-"""Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, secrets `whsec_<base64>`."""
+"""Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+
+Two kinds of secret: `whsec_<base64>` (Standard Webhooks; the key is the decoded base64, what the
+official `standardwebhooks` package expects), and any other string of at least MIN_RAW_SECRET_CHARS
+characters (the product spec's example is `"your-webhook-secret"`; the key is its UTF-8 bytes, what a
+receiver that computes the HMAC itself, or `Webhook(secret.encode())`, uses).
+"""
 
 import base64
 import binascii
@@ -10,6 +16,12 @@ PREFIX = "whsec_"
 MIN_KEY_BYTES = 24
 MAX_KEY_BYTES = 64
 DEFAULT_KEY_BYTES = 32
+MIN_RAW_SECRET_CHARS = 16
+SECRET_RULE = (
+    f"Use at least {MIN_RAW_SECRET_CHARS} characters (signed with their UTF-8 bytes), a Standard Webhooks "
+    f"secret (whsec_ followed by base64 of {MIN_KEY_BYTES} to {MAX_KEY_BYTES} random bytes), "
+    "or leave it out and one is generated."
+)
 
 
 def generate_secret(size: int = DEFAULT_KEY_BYTES) -> str:
@@ -17,14 +29,16 @@ def generate_secret(size: int = DEFAULT_KEY_BYTES) -> str:
 
 
 def secret_key(secret: str) -> bytes:
-    """The HMAC key: the base64 part after `whsec_`, decoded."""
+    """The HMAC key: the base64 part after `whsec_`, decoded; for a raw secret, its UTF-8 bytes."""
+    if not secret.startswith(PREFIX):
+        return secret.encode("utf-8")
     raw = secret.removeprefix(PREFIX)
     return base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
 
 
 def is_valid_secret(secret: str) -> bool:
     if not secret.startswith(PREFIX):
-        return False
+        return len(secret) >= MIN_RAW_SECRET_CHARS
     try:
         key = secret_key(secret)
     except (binascii.Error, ValueError):

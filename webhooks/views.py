@@ -35,10 +35,14 @@ def _deliveries_page(request: HttpRequest, endpoint: WebhookEndpoint) -> Page:
 def index(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None, initial={"events": ["ai.task.completed", "ai.task.failed"]})
     if request.method == "POST" and form.is_valid():
-        endpoint, secret = services.endpoint_create(user=request.user, **form.cleaned_data)
-        _show_secret_once(request, endpoint, secret)
-        messages.success(request, "Webhook endpoint created.")
-        return redirect("webhooks:detail", pk=endpoint.pk)
+        try:
+            endpoint, secret = services.endpoint_create(user=request.user, **form.cleaned_data)
+        except services.EndpointLimitReached as exc:
+            form.add_error(None, str(exc))
+        else:
+            _show_secret_once(request, endpoint, secret)
+            messages.success(request, "Webhook endpoint created.")
+            return redirect("webhooks:detail", pk=endpoint.pk)
     endpoints = WebhookEndpoint.objects.filter(user=request.user).order_by("-created_at")
     return render(request, "webhooks/index.html", {"endpoints": endpoints, "form": form})
 

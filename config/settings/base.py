@@ -1,5 +1,5 @@
 """Settings shared by every environment. Django itself is set here; the rest by topic, each in its own
-module: sign-in and secrets (security), the task queue and its one beat schedule (celery), upstream
+module: sign-in, secrets, CSP and CORS (security), the task queue and its one beat schedule (celery), upstream
 providers and the gateway (providers), background jobs: video, batch and webhook deliveries (jobs).
 Everything variable comes from the environment (environment.py)."""
 
@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "template_partials",
     "allauth",
     "allauth.account",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
+    "corsheaders",
     "accounts",
     "catalog",
     "providers",
@@ -42,8 +44,12 @@ INSTALLED_APPS = [
     "webhooks",
 ]
 
+# CORS sits right below SecurityMiddleware on both handlers: above everything that can answer on its
+# own (the rate limiter's 429s included), so those answers carry the headers too and preflights cost nothing.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.cors.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.StaticFilesMiddleware",
     "config.middleware.request_id_middleware",
     "usage.middleware.GatewayHeadersMiddleware",  # rate-limit and overhead headers on /api/ and /v1/
@@ -61,6 +67,7 @@ MIDDLEWARE = [
 GATEWAY_PREFIX = "/v1/"
 GATEWAY_MIDDLEWARE = [
     "config.middleware.SecurityMiddleware",
+    "accounts.cors.CorsMiddleware",
     "config.middleware.request_id_middleware",
     "usage.middleware.GatewayHeadersMiddleware",
 ]
@@ -182,6 +189,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)  # the upload, before resizing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -207,4 +215,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
-

@@ -6,7 +6,7 @@ Beat runs as the Procfile's `beat` process, or inside the worker (`worker -B`) u
 from .environment import REDIS_URL, VAR_DIR, env
 from .jobs import VIDEO_SWEEP_SECONDS, WEBHOOKS_SWEEP_SECONDS
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -30,6 +30,18 @@ if not REDIS_URL:
     for _folder in ("broker", "broker-processed"):
         (VAR_DIR / _folder).mkdir(exist_ok=True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Queues: one per kind of slow work, so none waits behind another ---------------------------------
+# Routed by task name. A worker without --queues consumes all of them (`make run`); production runs a
+# worker per queue (Procfile), so slow webhook receivers, long batches and video polling each have
+# their own processes. Everything else (beat sweeps, the ledger, rollups) stays on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "webhooks.deliver": {"queue": "webhooks"},
+    "playground.batch_work": {"queue": "batch"},
+    "playground.video_advance": {"queue": "video"},
+}
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("celery", "webhooks", "batch", "video")}
 
 # Every periodic task, in one place. A sweep's `expires` drops runs that waited past the next one.
 CELERY_BEAT_SCHEDULE = {
@@ -62,5 +74,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.flush_api_key_usage",
         "schedule": 60,  # usage_count and last_used reach the database within a minute
         "options": {"expires": 120},
+    },
+    "accounts-forget-expired-token-families": {
+        "task": "accounts.forget_expired_token_families",
+        "schedule": 3600,
+        "options": {"expires": 3600},
     },
 }

@@ -27,3 +27,10 @@ WEBHOOKS_ATTEMPT_LEASE_SECONDS = env.int("WEBHOOKS_ATTEMPT_LEASE_SECONDS", defau
 # A queued task that has not run after this long is assumed lost and queued again (running twice is harmless).
 WEBHOOKS_REQUEUE_AFTER_SECONDS = env.int("WEBHOOKS_REQUEUE_AFTER_SECONDS", default=300)
 WEBHOOKS_SWEEP_SECONDS = env.float("WEBHOOKS_SWEEP_SECONDS", default=5.0)
+# Fairness (webhooks/slots.py, with Redis): attempts in flight at once per endpoint and per user. A delivery
+# over either cap is not attempted but put back WEBHOOKS_BUSY_RETRY_SECONDS (+ up to 50 %); keep the per-user
+# cap well below the webhooks worker's concurrency so one tenant's slow receivers cannot hold every process.
+WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT", default=2)
+WEBHOOKS_MAX_IN_FLIGHT_PER_USER = env.int("WEBHOOKS_MAX_IN_FLIGHT_PER_USER", default=4)
+WEBHOOKS_BUSY_RETRY_SECONDS = env.float("WEBHOOKS_BUSY_RETRY_SECONDS", default=2.0)
+WEBHOOKS_MAX_ENDPOINTS_PER_USER = env.int("WEBHOOKS_MAX_ENDPOINTS_PER_USER", default=10)

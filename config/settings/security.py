@@ -1,4 +1,5 @@
-"""Sign-in, tokens, and secrets: who may get in, how, and what stays encrypted or out of reach."""
+"""Sign-in, tokens and secrets: who may get in, how, and what stays encrypted or out of reach; and what
+browsers may load on our pages (Content-Security-Policy) and call from other origins (CORS)."""
 
 import base64
 import hashlib
@@ -98,3 +99,40 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or [
 # User-supplied URLs (custom providers, webhooks) may not reach private addresses unless this is on.
 ALLOW_PRIVATE_URLS = env.bool("ALLOW_PRIVATE_URLS", default=False)
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------------
+# Scripts and styles come only from our own static files: no inline <script>, no on*= or hx-on
+# attributes (htmx evaluates those with eval), no style attributes (static/js sets them from data-*
+# attributes). htmx's own indicator <style> is switched off in base.html. The Redoc page alone adds
+# 'unsafe-inline' styles (its styling library writes <style> elements): see config/urls.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+    }
+}
+# X-Frame-Options DENY, X-Content-Type-Options nosniff and Referrer-Policy same-origin are Django's defaults.
+
+# --- Cross-origin API access (django-cors-headers, through accounts.cors) ---------------------------
+# Browsers on these origins may call /api/ and /v1/, e.g.
+# CORS_ALLOWED_ORIGINS=https://app.example.com,https://admin.example.com. Empty (the default) = off.
+# Callers authenticate with bearer tokens or X-API-Key, never cookies, so credentials stay disallowed.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/(api|v1)/"
+# Any request header (X-API-Key, the OpenAI and Anthropic SDKs' own); the wildcard leaves out
+# Authorization, so it is named.
+CORS_ALLOW_HEADERS = ("*", "authorization")
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Endpoint",
+    "X-RateLimit-Identifier",
+    "Retry-After",
+    "X-Request-Id",
+]

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import AIModel, Modality
+from catalog.models import AIModel, ModelKind
 from catalog.pricing import video_cost
 from catalog.selectors import model_resolve
 from catalog.services import provider_config_for
@@ -97,7 +97,7 @@ class VideoInput:
 
 def _video_model(slug: str) -> AIModel:
     model = refuse_unusable(model_resolve(slug), slug)
-    if model.modality != Modality.VIDEO:
+    if model.kind != ModelKind.VIDEO:
         raise invalid("model", f"The model '{model.slug}' does not generate video.")
     return model
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import AIModel, Favorite, Modality
+from catalog.models import AIModel, Favorite, ModelKind
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
 from playground.pages.markdown import highlight_css, render_markdown
@@ -28,7 +28,7 @@ def _get_conversation_for_user(request: HttpRequest, pk: Any) -> Conversation:
 def _picker_models(request: HttpRequest) -> list[AIModel]:
     favorites = set(Favorite.objects.filter(user=request.user).values_list("model_id", flat=True))
     models = list(
-        AIModel.objects.filter(is_active=True, provider__enabled=True, modality__in=[Modality.CHAT, Modality.TEXT])
+        AIModel.objects.filter(is_active=True, provider__enabled=True, kind=ModelKind.CHAT)
         .exclude(status="deprecated")
         .select_related("provider")
         .order_by("display_name")

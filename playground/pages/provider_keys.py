@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from catalog.models import AIModel, Modality, Provider, UserProviderKey
+from catalog.models import AIModel, ModelKind, Provider, UserProviderKey
 from catalog.services import user_provider_key_delete, user_provider_key_set
 
 FORM = "provider_key"  # the card's form, among the settings page's
@@ -43,5 +43,5 @@ def provider_key_delete(request: HttpRequest, provider_id: int) -> HttpResponse:
 
 
 def chat_model_choices() -> list[tuple[str, str]]:
-    models = AIModel.objects.filter(is_active=True, modality__in=[Modality.CHAT, Modality.TEXT])
+    models = AIModel.objects.filter(is_active=True, kind=ModelKind.CHAT)
     return list(models.values_list("slug", "display_name"))

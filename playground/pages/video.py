@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from catalog.models import AIModel, Modality
+from catalog.models import AIModel, ModelKind
 from config.api.exceptions import ApiError
 from playground.doors.jobs import clip_response
 from playground.jobs import video as jobs
@@ -28,7 +28,7 @@ def _get_job_for_user(request: HttpRequest, pk: Any) -> VideoJob:
 
 def _video_models() -> list[AIModel]:
     return list(
-        AIModel.objects.filter(is_active=True, provider__enabled=True, modality=Modality.VIDEO)
+        AIModel.objects.filter(is_active=True, provider__enabled=True, kind=ModelKind.VIDEO)
         .exclude(status="deprecated")
         .select_related("provider")
         .order_by("display_name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
@@ -55,13 +56,22 @@ class HTTPAdapter(Adapter):
         """Hook for providers that report errors inside a 200 response (MiniMax)."""
 
     def stream(
-        self, url: str, body: dict[str, Any], parse: Callable[[httpx.Response], AsyncIterator[Any]]
+        self,
+        url: str,
+        body: Callable[[], dict[str, Any]],
+        parse: Callable[[httpx.Response], AsyncIterator[Any]],
+        req: ChatRequest | None = None,
     ) -> AsyncIterator[Any]:
-        """POST and hand the open response to `parse`, with retries before the first item."""
+        """POST and hand the open response to `parse`, with retries before the first item.
+
+        The request is checked (and its body built) when iteration starts, so a refusal reaches
+        the caller the same way as every other error of a stream."""
 
         async def open_stream() -> AsyncIterator[Any]:
+            if req is not None:
+                self.refuse_unsupported(req)
             async with self.client.stream(
-                "POST", url, json=body, headers=self.headers(), timeout=self.timeout
+                "POST", url, json=body(), headers=self.headers(), timeout=self.timeout
             ) as response:
                 if response.status_code >= 400:
                     raise self.error_from_response(response, await response.aread())
@@ -79,3 +89,12 @@ def estimated_usage(req: ChatRequest, completion: str) -> Usage:
 
 def drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None

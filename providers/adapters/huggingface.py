@@ -8,6 +8,9 @@ config.base_url is the router root (https://router.huggingface.co), without /v1.
   for older text-generation models only reachable through the task API. Messages are flattened into
   one prompt. A 503 "currently loading" becomes kind "unavailable" with retry_after=estimated_time,
   retried when that wait is within config.max_retry_wait.
+
+Both kinds do embeddings (feature extraction) and text-to-image through the task API as well; see
+huggingface_media.py.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from typing import Any
 
 import httpx
 
-from providers.adapters._http import HTTPAdapter, drop_none
+from providers.adapters._http import drop_none
+from providers.adapters.huggingface_media import HuggingFaceMedia
 from providers.adapters.openai import OpenAIAdapter, to_decimal
 from providers.base import (
+    OPTIONAL_FIELDS,
     ChatRequest,
     ChatResult,
     ProviderError,
@@ -28,17 +33,30 @@ from providers.base import (
     UpstreamModel,
     Usage,
 )
-from providers.errors import error_fields, http_error, load_json, protocol_error
+from providers.errors import empty_reply_error, error_fields, protocol_error
+from providers.messages import image_parts
 from providers.sse import decode_json_event, is_done, iter_sse
 from providers.tokens import estimate_prompt_tokens, estimate_tokens, message_text
 
 _FINISH = {"length": "length", "eos_token": "stop", "stop_sequence": "stop"}
 
 
-class HuggingFaceAdapter(OpenAIAdapter):
+class HuggingFaceAdapter(HuggingFaceMedia, OpenAIAdapter):
     name = "huggingface"
     chat_path = "/v1/chat/completions"
     models_path = "/v1/models"
+    # The router's chat-completion spec (hub-docs tasks/chat-completion): tools with every
+    # tool_choice, response_format text/json_object/json_schema, logprobs, seed, stop, image parts;
+    # no n, logit_bias, parallel_tool_calls, reasoning_effort or attribution fields.
+    supported_fields = frozenset(OPTIONAL_FIELDS) - {
+        "n",
+        "logit_bias",
+        "parallel_tool_calls",
+        "reasoning_effort",
+        "user",
+        "safety_identifier",
+        "metadata",
+    }
 
     @property
     def max_tokens_field(self) -> str:
@@ -71,8 +89,19 @@ def flatten_messages(messages: list[dict[str, Any]]) -> str:
     return "\n\n".join([*lines, "Assistant:"])
 
 
-class HuggingFaceLegacyAdapter(HTTPAdapter):
+class HuggingFaceLegacyAdapter(HuggingFaceMedia):
     name = "huggingface"
+    # The task API's `parameters`; a prompt is plain text, so no tools, images or formats.
+    supported_fields = frozenset({"max_tokens", "temperature", "top_p", "stop", "seed", "frequency_penalty"})
+    checks_more = True
+
+    def unsupported_messages(self, req: ChatRequest) -> list[str]:
+        found = []
+        for i, message in enumerate(req.messages):
+            if message.get("role") == "tool" or message.get("tool_calls"):
+                found.append(f"messages[{i}].{'tool_calls' if message.get('tool_calls') else 'role'}")
+            found += [f"messages[{i}].content[{j}].image_url" for j, _ in image_parts(message.get("content"))]
+        return found
 
     def model_url(self, model: str) -> str:
         return self.url(f"/hf-inference/models/{model}")
@@ -93,26 +122,21 @@ class HuggingFaceLegacyAdapter(HTTPAdapter):
         body: dict[str, Any] = {"inputs": flatten_messages(req.messages), "parameters": parameters}
         if stream:
             body["stream"] = True
-        body.update(req.extra)
+        body.update(self.passthrough(req))
         return body
 
-    def error_from_response(self, response: httpx.Response, body: bytes) -> ProviderError:
-        error = http_error(self.name, response, body)
-        payload = load_json(body)
-        if response.status_code == 503 and isinstance(payload, dict) and "estimated_time" in payload:
-            error.kind = "unavailable"
-            error.retryable = True
-            error.retry_after = float(payload["estimated_time"])
-        return error
-
     async def chat(self, req: ChatRequest) -> ChatResult:
+        self.refuse_unsupported(req)
         payload = await self.request_json("POST", self.model_url(req.model), json=self.body(req, stream=False))
         item = payload[0] if isinstance(payload, list) and payload else payload
         if not isinstance(item, dict) or "generated_text" not in item:
             raise protocol_error(self.name, f"no generated_text in reply: {str(payload)[:200]}")
         text = str(item["generated_text"])
         details = item.get("details") or {}
-        return ChatResult(text, _finish(details), self._usage(req, text, details), None, req.model)
+        usage = self._usage(req, text, details)
+        if not text and not (details.get("generated_tokens") or 0):
+            raise empty_reply_error(self.name, _finish(details))
+        return ChatResult(text, _finish(details), usage, None, req.model)
 
     def _usage(self, req: ChatRequest, text: str, details: dict[str, Any]) -> Usage:
         prompt = details.get("input_length")
@@ -123,7 +147,9 @@ class HuggingFaceLegacyAdapter(HTTPAdapter):
         return Usage(prompt, completion, prompt + completion, estimated=estimated)
 
     def stream_chat(self, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
-        return self.stream(self.model_url(req.model), self.body(req, stream=True), lambda r: self._parse(r, req))
+        return self.stream(
+            self.model_url(req.model), lambda: self.body(req, stream=True), lambda r: self._parse(r, req), req
+        )
 
     async def _parse(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
         parts: list[str] = []
@@ -139,7 +165,7 @@ class HuggingFaceLegacyAdapter(HTTPAdapter):
                 raise protocol_error(self.name, f"unexpected stream event: {event.data[:200]!r}")
             if chunk.get("error"):
                 message, _, _ = error_fields(chunk)
-                raise ProviderError("unavailable", message or "generation failed", provider=self.name)
+                raise ProviderError("unavailable", provider=self.name, detail=message or "generation failed")
             token = chunk.get("token") or {}
             if token.get("text") and not token.get("special"):
                 parts.append(token["text"])
@@ -148,6 +174,8 @@ class HuggingFaceLegacyAdapter(HTTPAdapter):
                 details = chunk["details"]
         if details is None:
             raise protocol_error(self.name, "the stream ended before the reply was complete")
+        if not parts and not (details.get("generated_tokens") or 0):
+            raise empty_reply_error(self.name, _finish(details))
         yield StreamEnd(_finish(details), self._usage(req, "".join(parts), details), None)
 
     async def list_models(self) -> list[UpstreamModel]:

@@ -1,4 +1,4 @@
-"""MiniMax: chat v2 and Hailuo video.
+"""MiniMax: chat v2, image generation (minimax_images.py) and Hailuo video.
 
 config.base_url is the API host, e.g. https://api.minimax.io (no /v1).
 
@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 
-from providers.adapters._http import HTTPAdapter, drop_none, estimated_usage
-from providers.adapters.openai import parse_usage
+from providers.adapters._http import drop_none
+from providers.adapters._wire import StreamState, parse_choice, result_from_choices
+from providers.adapters.minimax_images import MiniMaxImages
+from providers.adapters.openai import OpenAIAdapter, parse_usage
 from providers.base import (
     ChatRequest,
     ChatResult,
@@ -26,8 +28,10 @@ from providers.base import (
     UpstreamModel,
     VideoRequest,
     VideoStatus,
+    is_set,
 )
-from providers.errors import load_json, protocol_error
+from providers.errors import client_message, load_json, protocol_error
+from providers.messages import Message
 from providers.sse import decode_json_event, is_done, iter_sse
 
 # base_resp.status_code -> (kind, worth retrying)
@@ -37,12 +41,14 @@ STATUS_CODES: dict[int, tuple[ErrorKind, bool]] = {
     1002: ("rate_limited", True),
     1004: ("authentication", False),
     1008: ("quota_exhausted", False),
+    1013: ("unavailable", True),
     1026: ("content_filter", False),
     1027: ("content_filter", False),
     1028: ("quota_exhausted", False),
     1030: ("quota_exhausted", False),
     1039: ("bad_request", False),
     2013: ("bad_request", False),
+    2049: ("authentication", False),
     2038: ("permission", False),
     2061: ("permission", False),
 }
@@ -56,6 +62,7 @@ KNOWN_MODELS: tuple[tuple[str, str, Decimal | None, Decimal | None, int | None],
     ("MiniMax-Text-01", "text->text", None, None, 1000000),
     ("MiniMax-Hailuo-02", "text+image->video", None, None, None),
     ("MiniMax-Hailuo-2.3", "text+image->video", None, None, None),
+    ("image-01", "text->image", None, None, None),
 )
 
 
@@ -65,13 +72,50 @@ def base_resp_error(payload: Any, provider: str = "minimax") -> ProviderError | 
         return None
     code = int(base["status_code"])
     kind, retryable = STATUS_CODES.get(code, ("unavailable", False))
-    message = str(base.get("status_msg") or f"MiniMax error {code}")
-    return ProviderError(kind, message, status=200, provider=provider, retryable=retryable, code=str(code))
+    words = str(base.get("status_msg") or f"MiniMax error {code}")
+    return ProviderError(
+        kind,
+        client_message(kind, words),
+        status=200,
+        provider=provider,
+        retryable=retryable,
+        code=str(code),
+        detail=words,
+    )
 
 
-class MiniMaxAdapter(HTTPAdapter):
+def _message(message: Message) -> dict[str, Any]:
+    """OpenAI's message as chatcompletion_v2 takes it: the same shape, but no `developer` role and
+    no null content (an assistant turn that only calls tools sends "")."""
+    if message.get("role") == "developer" or message.get("content") is None:
+        message = {**message, "role": "system" if message["role"] == "developer" else message["role"]}
+        if message.get("content") is None:
+            message["content"] = ""
+    return dict(message)
+
+
+class MiniMaxAdapter(MiniMaxImages):
     name = "minimax"
     chat_path = "/v1/text/chatcompletion_v2"
+    # chatcompletion_v2 as MiniMax documents it: max_completion_tokens, temperature, top_p, stop,
+    # tools with tool_choice none/auto, response_format json_schema (MiniMax-Text-01), image parts.
+    # Not documented, so refused rather than guessed: seed, penalties, n, logprobs, logit_bias,
+    # reasoning_effort.
+    supported_fields = frozenset(
+        {"max_tokens", "temperature", "top_p", "stop", "tools", "tool_choice", "parallel_tool_calls", "response_format"}
+    )
+    checks_more = True
+    modalities = frozenset({"chat", "image", "video"})
+
+    def unsupported_values(self, req: ChatRequest) -> list[str]:
+        found = []
+        if req.tool_choice not in (None, "none", "auto"):
+            found.append("tool_choice")
+        if req.parallel_tool_calls is False:
+            found.append("parallel_tool_calls")
+        if is_set("response_format", req.response_format) and (req.response_format or {}).get("type") != "json_schema":
+            found.append("response_format")
+        return found
 
     def check_payload(self, payload: Any, response: httpx.Response) -> None:
         if error := base_resp_error(payload, self.name):
@@ -81,38 +125,42 @@ class MiniMaxAdapter(HTTPAdapter):
         body = drop_none(
             {
                 "model": req.model,
-                "messages": req.messages,
+                "messages": [_message(m) for m in req.messages],
                 "max_completion_tokens": req.max_tokens,
                 "temperature": req.temperature,
                 "top_p": req.top_p,
+                "stop": req.stop or None,
+                "tools": req.tools or None,
+                "tool_choice": req.tool_choice if req.tools else None,
+                "response_format": req.response_format if is_set("response_format", req.response_format) else None,
                 "stream": stream or None,
             }
         )
-        body.update(req.extra)
+        body.update(self.passthrough(req))
         return body
 
     async def chat(self, req: ChatRequest) -> ChatResult:
+        self.refuse_unsupported(req)
         payload = await self.request_json("POST", self.url(self.chat_path), json=self.body(req, stream=False))
         try:
-            choice = payload["choices"][0]
-            content = (choice.get("message") or {}).get("content") or ""
-        except (KeyError, IndexError, TypeError) as exc:
+            choices = [parse_choice(c, i) for i, c in enumerate(payload["choices"])]
+            choices[0]
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
             raise protocol_error(self.name, f"no choices in reply: {str(payload)[:200]}") from exc
-        usage = parse_usage(payload["usage"]) if payload.get("usage") else estimated_usage(req, content)
-        return ChatResult(content, choice.get("finish_reason"), usage, payload.get("id"), payload.get("model"))
+        usage = parse_usage(payload["usage"]) if payload.get("usage") else None
+        return result_from_choices(self.name, req, choices, usage, payload.get("id"), payload.get("model"))
 
     def stream_chat(self, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
-        return self.stream(self.url(self.chat_path), self.body(req, stream=True), lambda r: self._parse(r, req))
+        return self.stream(
+            self.url(self.chat_path), lambda: self.body(req, stream=True), lambda r: self._parse(r, req), req
+        )
 
     async def _parse(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
         if response.headers.get("content-type", "").startswith("application/json"):
             # A refused stream comes back as one JSON object with base_resp, not as SSE.
             payload = load_json(await response.aread())
             raise base_resp_error(payload, self.name) or protocol_error(self.name, f"unexpected reply: {payload}")
-        parts: list[str] = []
-        finish_reason = None
-        usage = None
-        upstream_id = None
+        state = StreamState()
         async for event in iter_sse(response.aiter_bytes()):
             if is_done(event):  # sent by some deployments, not others
                 break
@@ -122,18 +170,16 @@ class MiniMaxAdapter(HTTPAdapter):
                 raise protocol_error(self.name, f"bad JSON in stream: {event.data[:200]!r}") from exc
             if error := base_resp_error(chunk, self.name):
                 raise error
-            upstream_id = upstream_id or chunk.get("id")
-            usage = parse_usage(chunk["usage"]) if chunk.get("usage") else usage
-            for choice in chunk.get("choices") or []:
-                # The last chunk repeats the whole reply under `message`; only deltas are new text.
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    parts.append(text)
-                    yield StreamDelta(text)
-                finish_reason = choice.get("finish_reason") or finish_reason
-        if finish_reason is None:
-            raise protocol_error(self.name, "the stream ended before the reply was complete")
-        yield StreamEnd(finish_reason, usage or estimated_usage(req, "".join(parts)), upstream_id)
+            state.upstream_id = state.upstream_id or chunk.get("id")
+            if chunk.get("usage"):
+                state.usage = parse_usage(chunk["usage"])
+            for choice in chunk.get("choices") or ():
+                # The last chunk repeats the whole reply under `message`; only deltas are new.
+                if delta := OpenAIAdapter._delta(choice, state):
+                    yield delta
+        if not state.finish:
+            raise state.incomplete_error(self.name)
+        yield state.end(self.name, req)
 
     async def list_models(self) -> list[UpstreamModel]:
         return [

@@ -1,4 +1,4 @@
-"""OpenRouter: OpenAI's format plus attribution headers, reported cost and mid-stream errors."""
+"""OpenRouter: OpenAI's format plus attribution headers, reported cost and mid-stream errors; embeddings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from providers.adapters.openai import OpenAIAdapter, to_decimal
-from providers.base import ProviderError, UpstreamModel
+from providers.base import OPTIONAL_FIELDS, Adapter, ProviderError, UpstreamModel
 from providers.errors import http_error, load_json
 
 PER_MILLION = Decimal(1_000_000)
@@ -21,6 +21,14 @@ def per_million(per_token: Any) -> Decimal | None:
 
 class OpenRouterAdapter(OpenAIAdapter):
     name = "openrouter"
+    # From OpenRouter's parameter reference: no `n`; `user` is its attribution field, while
+    # `safety_identifier` and `metadata` are not taken (the gateway records them).
+    supported_fields = frozenset(OPTIONAL_FIELDS) - {"n", "safety_identifier", "metadata"}
+    # Its embeddings API is OpenAI's (base64 documented; `usage.cost` read); it generates images only
+    # through chat completions, which is not this door.
+    modalities = frozenset({"chat", "embedding"})
+    base64_embeddings = True
+    generate_images = Adapter.generate_images
 
     @property
     def max_tokens_field(self) -> str:

@@ -80,7 +80,7 @@ def test_a_users_own_provider_key_is_saved_encrypted_shown_by_its_last_four_and_
 def test_the_default_model_is_chosen_among_the_catalogs_chat_models(client, alice):
     from tests.factories import AIModelFactory
 
-    AIModelFactory(slug="lab/chatty", display_name="Chatty", modality="chat")
+    AIModelFactory(slug="lab/chatty", display_name="Chatty", kind="chat")
     client.force_login(alice)
     page = client.get(reverse("accounts:settings")).content.decode()
     assert '<option value="lab/chatty">Chatty</option>' in page

@@ -52,9 +52,13 @@ def browser_instance():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Playwright evaluates string predicates (wait_for_function) with eval, which the Content-Security-Policy
+# forbids; these fixtures bypass the policy, and tests/browser/test_csp.py runs the pages with it enforced.
 @pytest.fixture
 def page(browser_instance, app_server):
-    context = browser_instance.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 860})
+    context = browser_instance.new_context(
+        base_url=app_server.url, viewport={"width": 1280, "height": 860}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
@@ -66,7 +70,7 @@ def new_context(browser_instance, app_server):
     contexts = []
 
     def make(**kwargs):
-        ctx = browser_instance.new_context(base_url=app_server.url, **kwargs)
+        ctx = browser_instance.new_context(base_url=app_server.url, bypass_csp=True, **kwargs)
         contexts.append(ctx)
         return ctx
 

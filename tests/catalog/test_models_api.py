@@ -110,7 +110,7 @@ def test_the_spec_endpoint_lists_seeded_models_in_the_spec_shape(api):
     assert len(models) >= 40
     swift = next(m for m in models if m["id"] == "demo/swift")
     assert {"id", "name", "description", "max_tokens", "supported_endpoints", "pricing"} <= set(swift)
-    assert (swift["provider"], swift["modality"], swift["status"]) == ("demo", "chat", "active")
+    assert (swift["provider"], swift["kind"], swift["status"]) == ("demo", "chat", "active")
     assert swift["pricing"]["per_1k_tokens"] == pytest.approx(0.0001)
     unpriced = next(m for m in models if m["id"] == "huggingface/Qwen/Qwen2.5-72B-Instruct")
     assert unpriced["pricing"]["unpriced"] is True and unpriced["pricing"]["per_1k_tokens"] is None

@@ -51,13 +51,13 @@ def test_only_local_and_free_tier_models_cost_zero():
 
 
 @pytest.mark.django_db
-def test_reseeding_keeps_an_admins_choices_and_restores_prices():
+def test_reseeding_keeps_an_admins_choices_and_prices():
     call_command("seed_catalog")
     AIModel.objects.filter(slug="openai/gpt-4o").update(is_active=False, featured=False, input_price_per_1m=9)
     Provider.objects.filter(slug="openai").update(enabled=False, base_url="https://gateway.example.com/v1")
     call_command("seed_catalog")
     model = AIModel.objects.get(slug="openai/gpt-4o")
-    assert (model.is_active, model.featured, model.input_price_per_1m) == (False, False, Decimal("2.50"))
+    assert (model.is_active, model.featured, model.input_price_per_1m) == (False, False, Decimal("9"))
     provider = Provider.objects.get(slug="openai")
     assert (provider.enabled, provider.base_url) == (False, "https://gateway.example.com/v1")
 

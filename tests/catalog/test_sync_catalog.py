@@ -77,7 +77,7 @@ def test_ollama_sync_imports_local_models_as_free(fake_upstream):
     before = _snapshot()
     call_command("sync_catalog", provider="ollama")
     assert _snapshot() == before
-    local = AIModel.objects.get(slug="ollama/llama3.2:latest")
+    local = AIModel.objects.get(slug="ollama/llama3.2")  # ":latest" is the tag Ollama assumes
     assert (local.is_free, local.input_price_per_1m) == (True, Decimal("0"))
 
 

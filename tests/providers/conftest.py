@@ -3,8 +3,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from providers.base import ProviderConfig
-from providers.fake_upstream import RunningFake
 from providers.http import close_shared_clients
+from providers.testing import RunningFake
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ import httpx
 import openai
 import pytest
 
-from providers.fake_upstream.app import parse_faults
+from providers.testing.plumbing import parse_faults
 
 
 def sdk(fake_upstream) -> openai.OpenAI:
@@ -85,3 +85,59 @@ def test_fault_suffixes_are_parsed():
     assert (faults.value("latency"), faults.value("slow")) == (200, 50)
     assert (faults.status, faults.times) == (429, 2)
     assert faults.has("nousage")
+
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+        "strict": True,
+    },
+}
+
+
+def test_the_openai_package_assembles_a_streamed_tool_call_from_the_fake(fake_upstream):
+    with sdk(fake_upstream).chat.completions.stream(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Weather in Oslo?"}],
+        tools=[WEATHER],
+    ) as stream:
+        final = stream.get_final_completion()
+
+    [call] = final.choices[0].message.tool_calls
+    assert (call.function.name, call.function.parsed_arguments) == ("get_weather", {"city": "Oslo"})
+    assert final.choices[0].finish_reason == "tool_calls"
+
+
+def test_the_openai_package_reads_logprobs_and_n_choices_from_the_fake(fake_upstream):
+    completion = sdk(fake_upstream).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], n=2, logprobs=True, top_logprobs=1
+    )
+
+    assert [c.message.content for c in completion.choices] == [
+        "Echo from gpt-4o-mini: hi",
+        "Echo from gpt-4o-mini: hi (2)",
+    ]
+    assert [t.token for t in completion.choices[0].logprobs.content] == ["Echo", " from", " gpt-4o-mini:", " hi"]
+
+
+def test_the_openai_package_parses_a_json_schema_answer_from_the_fake(fake_upstream):
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+        population: int
+
+    completion = sdk(fake_upstream).chat.completions.parse(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Tell me about Oslo, 700000 people"}],
+        response_format=City,
+    )
+
+    assert completion.choices[0].message.parsed == City(name="Oslo", population=700000)

@@ -52,7 +52,8 @@ async def test_a_loading_model_is_unavailable_with_its_estimated_time(config_for
         await get_adapter(config_for("huggingface_legacy")).chat(ask("bigmodel@503loading"))
 
     assert (caught.value.kind, caught.value.status, caught.value.retry_after) == ("unavailable", 503, 20.0)
-    assert "currently loading" in caught.value.message
+    assert "currently loading" in caught.value.detail
+    assert caught.value.message == "The model is loading at the provider; try again in about 20 s."
     assert fake_upstream.requests("hf_legacy", "bigmodel@503loading") == 1  # 20 s is too long to wait
 
 
@@ -70,7 +71,8 @@ async def test_legacy_bad_credentials_are_an_authentication_error(config_for):
         await get_adapter(config_for("huggingface_legacy")).chat(ask("gpt2@auth"))
 
     assert caught.value.kind == "authentication"
-    assert caught.value.message == "Invalid credentials in Authorization header"
+    assert caught.value.detail == "Invalid credentials in Authorization header"
+    assert caught.value.message == "The provider rejected the gateway's credentials."
 
 
 async def test_legacy_mid_stream_error_raises(config_for):

@@ -38,7 +38,8 @@ async def test_missing_model_is_model_not_found(config_for):
         await get_adapter(config_for("ollama")).chat(ask("nope@404"))
 
     assert caught.value.kind == "model_not_found"
-    assert "not found" in caught.value.message
+    assert "not found, try pulling it" in caught.value.detail
+    assert caught.value.message == "The provider does not know this model."
 
 
 async def test_garbage_line_is_a_protocol_error(config_for):

@@ -93,11 +93,13 @@ async def test_client_errors_map_to_their_kind_without_retrying(config_for, fake
     assert fake_upstream.requests("openai", model) == 1
 
 
-async def test_the_providers_own_message_is_kept(config_for):
+async def test_the_providers_own_words_go_to_the_log_not_the_client(config_for):
     with pytest.raises(ProviderError) as caught:
         await get_adapter(config_for("openai")).chat(ask("gpt-4o-mini@quota@msg"))
 
-    assert "exceeded your current quota" in caught.value.message
+    assert "exceeded your current quota" in caught.value.detail  # for the log
+    assert "exceeded your current quota" in str(caught.value)
+    assert caught.value.message == "The provider account has run out of credit or quota."
 
 
 async def test_rate_limits_are_retried_until_they_clear(config_for, fake_upstream):
@@ -148,7 +150,8 @@ async def test_mid_stream_error_event_raises_after_the_tokens_already_sent(confi
             received.append(item.content)
 
     assert received == ["Echo", " from"]
-    assert "server had an error" in caught.value.message
+    assert "server had an error" in caught.value.detail
+    assert caught.value.message == "The provider is unavailable right now."
 
 
 async def test_garbage_json_is_a_protocol_error(config_for):
@@ -272,7 +275,8 @@ async def test_a_rate_limit_that_persists_is_rate_limited_with_its_retry_after(c
         await get_adapter(config_for("openai", max_retries=0)).chat(ask("gpt-4o-mini@429@persist"))
 
     assert (caught.value.kind, caught.value.status, caught.value.retry_after) == ("rate_limited", 429, 0.05)
-    assert "Rate limit reached" in caught.value.message
+    assert "Rate limit reached" in caught.value.detail
+    assert "org-fake" not in caught.value.message  # the operator's organisation stays in the log
 
 
 async def test_latency_fault_delays_the_reply(config_for):

@@ -48,7 +48,7 @@ async def test_mid_stream_error_chunk_raises_with_openrouters_message(config_for
 
     assert received == ["Echo", " from"]
     assert caught.value.kind == "unavailable"
-    assert caught.value.message == "Provider returned error"
+    assert caught.value.detail == "Provider returned error"
 
 
 async def test_out_of_credits_is_quota_exhausted_and_not_retried(config_for, fake_upstream):
@@ -56,7 +56,7 @@ async def test_out_of_credits_is_quota_exhausted_and_not_retried(config_for, fak
         await openrouter(config_for).chat(ask("openai/gpt-4o@quota"))
 
     assert (caught.value.kind, caught.value.status) == ("quota_exhausted", 402)
-    assert "Insufficient credits" in caught.value.message
+    assert "Insufficient credits" in caught.value.detail
     assert fake_upstream.requests("openrouter", "openai/gpt-4o@quota") == 1
 
 

@@ -21,8 +21,10 @@ class Command(BaseCommand):
         if slug not in SYNCABLE and not provider.is_custom:
             raise CommandError(f"{slug} has no model list to sync; choose one of {', '.join(SYNCABLE)}.")
         try:
-            outcomes = sync_catalog(provider=provider)
+            report = sync_catalog(provider=provider)
         except ProviderError as exc:
             raise CommandError(f"Could not list {provider.name}'s models: {exc}") from exc
-        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "no models"
-        self.stdout.write(self.style.SUCCESS(f"{provider.name}: {summary}."))
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items()))
+        self.stdout.write(self.style.SUCCESS(f"{provider.name}: {summary or 'no models'}."))
+        for upstream_id, reason in report.skipped:
+            self.stdout.write(f"  skipped {upstream_id}: {reason} (no door here serves it)")

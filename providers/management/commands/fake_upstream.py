@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from providers.fake_upstream.server import run
+from providers.testing.server import run
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 import argparse
 
-from providers.fake_upstream.server import run
+from providers.testing.server import run
 
 
 def main() -> None:

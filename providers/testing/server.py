@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from providers.fake_upstream.app import FakeUpstream
+from providers.testing.app import FakeUpstream
 
 PROVIDER_PATHS = {
     "openai": "/openai/v1",
@@ -58,6 +58,10 @@ class RunningFake:
         request = urllib.request.Request(self.url + "/_fake/reset", method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=5):  # noqa: S310
             pass
+
+    def last_body(self, provider: str, model: str) -> dict[str, Any]:
+        """The last request body the fake received for this provider and model string."""
+        return self.stats()["last"][f"{provider}:{model}"]["body"]
 
     def requests(self, provider: str, model: str) -> int:
         return self.stats()["requests"].get(f"{provider}:{model}", 0)

@@ -1,0 +1,193 @@
+"""Reading OpenAI-shaped answers (OpenAI, OpenRouter, Hugging Face's router, MiniMax) and keeping
+track of a stream while it arrives (every adapter)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from providers.adapters._http import estimated_usage
+from providers.base import (
+    ChatRequest,
+    ChatResult,
+    Choice,
+    ProviderError,
+    StreamEnd,
+    TokenLogprob,
+    ToolCall,
+    ToolCallDelta,
+    TopLogprob,
+    Usage,
+)
+from providers.errors import empty_reply_error, protocol_error
+
+
+def parse_tool_calls(raw: Any) -> list[ToolCall]:
+    calls = []
+    for item in raw or []:
+        function = item.get("function") or {} if isinstance(item, dict) else {}
+        arguments = function.get("arguments")
+        if not isinstance(arguments, str):  # some servers send an object; OpenAI's shape is text
+            arguments = _json_text(arguments if arguments is not None else {})
+        calls.append(ToolCall(str(item.get("id") or ""), str(function.get("name") or ""), arguments))
+    return calls
+
+
+def parse_tool_call_deltas(raw: list[Any]) -> list[ToolCallDelta]:
+    deltas = []
+    for position, item in enumerate(raw):
+        if not isinstance(item, dict):
+            continue
+        function = item.get("function") or {}
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, str):
+            arguments = _json_text(arguments)
+        deltas.append(
+            ToolCallDelta(
+                index=int(item.get("index", position)),
+                id=item.get("id"),
+                name=function.get("name"),
+                arguments=arguments or "",
+                type=item.get("type"),
+            )
+        )
+    return deltas
+
+
+def parse_logprobs(raw: Any) -> list[TokenLogprob] | None:
+    """OpenAI's `logprobs.content` (a list of token entries); Ollama sends the list itself."""
+    entries = raw.get("content") if isinstance(raw, dict) else raw
+    if not isinstance(entries, list):
+        return None
+    return [
+        TokenLogprob(
+            token=str(e.get("token", "")),
+            logprob=float(e.get("logprob", 0.0)),
+            bytes=e.get("bytes"),
+            top_logprobs=[
+                TopLogprob(str(t.get("token", "")), float(t.get("logprob", 0.0)), t.get("bytes"))
+                for t in e.get("top_logprobs") or []
+                if isinstance(t, dict)
+            ],
+        )
+        for e in entries
+        if isinstance(e, dict)
+    ]
+
+
+def parse_choice(raw: dict[str, Any], position: int) -> Choice:
+    message = raw.get("message") or {}
+    calls = message.get("tool_calls")
+    logprobs = raw.get("logprobs")
+    return Choice(
+        raw.get("index", position),
+        message.get("content") or "",
+        raw.get("finish_reason"),
+        parse_tool_calls(calls) if calls else [],
+        parse_logprobs(logprobs) if logprobs else None,
+        message.get("refusal"),
+    )
+
+
+def result_from_choices(
+    provider: str, req: ChatRequest, choices: list[Choice], usage: Usage | None, upstream_id: Any, model: Any
+) -> ChatResult:
+    """The ChatResult of a whole answer; an answer with nothing in it is a protocol error."""
+    if len(choices) > 1:
+        choices.sort(key=lambda c: c.index)
+    first = choices[0]
+    if usage is None:
+        usage = estimated_usage(req, "".join(c.content + "".join(t.arguments for t in c.tool_calls) for c in choices))
+    if not (first.content or first.tool_calls or first.refusal or usage.completion_tokens) and not any(
+        c.content or c.tool_calls or c.refusal for c in choices
+    ):
+        raise empty_reply_error(provider, first.finish_reason)
+    return ChatResult(
+        first.content,
+        first.finish_reason,
+        usage,
+        upstream_id,
+        model,
+        tool_calls=first.tool_calls,
+        logprobs=first.logprobs,
+        refusal=first.refusal,
+        choices=choices if len(choices) > 1 else [],
+    )
+
+
+class StreamState:
+    """What has arrived so far, per choice: enough to build StreamEnd (assembled tool calls, every
+    choice's finish) and to tell an empty stream from a real one."""
+
+    def __init__(self) -> None:
+        self.parts: dict[int, list[str]] = {0: []}
+        self.finish: dict[int, str | None] = {}
+        self.calls: dict[int, dict[int, ToolCallDelta]] = {}
+        self.logprobs: dict[int, list[TokenLogprob]] = {}
+        self.refusals: dict[int, list[str]] = {}
+        self.upstream_id: str | None = None
+        self.usage: Usage | None = None
+
+    def text(self, index: int, text: str) -> None:
+        parts = self.parts.get(index)
+        if parts is None:
+            parts = self.parts[index] = []
+        parts.append(text)
+
+    def tool_deltas(self, index: int, deltas: list[ToolCallDelta]) -> None:
+        calls = self.calls.setdefault(index, {})
+        for delta in deltas:
+            call = calls.get(delta.index)
+            if call is None:
+                calls[delta.index] = ToolCallDelta(delta.index, delta.id, delta.name, delta.arguments, delta.type)
+                continue
+            call.id = call.id or delta.id
+            call.name = call.name or delta.name
+            call.arguments += delta.arguments
+
+    def add_logprobs(self, index: int, entries: list[TokenLogprob]) -> None:
+        self.logprobs.setdefault(index, []).extend(entries)
+
+    def refusal(self, index: int, text: str) -> None:
+        self.refusals.setdefault(index, []).append(text)
+
+    def finished(self, index: int, reason: str | None) -> None:
+        if reason:
+            self.finish[index] = reason
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.finish.get(0)
+
+    def incomplete_error(self, provider: str) -> ProviderError:
+        """A stream that stopped before its finish: empty if nothing at all came, else cut short."""
+        if not any(self.parts.values()) and not self.calls and not self.refusals:
+            return empty_reply_error(provider, None)
+        return protocol_error(provider, "the stream ended before the reply was complete")
+
+    def end(self, provider: str, req: ChatRequest) -> StreamEnd:
+        choices = [self._choice(i) for i in sorted(set(self.parts) | set(self.calls) | set(self.finish))]
+        usage = self.usage
+        if usage is None:
+            text = "".join(c.content + "".join(t.arguments for t in c.tool_calls) for c in choices)
+            usage = estimated_usage(req, text)
+        if not any(c.content or c.tool_calls or c.refusal for c in choices) and not (
+            self.usage and self.usage.completion_tokens
+        ):
+            raise empty_reply_error(provider, self.finish_reason)
+        first = choices[0]
+        more = choices if len(choices) > 1 else []
+        return StreamEnd(first.finish_reason, usage, self.upstream_id, tool_calls=first.tool_calls, choices=more)
+
+    def _choice(self, index: int) -> Choice:
+        calls = [
+            ToolCall(d.id or "", d.name or "", d.arguments, d.type or "function")
+            for _, d in sorted(self.calls.get(index, {}).items())
+        ]
+        refusal = "".join(self.refusals[index]) if index in self.refusals else None
+        content = "".join(self.parts.get(index, ()))
+        return Choice(index, content, self.finish.get(index), calls, self.logprobs.get(index), refusal)
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
