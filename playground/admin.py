@@ -37,6 +37,9 @@ class FlagInline(admin.TabularInline):
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["css/admin-ledger.css"]}
+
     list_display = ["created_at", "user", "model_slug", "provider", "status", "total_tokens", "cost", "hidden"]
     list_filter = ["status", "hidden", "provider", "model", "door", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "provider"]
@@ -83,7 +86,7 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description="input")
     def input_pretty(self, obj: Generation) -> str:
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", json.dumps(obj.input_messages, indent=2))
+        return format_html('<pre class="sb-text-block">{}</pre>', json.dumps(obj.input_messages, indent=2))
 
     @admin.display(description="parameters")
     def parameters_pretty(self, obj: Generation) -> str:
@@ -131,6 +134,9 @@ class FlagDecisionForm(forms.ModelForm):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["css/admin-ledger.css"]}
+
     """The moderation queue: open items first; each decision carries a note."""
 
     form = FlagDecisionForm
@@ -170,7 +176,7 @@ class FlagAdmin(admin.ModelAdmin):
 
     @admin.display(description="answer")
     def excerpt(self, obj: Flag) -> str:
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", obj.generation.content[:2000])
+        return format_html('<pre class="sb-text-block">{}</pre>', obj.generation.content[:2000])
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Flag], state: str) -> None:
         for flag in queryset.select_related("generation"):

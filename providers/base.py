@@ -24,7 +24,7 @@ from providers.media import (
     ImageResult,
     ImageUsage,
 )
-from providers.messages import Message, ResponseFormat, Tool, ToolChoice
+from providers.messages import ChatMessage, ResponseFormat, Tool, ToolChoice
 from providers.results import (
     ChatResult,
     Choice,
@@ -196,7 +196,7 @@ class ChatRequest:
     """
 
     model: str  # the upstream model id
-    messages: list[Message]
+    messages: list[ChatMessage]
     max_tokens: int | None = None
     temperature: float | None = None
     top_p: float | None = None

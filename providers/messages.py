@@ -45,7 +45,7 @@ class ToolCallParam(TypedDict):
     function: FunctionCall
 
 
-class Message(TypedDict, total=False):
+class ChatMessage(TypedDict, total=False):
     role: Required[Role]
     content: Required[str | list[ContentPart] | None]  # None: an assistant turn that only calls tools
     name: str
@@ -109,7 +109,7 @@ def image_parts(content: Any) -> Iterator[tuple[int, ImageURL]]:
                 yield index, part["image_url"]
 
 
-def has_parts(messages: list[Message]) -> bool:
+def has_parts(messages: list[ChatMessage]) -> bool:
     return any(isinstance(m.get("content"), list) for m in messages)
 
 
@@ -134,7 +134,7 @@ def data_uri_payload(url: str) -> str | None:
     return payload if sep and header.endswith(";base64") else None
 
 
-def tool_names_by_call_id(messages: list[Message]) -> dict[str, str]:
+def tool_names_by_call_id(messages: list[ChatMessage]) -> dict[str, str]:
     """Which function each earlier tool call id named; providers that key tool results by name need it."""
     names: dict[str, str] = {}
     for message in messages:

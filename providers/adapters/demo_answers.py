@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from providers.base import ChatRequest, TokenLogprob, ToolCall, TopLogprob
 from providers.messages import (
-    Message,
+    ChatMessage,
     decode_data_uri,
     image_parts,
     response_schema,
@@ -72,7 +72,7 @@ def tool_call(req: ChatRequest, prompt: str, index: int) -> ToolCall:
     return ToolCall(call_id, str(function["name"]), text)
 
 
-def tool_result_reply(messages: list[Message]) -> str:
+def tool_result_reply(messages: list[ChatMessage]) -> str:
     """An answer that uses the tool results that end the conversation."""
     names = tool_names_by_call_id(messages)
     results = []
@@ -94,7 +94,7 @@ def json_answer(req: ChatRequest, source: str, plain: str, index: int) -> str | 
     return None
 
 
-def image_urls(messages: list[Message]) -> list[str]:
+def image_urls(messages: list[ChatMessage]) -> list[str]:
     """The image URLs of the last user message."""
     for message in reversed(messages):
         if message.get("role") == "user":
@@ -156,7 +156,7 @@ def logprobs_for(tokens: list[str], top: int | None) -> list[TokenLogprob]:
     return entries
 
 
-def plain_prompt(messages: list[Message]) -> str:
+def plain_prompt(messages: list[ChatMessage]) -> str:
     """The text of the last user message: what the reply is about."""
     for message in reversed(messages):
         if message.get("role") == "user":

@@ -31,7 +31,7 @@ from providers.base import (
     is_set,
 )
 from providers.errors import client_message, load_json, protocol_error
-from providers.messages import Message
+from providers.messages import ChatMessage
 from providers.sse import decode_json_event, is_done, iter_sse
 
 # base_resp.status_code -> (kind, worth retrying)
@@ -84,7 +84,7 @@ def base_resp_error(payload: Any, provider: str = "minimax") -> ProviderError | 
     )
 
 
-def _message(message: Message) -> dict[str, Any]:
+def _message(message: ChatMessage) -> dict[str, Any]:
     """OpenAI's message as chatcompletion_v2 takes it: the same shape, but no `developer` role and
     no null content (an assistant turn that only calls tools sends "")."""
     if message.get("role") == "developer" or message.get("content") is None:

@@ -41,7 +41,7 @@ from providers.base import (
     is_set,
 )
 from providers.errors import protocol_error
-from providers.messages import Message, data_uri_payload, image_parts, text_of, tool_names_by_call_id
+from providers.messages import ChatMessage, data_uri_payload, image_parts, text_of, tool_names_by_call_id
 from providers.ndjson import iter_ndjson
 from providers.tokens import estimate_prompt_tokens, estimate_tokens
 
@@ -222,7 +222,7 @@ class OllamaAdapter(HTTPAdapter):
         ]
 
 
-def _message(message: Message, tool_names: dict[str, str]) -> dict[str, Any]:
+def _message(message: ChatMessage, tool_names: dict[str, str]) -> dict[str, Any]:
     role = message.get("role")
     content = message.get("content")
     out: dict[str, Any] = {"role": "system" if role == "developer" else role, "content": text_of(content)}

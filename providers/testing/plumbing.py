@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+AsgiMessage = dict[str, Any]
+Receive = Callable[[], Awaitable[AsgiMessage]]
+Send = Callable[[AsgiMessage], Awaitable[None]]
 Handler = Callable[["Request"], Awaitable[None]]
 Route = tuple[str, str, Handler]
 

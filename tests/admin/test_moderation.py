@@ -42,6 +42,8 @@ def test_moderator_sees_input_and_output_of_a_generation(client, moderator):
     page = client.get(reverse("admin:usage_generation_change", args=[generation.pk])).content.decode()
     assert "The answer is forty-two." in page
     assert "Hello" in page  # the input message
+    # The pages run under a CSP without inline styles: the prompt keeps its line breaks through a class.
+    assert 'class="sb-text-block"' in page and "style=" not in page.split('id="content"')[1]
 
 
 def test_moderator_filters_generations_by_status_and_user(client, moderator, alice, bob):
