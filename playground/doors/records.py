@@ -85,8 +85,8 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Conversation
-        fields = ["id", "title", "system_prompt", "models", "generation_count", "total_tokens", "total_cost",
-                  "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "title", "system_prompt", "models", "status", "generation_count", "total_tokens",
+                  "total_cost", "created_at", "updated_at"]  # fmt: skip
 
 
 class ConversationDetailSerializer(ConversationSerializer):
