@@ -14,6 +14,7 @@ from tests.playground.conftest import (  # noqa: F401  (shared fixtures)
     key_for,
     make_model,
 )
+from tests.webhooks.conftest import receiver  # noqa: F401  (shared fixture)
 
 # "Chat Completion", request body, as the spec prints it.
 SPEC_CHAT = {
@@ -55,3 +56,12 @@ def minimax(db, fake_upstream):
     provider.default_model = model
     provider.save(update_fields=["default_model"])
     return model
+
+
+# "Create Webhook", request body, as the spec prints it (its secret is accepted since it is 16+ characters).
+SPEC_WEBHOOK = {
+    "url": "https://your-app.com/webhook",
+    "events": ["ai.task.completed", "ai.task.failed", "quota.warning"],
+    "secret": "your-webhook-secret",
+    "active": True,
+}
