@@ -89,3 +89,20 @@ def test_a_video_is_emailed_once_when_it_is_ready(alice, mailoutbox):
     sent = [notification_email(user_id=alice.pk, event="ai.task.completed", payload=payload) for _ in range(2)]
 
     assert sent == [True, False] and _subjects() == ["Switchboard: your video is ready"]
+
+
+@pytest.mark.parametrize(
+    ("quota", "name"),
+    [
+        ("weekly", "weekly request quota"),
+        ("monthly", "monthly request quota"),
+        ("monthly_budget", "monthly spend budget"),
+    ],
+)
+def test_every_quota_and_the_budget_warn_once_per_threshold(alice, mailoutbox, quota, name):
+    def warn(percent: int) -> bool:
+        payload = {"quota_type": quota, "used": "4.00", "limit": "5.00", "percentage": percent}
+        return notification_email(user_id=alice.pk, event=events.QUOTA_WARNING, payload=payload)
+
+    assert [warn(80), warn(80), warn(100), warn(100)] == [True, False, True, False]
+    assert _subjects() == [f"Switchboard: 80% of your {name} used", f"Switchboard: 100% of your {name} used"]
