@@ -115,3 +115,14 @@ def test_the_user_api_is_refused_to_api_keys_and_anonymous_callers(path, alice_k
     assert alice_keyed.get(path).status_code == 403
     anonymous = APIClient().get(path)
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "AUTHENTICATION_ERROR"
+
+
+def test_the_history_page_offers_the_csv_and_a_signed_in_browser_gets_it(client, alice):
+    GenerationFactory(user=alice, content="From the browser")
+    client.force_login(alice)
+
+    page = client.get("/playground/history/")
+    response = client.get("/api/users/history.csv")
+
+    assert b'href="/api/users/history.csv"' in page.content
+    assert response.status_code == 200 and "From the browser" in b"".join(response.streaming_content).decode()
