@@ -66,3 +66,16 @@ def test_a_session_where_every_model_failed_is_failed_and_listed_so(app_server, 
     response = httpx.get(f"{app_server.url}/api/v1/sessions", headers={"X-API-Key": alice_key}, timeout=10)
     listed = {s["id"]: s["status"] for s in response.json()["data"]["items"]}
     assert listed == {events[0]["sessionId"]: "failed"}
+
+
+def test_sessions_can_be_listed_by_status(app_server, alice_key, make_model):
+    failed = _stream(app_server, alice_key, [make_model("gpt-4o-mini@500").slug])[0]["sessionId"]
+    completed = _stream(app_server, alice_key, [make_model("gpt-4o-mini").slug])[0]["sessionId"]
+
+    def listed(status: str) -> httpx.Response:
+        url = f"{app_server.url}/api/v1/sessions"
+        return httpx.get(url, params={"status": status}, headers={"X-API-Key": alice_key}, timeout=10)
+
+    assert [s["id"] for s in listed("completed").json()["data"]["items"]] == [completed]
+    assert [s["id"] for s in listed("failed").json()["data"]["items"]] == [failed]
+    assert listed("finished").status_code == 400
