@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from providers.adapters._http import drop_none
+from providers.adapters._http import drop_none, to_decimal
 from providers.adapters.huggingface_media import HuggingFaceMedia
-from providers.adapters.openai import OpenAIAdapter, to_decimal
+from providers.adapters.openai import OpenAIAdapter
 from providers.base import (
     OPTIONAL_FIELDS,
     ChatRequest,
