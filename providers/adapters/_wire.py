@@ -281,7 +281,7 @@ class ChatCompletions(HTTPAdapter):
             if is_done(event):
                 done = True
                 break
-            chunk = self._decode(event)
+            chunk = decode_chunk(self.name, event)
             if error := self.chunk_error(chunk):
                 raise error
             state.upstream_id = state.upstream_id or chunk.get("id")
@@ -294,14 +294,16 @@ class ChatCompletions(HTTPAdapter):
             raise state.incomplete_error(self.name)
         yield state.end(self.name, req)
 
-    def _decode(self, event: SSEEvent) -> dict[str, Any]:
-        try:
-            chunk = decode_json_event(event)
-        except ValueError as exc:
-            raise protocol_error(self.name, f"bad JSON in stream: {event.data[:200]!r}") from exc
-        if not isinstance(chunk, dict):
-            raise protocol_error(self.name, f"unexpected stream event: {event.data[:200]!r}")
-        return chunk
+
+def decode_chunk(provider: str, event: SSEEvent) -> dict[str, Any]:
+    """A stream event's JSON object; anything else is a protocol error."""
+    try:
+        chunk = decode_json_event(event)
+    except ValueError as exc:
+        raise protocol_error(provider, f"bad JSON in stream: {event.data[:200]!r}") from exc
+    if not isinstance(chunk, dict):
+        raise protocol_error(provider, f"unexpected stream event: {event.data[:200]!r}")
+    return chunk
 
 
 def _json_text(value: Any) -> str:
