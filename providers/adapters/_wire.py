@@ -277,12 +277,13 @@ class ChatCompletions(HTTPAdapter):
     async def parse_stream(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
         state = StreamState()
         done = False
+        name, chunk_error = self.name, self.chunk_error  # read once: this loop runs per token
         async for event in iter_sse(response.aiter_bytes()):
             if is_done(event):
                 done = True
                 break
-            chunk = decode_chunk(self.name, event)
-            if error := self.chunk_error(chunk):
+            chunk = decode_chunk(name, event)
+            if error := chunk_error(chunk):
                 raise error
             state.upstream_id = state.upstream_id or chunk.get("id")
             if chunk.get("usage"):
