@@ -31,9 +31,9 @@ class HuggingFace:
             return await self.media.features(req, full_model.removesuffix(FEATURES))
         if is_text_to_image(full_model):
             return await self.media.text_to_image(req, full_model)
-        if (call := await self.media.admit(req, "hf_legacy", full_model, error_type="fake")) is None:
+        if (received := await self.media.admit(req, "hf_legacy", full_model, error_type="fake")) is None:
             return
-        body, key, _, faults = call
+        body, key, _, faults = received
         inputs = str(body.get("inputs", ""))
         params = body.get("parameters") or {}
         stop = params.get("stop") or []

@@ -31,10 +31,10 @@ class HuggingFaceMedia:
     async def admit(self, req: Request, provider: str, full_model: str, **error: str) -> Received | None:
         """Take on a task-API request and apply its faults (the shared ones, auth, loading and
         failing statuses); None when a fault has answered. `error` adds fields to the status error."""
-        call = await self.book.admit(req, provider, full_model)
-        if call is None:
+        received = await self.book.admit(req, provider, full_model)
+        if received is None:
             return None
-        faults, count = call.faults, call.count
+        faults, count = received.faults, received.count
         if faults.has("auth"):
             await req.respond(401, {"error": "Invalid credentials in Authorization header"})
             return None
@@ -46,12 +46,12 @@ class HuggingFaceMedia:
             headers = {"Retry-After": "1", "retry-after-ms": "50"} if faults.status == 429 else {}
             await req.respond(faults.status, {"error": f"Fake error {faults.status}", **error}, headers)
             return None
-        return call
+        return received
 
     async def features(self, req: Request, full_model: str) -> None:
-        if (call := await self.admit(req, "hf_features", full_model)) is None:
+        if (received := await self.admit(req, "hf_features", full_model)) is None:
             return
-        body, key, _, faults = call
+        body, key, _, faults = received
         inputs = body.get("inputs")
         texts = [inputs] if isinstance(inputs, str) else inputs
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
@@ -63,9 +63,9 @@ class HuggingFaceMedia:
         await self.book.send_json(req, key, faults, vectors[0] if isinstance(inputs, str) else vectors)
 
     async def text_to_image(self, req: Request, full_model: str) -> None:
-        if (call := await self.admit(req, "hf_image", full_model)) is None:
+        if (received := await self.admit(req, "hf_image", full_model)) is None:
             return
-        body, key, _, faults = call
+        body, key, _, faults = received
         prompt = body.get("inputs")
         parameters = body.get("parameters") or {}
         if not isinstance(prompt, str) or not prompt:

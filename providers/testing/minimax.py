@@ -68,9 +68,9 @@ class MiniMax:
         return None
 
     async def chat(self, req: Request) -> None:
-        if (call := await self.book.admit(req, "minimax")) is None:
+        if (received := await self.book.admit(req, "minimax")) is None:
             return
-        body, key, count, faults = call
+        body, key, count, faults = received
         error = self.fault_code(faults, count)
         if error is None and (problem := invalid(body)):
             error = (2013, problem)

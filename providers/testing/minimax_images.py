@@ -63,9 +63,9 @@ class MiniMaxImagesFake:
         self.fault_code = fault_code
 
     async def generate(self, req: Request) -> None:
-        if (call := await self.book.admit(req, "minimax")) is None:
+        if (received := await self.book.admit(req, "minimax")) is None:
             return
-        body, key, count, faults = call
+        body, key, count, faults = received
         error = self.fault_code(faults, count)
         if error is None and (problem := invalid(body, faults.model)):
             error = (2013, problem)

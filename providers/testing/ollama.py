@@ -64,9 +64,9 @@ class Ollama:
     async def embed(self, req: Request) -> None:
         """POST /api/embed: `input` a string or strings, `dimensions` up to the model's 768, and
         `truncate` (default true: an input over the context is cut silently; false: a 400)."""
-        if (call := await self.book.admit(req, "ollama")) is None:
+        if (received := await self.book.admit(req, "ollama")) is None:
             return
-        body, key, count, faults = call
+        body, key, count, faults = received
         if faults.status and faults.failing(count):
             message = {404: f'model "{faults.model}" not found, try pulling it first'}.get(faults.status, "failed")
             await req.respond(faults.status, {"error": message})
@@ -95,9 +95,9 @@ class Ollama:
         await self.book.send_json(req, key, faults, payload)
 
     async def chat(self, req: Request) -> None:
-        if (call := await self.book.admit(req, "ollama")) is None:
+        if (received := await self.book.admit(req, "ollama")) is None:
             return
-        body, key, count, faults = call
+        body, key, count, faults = received
         if faults.status and faults.failing(count):
             message = {404: f'model "{faults.model}" not found, try pulling it first'}.get(
                 faults.status, "the model failed to generate a response"

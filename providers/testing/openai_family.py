@@ -155,10 +155,10 @@ class OpenAIFamily:
         return usage
 
     async def chat(self, req: Request, provider: str) -> None:
-        call = await self.book.admit(req, provider)
-        if call is None or await self.fault_response(req, provider, call.faults, call.count):
+        received = await self.book.admit(req, provider)
+        if received is None or await self.fault_response(req, provider, received.faults, received.count):
             return
-        body, key, _, faults = call
+        body, key, _, faults = received
         if problem := malformed(body):
             await req.respond(400, openai_error(provider, 400, problem, "invalid_request_error", None))
             return

@@ -80,10 +80,10 @@ class OpenAIMediaFake:
 
     async def start(self, req: Request, provider: str) -> tuple[dict[str, Any], str, Faults] | None:
         """Record the request and apply the shared faults; None when a fault has answered."""
-        call = await self.book.admit(req, provider)
-        if call is None or await self.family.fault_response(req, provider, call.faults, call.count):
+        received = await self.book.admit(req, provider)
+        if received is None or await self.family.fault_response(req, provider, received.faults, received.count):
             return None
-        return call.body, call.key, call.faults
+        return received.body, received.key, received.faults
 
     async def refuse(self, req: Request, provider: str, message: str, param: str | None = None) -> None:
         error = openai_error(provider, 400, message, "invalid_request_error", None)
