@@ -1,0 +1,44 @@
+"""Arena fixtures: a pool of models, and battles played to the point of the vote."""
+
+from decimal import Decimal
+
+import pytest
+
+from arena.models import AnswerStatus, Battle, PoolEntry
+from arena.services import PendingTurn, answer_record, battle_start
+from tests.factories import AIModelFactory, GenerationFactory, ProviderFactory
+
+
+@pytest.fixture
+def pool(db):
+    provider = ProviderFactory(slug="pool", enabled=True)
+    models = [
+        AIModelFactory(provider=provider, upstream_id=name, display_name=name.title())
+        for name in ("alpha", "beta", "gamma", "delta")
+    ]
+    for m in models:
+        PoolEntry.objects.create(model=m)
+    return models
+
+
+def finish(pending: PendingTurn, *, contents: dict[str, str] | None = None, cost: str = "0.0001") -> None:
+    """Every contestant of the turn answers (a ledger row each), as the event stream records them."""
+    battle = Battle.objects.get(pk=pending.battle_id)
+    for label, slug in pending.slots.items():
+        model = battle.contestants.get(model_slug=slug).model
+        content = (contents or {}).get(slug, f"An answer from {slug}.")
+        g = GenerationFactory(user=battle.user, model=model, content=content, cost=Decimal(cost))
+        answer_record(answer_id=pending.answers[label], status=AnswerStatus.SUCCESS, generation_id=g.pk)
+
+
+@pytest.fixture
+def played(pool):
+    """A battle of two, answered and waiting for its vote."""
+
+    def play(user, prompt: str = "Say something", *, count: int = 2, **kwargs) -> tuple[Battle, PendingTurn]:
+        battle, pending = battle_start(user=user, prompt=prompt, count=count, **kwargs)
+        finish(pending, contents=kwargs.pop("contents", None))
+        battle.refresh_from_db()
+        return battle, pending
+
+    return play

@@ -1,0 +1,149 @@
+"""Battles and votes: hidden models in random positions, one vote once every answer has finished,
+moderators voiding votes (with the action log)."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+
+from arena.models import AnswerStatus, BattleStatus, ShortlistEntry, Vote
+from arena.selectors import leaderboard
+from arena.services import answer_record, battle_continue, battle_start, category_for, vote_cast
+from config.api.exceptions import ApiError
+from tests.arena.conftest import finish
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_battle_draws_distinct_models_from_the_pool_in_random_positions(alice, pool):
+    orders = set()
+    for _ in range(30):
+        battle, _ = battle_start(user=alice, prompt="Hi", count=2)
+        slugs = list(battle.contestants.values_list("model_slug", flat=True))
+        assert len(set(slugs)) == 2 and set(slugs) <= {m.slug for m in pool}
+        orders.add(tuple(slugs))
+    # 12 ordered pairs are possible; thirty draws that always gave the same order would not be random.
+    assert len(orders) > 4
+
+
+def test_a_battle_can_draw_from_the_users_shortlist_only(alice, pool):
+    for m in pool[:2]:
+        ShortlistEntry.objects.create(user=alice, model=m)
+    battle, _ = battle_start(user=alice, prompt="Hi", count=2, source="shortlist")
+    assert set(battle.contestants.values_list("model_slug", flat=True)) == {pool[0].slug, pool[1].slug}
+    with pytest.raises(ApiError, match="shortlist has 2 usable"):
+        battle_start(user=alice, prompt="Hi", count=3, source="shortlist")
+
+
+def test_a_model_switched_off_is_not_drawn(alice, pool):
+    for m in pool[1:3]:
+        m.is_active = False
+        m.save()
+    with pytest.raises(ApiError, match="2 usable"):
+        battle_start(user=alice, prompt="Hi", count=3)
+
+
+def test_the_vote_waits_for_every_answer(alice, pool):
+    battle, pending = battle_start(user=alice, prompt="Hi", count=2)
+    first_label = next(iter(pending.answers))
+    answer_record(answer_id=pending.answers[first_label], status=AnswerStatus.SUCCESS, generation_id=None)
+    with pytest.raises(ApiError, match="Wait for every answer"):
+        vote_cast(battle=battle, user=alice, choice="a")
+    assert not Vote.objects.exists()
+    finish(pending)
+    battle.refresh_from_db()
+    assert battle.status == BattleStatus.READY
+    vote_cast(battle=battle, user=alice, choice="a")
+    battle.refresh_from_db()
+    assert battle.status == BattleStatus.VOTED
+
+
+def test_one_battle_takes_one_vote(alice, played):
+    battle, _ = played(alice)
+    vote_cast(battle=battle, user=alice, choice="tie")
+    with pytest.raises(ApiError, match="already been voted"):
+        vote_cast(battle=battle, user=alice, choice="a")
+    assert Vote.objects.get().choice == "tie"
+
+
+def test_more_than_two_models_take_a_full_ranking(alice, played):
+    battle, _ = played(alice, count=3)
+    with pytest.raises(ApiError, match="Rank all 3"):
+        vote_cast(battle=battle, user=alice, choice="a")
+    with pytest.raises(ApiError, match="Rank all 3"):
+        vote_cast(battle=battle, user=alice, choice="ranking", ranking=["A", "A", "B"])
+    vote = vote_cast(battle=battle, user=alice, choice="ranking", ranking=["C", "A", "B"])
+    assert vote.ranking == [2, 0, 1]
+
+
+def test_a_battle_continues_with_the_same_models_each_seeing_its_own_answers(alice, played):
+    battle, first = played(alice, "Name a colour")
+    a_slug = first.slots["A"]
+    second = battle_continue(battle=battle, prompt="And another?")
+    assert second.slots == first.slots and second.turn == 1
+    assert second.messages["A"] == [
+        {"role": "user", "content": "Name a colour"},
+        {"role": "assistant", "content": f"An answer from {a_slug}."},
+        {"role": "user", "content": "And another?"},
+    ]
+    battle.refresh_from_db()
+    assert battle.status == BattleStatus.ANSWERING  # a new turn: the vote waits again
+    with pytest.raises(ApiError, match="Wait for every answer"):
+        vote_cast(battle=battle, user=alice, choice="a")
+
+
+def test_no_new_turn_after_the_vote(alice, played):
+    battle, _ = played(alice)
+    vote_cast(battle=battle, user=alice, choice="b")
+    with pytest.raises(ApiError, match="voted on"):
+        battle_continue(battle=battle, prompt="More")
+
+
+def test_very_different_answer_lengths_are_flagged(alice, pool):
+    battle, pending = battle_start(user=alice, prompt="Hi", count=2)
+    slugs = list(pending.slots.values())
+    finish(pending, contents={slugs[0]: "Short.", slugs[1]: "Long " * 100})
+    battle.refresh_from_db()
+    assert battle.length_flagged and battle.length_ratio > 50
+
+
+def test_prompts_without_a_category_get_one_by_simple_rules():
+    assert category_for("Write a python function that reverses a list") == "coding"
+    assert category_for("Solve x^2 = 4") == "math"
+    assert category_for("Write a poem about rain") == "writing"
+    assert category_for("Who was the first emperor of Rome?") == "knowledge"
+    assert category_for("Hello there") == "general"
+
+
+def test_a_moderator_voids_a_vote_and_it_stops_counting(alice, bob, played, client, django_capture_on_commit_callbacks):
+    from accounts.roles import user_set_role
+
+    battle, pending = played(alice)
+    vote_cast(battle=battle, user=alice, choice="a")
+    winner = pending.slots["A"]
+    assert leaderboard()["models"][0]["model"] == winner
+    moderator = bob
+    user_set_role(user=moderator, role="moderator")
+    client.force_login(moderator)
+    vote = Vote.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/arena/vote/",
+            {"action": "void", "_selected_action": [vote.pk], "apply": "1", "reason": "Tested on purpose"},
+        )
+    assert response.status_code == 302
+    vote.refresh_from_db()
+    assert vote.is_void and vote.voided_by == moderator
+    assert LogEntry.objects.filter(object_id=str(vote.pk), change_message__contains="Tested on purpose").exists()
+    assert leaderboard()["models"] == []  # the task refreshed the cached board without the voided vote
+    assert Vote.objects.filter(pk=vote.pk).exists()  # voided, not deleted
+
+
+def test_a_user_without_the_permission_cannot_void(alice, played, client):
+    battle, _ = played(alice)
+    vote_cast(battle=battle, user=alice, choice="a")
+    alice.is_staff = True
+    alice.save()
+    client.force_login(alice)
+    vote = Vote.objects.get()
+    client.post("/admin/arena/vote/", {"action": "void", "_selected_action": [vote.pk], "apply": "1", "reason": "x"})
+    vote.refresh_from_db()
+    assert not vote.is_void
