@@ -2,12 +2,43 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 
 from arena.models import Battle, BattleTurn, Contestant, PoolEntry, ShortlistEntry, Vote
-from arena.services import votes_void
+from arena.services import model_promote_default, model_promote_fallback, votes_void
+from catalog.models import AIModel, ModelKind
+from config.api.exceptions import ApiError
+
+
+class PromoteForm(forms.Form):
+    DEFAULT, FALLBACK = "default", "fallback"
+    model = forms.ModelChoiceField(
+        queryset=AIModel.objects.filter(kind=ModelKind.CHAT), to_field_name="slug", help_text="The winner."
+    )
+    action = forms.ChoiceField(
+        choices=[
+            (DEFAULT, "Make it the platform's default model"),
+            (FALLBACK, "Put it first in a model's fallback chain"),
+        ],
+        widget=forms.RadioSelect,
+        initial=DEFAULT,
+    )
+    target = forms.ModelChoiceField(
+        queryset=AIModel.objects.filter(kind=ModelKind.CHAT),
+        to_field_name="slug",
+        required=False,
+        help_text="For the fallback chain: the model whose chain it heads.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == self.FALLBACK and not data.get("target"):
+            self.add_error("target", "Pick the model whose fallback chain it should head.")
+        return data
 
 
 @admin.register(PoolEntry)
@@ -18,6 +49,32 @@ class PoolEntryAdmin(admin.ModelAdmin):
     autocomplete_fields = ["model"]
     search_fields = ["model__slug", "model__display_name"]
     list_select_related = ["model"]
+
+    def get_urls(self) -> list[URLPattern]:
+        promote = path("promote/", self.admin_site.admin_view(self.promote_view), name="arena-promote")
+        return [promote, *super().get_urls()]
+
+    def promote_view(self, request: HttpRequest) -> HttpResponse:
+        """From the leaderboard: the winner becomes the default model, or heads a fallback chain (logged)."""
+        if not request.user.has_perm("catalog.change_aimodel"):
+            raise PermissionDenied
+        form = PromoteForm(request.POST or None, initial={"model": request.GET.get("model")})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == PromoteForm.DEFAULT:
+                    model_promote_default(model=data["model"], by=request.user)
+                    done = f"{data['model'].slug} is now the default model."
+                else:
+                    model_promote_fallback(model=data["model"], target=data["target"], by=request.user)
+                    done = f"{data['model'].slug} now heads {data['target'].slug}'s fallback chain."
+            except ApiError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("arena:leaderboard"))
+        context = {**self.admin_site.each_context(request), "title": "Promote a model", "form": form}
+        return TemplateResponse(request, "admin/arena/promote.html", context)
 
 
 @admin.register(ShortlistEntry)

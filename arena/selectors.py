@@ -9,10 +9,22 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from arena.models import LENGTH_FLAG_RATIO, Battle, BattleAnswer, Contestant, PromptCategory, Vote
+from arena.models import (
+    LENGTH_FLAG_RATIO,
+    SLOT_LABELS,
+    Battle,
+    BattleAnswer,
+    BattleStatus,
+    Contestant,
+    PromptCategory,
+    Vote,
+)
 from arena.ratings import VoteRecord, bradley_terry, counted_comparisons
 from catalog.models import AIModel
-from config.money import money
+from config.money import dollars, money
+from playground.models import Conversation
+from playground.pages.markdown import render_markdown
+from playground.pages.turns import last_user_message, metrics_line
 
 LEADERBOARD_SECONDS = 24 * 3600  # refreshed after every vote; this only bounds a lost refresh
 ALL = "all"
@@ -24,6 +36,80 @@ def battle_for_user(user: Any, pk: Any) -> Battle | None:
 
 def recent_battles(user: Any, limit: int = 10) -> QuerySet[Battle]:
     return Battle.objects.filter(user=user).prefetch_related("turns")[:limit]
+
+
+def battle_view(battle: Battle) -> dict[str, Any]:
+    """What the battle page shows: the turns with an answer per slot, and, after the vote only, who
+    each slot was, with the ledger's tokens, cost and times."""
+    revealed = battle.is_revealed
+    contestants = list(battle.contestants.select_related("model"))
+    answers = BattleAnswer.objects.filter(turn__battle=battle).select_related("generation", "contestant", "turn")
+    by_turn: dict[int, list[BattleAnswer]] = defaultdict(list)
+    prompts: dict[int, str] = {}
+    for a in answers.order_by("turn__number", "contestant__position"):
+        by_turn[a.turn.number].append(a)
+        prompts[a.turn.number] = a.turn.prompt
+    totals: dict[int, dict[str, Any]] = {c.pk: {"cost": Decimal(0), "priced": True, "ms": 0} for c in contestants}
+    turns = []
+    for number in sorted(by_turn):
+        shown = []
+        for a in by_turn[number]:
+            g = a.generation
+            if g is not None:
+                totals[a.contestant_id]["ms"] += g.duration_ms or 0
+                if g.cost is None:
+                    totals[a.contestant_id]["priced"] = False
+                else:
+                    totals[a.contestant_id]["cost"] += g.cost
+            shown.append({
+                "label": a.contestant.label,
+                "status": a.status,
+                "status_label": a.get_status_display(),
+                "html": render_markdown(g.content) if g is not None and g.content else "",
+                "error": g.error_message if g is not None and a.status == "error" else "",
+                "metrics": metrics_line(g) if revealed and g is not None else "",
+            })  # fmt: skip
+        turns.append({"number": number, "prompt": prompts[number], "answers": shown})
+    vote = getattr(battle, "vote", None) if revealed else None
+    reveal = [
+        {
+            "label": c.label,
+            "name": c.model.display_name if c.model else c.model_slug,
+            "slug": c.model_slug,
+            "cost": dollars(totals[c.pk]["cost"]) if totals[c.pk]["priced"] else "unpriced",
+            "seconds": f"{totals[c.pk]['ms'] / 1000:.2f}",
+        }
+        for c in contestants
+    ] if revealed else []  # fmt: skip
+    return {
+        "battle": battle,
+        "labels": [c.label for c in contestants],
+        "turns": turns,
+        "ready": battle.status == BattleStatus.READY,
+        "revealed": revealed,
+        "reveal": reveal,
+        "vote": vote,
+        "vote_ranking": [SLOT_LABELS[p] for p in vote.ranking] if vote else [],
+        "next_prompt": battle.pending_prompts[0] if battle.pending_prompts else "",
+    }
+
+
+def conversation_prompts(conversation: Conversation) -> list[str]:
+    """A past conversation's user prompts, turn by turn (one per turn, whatever the number of models)."""
+    seen: dict[int, str] = {}
+    for turn, messages in conversation.generations.order_by("turn", "created_at").values_list("turn", "input_messages"):
+        if turn not in seen and (prompt := last_user_message(messages)):
+            seen[turn] = prompt
+    return [seen[t] for t in sorted(seen)]
+
+
+def matrix_rows(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """The win-rate matrix as table rows for the page."""
+    names = {m["model"]: m["name"] for m in board["models"]}
+    return [
+        {"model": model, "name": names.get(model, model), "cells": board["matrix"]["rows"][i]}
+        for i, model in enumerate(board["matrix"]["models"])
+    ]
 
 
 def leaderboard_key(*, user_id: int | None, category: str) -> str:

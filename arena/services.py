@@ -65,6 +65,18 @@ def _usable_chat(qs: QuerySet[AIModel]) -> QuerySet[AIModel]:
     )
 
 
+def usable_chat_models() -> list[AIModel]:
+    return list(_usable_chat(AIModel.objects.all()).select_related("provider").order_by("display_name"))
+
+
+@transaction.atomic
+def shortlist_set(*, user: Any, models: list[AIModel]) -> None:
+    """The user's shortlist becomes exactly these models."""
+    ShortlistEntry.objects.filter(user=user).exclude(model__in=models).delete()
+    have = set(ShortlistEntry.objects.filter(user=user).values_list("model_id", flat=True))
+    ShortlistEntry.objects.bulk_create(ShortlistEntry(user=user, model=m) for m in models if m.pk not in have)
+
+
 def candidates_for(*, user: Any, source: str) -> list[AIModel]:
     """The models a battle may draw: the admins' pool, or the user's own shortlist."""
     if source == BattleSource.SHORTLIST:
@@ -277,3 +289,52 @@ def votes_void(*, votes: Iterable[Vote], by: Any, reason: str) -> int:
     for voter in sorted(voters):
         leaderboards_refresh_soon(user_id=voter)
     return voided
+
+
+# --- Promoting the winner ----------------------------------------------------------------------
+
+
+def _log(by: Any, obj: Any, message: str) -> None:
+    LogEntry.objects.log_actions(user_id=by.pk, queryset=[obj], action_flag=CHANGE, change_message=message)
+
+
+@transaction.atomic
+def model_promote_default(*, model: AIModel, by: Any) -> None:
+    """The platform's default model (the `default_model` system setting) becomes `model`."""
+    from usage.models import SystemSetting
+    from usage.settings_store import DEFAULTS
+
+    if model.kind != ModelKind.CHAT:
+        raise ApiError("VALIDATION_ERROR", f"{model.slug} is not a chat model.", {"model": ["Not a chat model."]})
+    _default, type_, category, public, description = DEFAULTS["default_model"]
+    setting, _ = SystemSetting.objects.update_or_create(
+        key="default_model",
+        defaults={"value": model.slug, "updated_by": by},
+        create_defaults={
+            "value": model.slug, "type": type_, "category": category, "is_public": public,
+            "description": description, "updated_by": by,
+        },
+    )  # fmt: skip
+    _log(by, setting, f"Default model set to {model.slug} (promoted from the arena)")
+    _log(by, model, "Promoted from the arena: made the default model")
+
+
+@transaction.atomic
+def model_promote_fallback(*, model: AIModel, target: AIModel, by: Any) -> None:
+    """`model` becomes the first fallback of `target`; the rest of the chain keeps its order behind it."""
+    from catalog.models import ModelFallback
+    from catalog.selectors import catalog_changed
+
+    if model.pk == target.pk:
+        raise ApiError("VALIDATION_ERROR", "A model cannot be its own fallback.", {"target": ["Same model."]})
+    chain = [
+        link for link in target.fallback_links.select_for_update().order_by("position") if link.fallback_id != model.pk
+    ]
+    ModelFallback.objects.filter(model=target, fallback=model).delete()
+    for position, link in enumerate(chain, start=1):
+        if link.position != position:
+            link.position = position
+            link.save(update_fields=["position"])
+    ModelFallback.objects.create(model=target, fallback=model, position=0)
+    transaction.on_commit(catalog_changed)
+    _log(by, target, f"{model.slug} made its first fallback (promoted from the arena)")

@@ -42,3 +42,13 @@ def played(pool):
         return battle, pending
 
     return play
+
+
+@pytest.fixture
+def key_for_scopes(db):
+    from accounts.api_keys import api_key_create
+
+    def make(user, scopes):
+        return api_key_create(user=user, name="test", scopes=list(scopes), expires_in_days=1)[1]
+
+    return make
