@@ -39,7 +39,7 @@ def test_a_users_own_default_still_wins(admin_client, alice, pool):
 
 
 def test_promoting_puts_the_winner_first_in_a_fallback_chain(admin_client, pool):
-    target, old_first, winner, other = pool
+    target, old_first, winner, _ = pool
     ModelFallback.objects.create(model=target, fallback=old_first, position=0)
     ModelFallback.objects.create(model=target, fallback=winner, position=1)
     response = admin_client.post(
