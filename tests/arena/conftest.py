@@ -8,6 +8,8 @@ from arena.models import AnswerStatus, Battle, PoolEntry
 from arena.services import PendingTurn, answer_record, battle_start
 from tests.factories import AIModelFactory, GenerationFactory, ProviderFactory
 
+SLUGS = ("demo/swift", "demo/deliberate", "demo/echo")
+
 
 @pytest.fixture
 def pool(db):
@@ -52,3 +54,17 @@ def key_for_scopes(db):
         return api_key_create(user=user, name="test", scopes=list(scopes), expires_in_days=1)[1]
 
     return make
+
+
+@pytest.fixture
+def demo_pool(db):
+    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
+    models = []
+    for upstream, price in (("swift", "0.10"), ("deliberate", "1"), ("echo", "0.5")):
+        m = AIModelFactory(
+            provider=demo, upstream_id=upstream, slug=f"demo/{upstream}", display_name=f"Demo {upstream.title()}",
+            input_price_per_1m=Decimal(price), output_price_per_1m=Decimal(price),
+        )  # fmt: skip
+        PoolEntry.objects.create(model=m)
+        models.append(m)
+    return models

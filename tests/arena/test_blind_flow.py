@@ -2,33 +2,17 @@
 the one vote; owners only."""
 
 import re
-from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
-from arena.models import Battle, BattleStatus, PoolEntry, Vote
-from tests.factories import AIModelFactory, ProviderFactory
+from arena.models import Battle, BattleStatus, Vote
 from tests.playground.conftest import parse_sse
 from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SLUGS = ("demo/swift", "demo/deliberate", "demo/echo")
-
-
-@pytest.fixture
-def demo_pool(db):
-    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
-    models = []
-    for upstream, price in (("swift", "0.10"), ("deliberate", "1"), ("echo", "0.5")):
-        m = AIModelFactory(
-            provider=demo, upstream_id=upstream, slug=f"demo/{upstream}", display_name=f"Demo {upstream.title()}",
-            input_price_per_1m=Decimal(price), output_price_per_1m=Decimal(price),
-        )  # fmt: skip
-        PoolEntry.objects.create(model=m)
-        models.append(m)
-    return models
 
 
 def _start(client, prompt: str = "Explain caching", count: int = 2) -> tuple[Battle, str]:
