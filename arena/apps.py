@@ -6,4 +6,8 @@ class ArenaConfig(AppConfig):
     name = "arena"
 
     def ready(self) -> None:
-        from arena import tasks  # noqa: F401  (Celery tasks register themselves)
+        from accounts import hooks
+        from arena import account_data, tasks  # noqa: F401  (Celery tasks register themselves)
+
+        hooks.register_account_exporter(account_data.account_export)
+        hooks.register_account_eraser(account_data.account_erase)
