@@ -9,6 +9,7 @@ from arena.models import Battle, PoolEntry, Vote
 from arena.services import vote_cast
 from catalog.models import AIModel
 from tests.browser.axe import serious_violations
+from tests.browser.test_csp import watched  # noqa: F401  (the page with the policy enforced)
 from tests.browser.test_playground_flow import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -103,3 +104,22 @@ def test_arena_pages_pass_axe_and_fit_the_screen(new_context, alice, password, f
         assert serious_violations(page) == [], f"{path} ({scheme}, {viewport})"
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px ({scheme}, {viewport})"
+
+
+def test_a_battle_streams_and_opens_the_vote_under_the_content_security_policy(watched, alice, password, pool):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.browser.test_csp import visit
+
+    sign_in(watched, alice, password)
+    visit(watched, "/arena/")
+    watched.get_by_label("Prompt", exact=True).fill("Hello")
+    watched.get_by_role("button", name="Start the battle").click()
+    watched.wait_for_url("**/arena/b/**")
+    expect(watched.get_by_role("button", name="A is better")).to_be_enabled(timeout=60000)  # arena.js ran
+    assert watched.locator('.arena-answer[data-slot="A"] .answer-stream').inner_text()
+    watched.get_by_role("button", name="Tie").click()
+    watched.locator("#reveal").wait_for()
+    visit(watched, "/arena/leaderboard/")
+    assert watched.locator("#leaderboard tbody tr").count() == 2
+    assert watched.problems == []
