@@ -185,8 +185,11 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
     if category not in dict(selectors.categories()):
         category = selectors.ALL
     mine = request.GET.get("mine") == "1"
-    board = selectors.leaderboard(user_id=request.user.pk if mine else None, category=category)
-    query = f"?category={category}" + ("&mine=1" if mine else "")
+    unflagged = request.GET.get("exclude_flagged") == "1"
+    board = selectors.leaderboard(
+        user_id=request.user.pk if mine else None, category=category, exclude_flagged=unflagged
+    )
+    query = f"?category={category}" + ("&mine=1" if mine else "") + ("&exclude_flagged=1" if unflagged else "")
     return render(
         request,
         "arena/leaderboard.html",
@@ -196,6 +199,7 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
             "categories": selectors.categories(),
             "category": category,
             "mine": mine,
+            "unflagged": unflagged,
             "export_csv": reverse("arena-api-leaderboard-export", args=["csv"]) + query,
             "export_json": reverse("arena-api-leaderboard-export", args=["json"]) + query,
             "can_promote": request.user.has_perm("catalog.change_aimodel"),

@@ -27,6 +27,7 @@ from playground.pages.markdown import render_markdown
 from playground.pages.turns import last_user_message, metrics_line
 
 LEADERBOARD_SECONDS = 24 * 3600  # refreshed after every vote; this only bounds a lost refresh
+UNFLAGGED_SECONDS = 300
 ALL = "all"
 
 
@@ -210,14 +211,13 @@ def leaderboard_compute(
 
 
 def leaderboard(*, user_id: int | None = None, category: str = ALL, exclude_flagged: bool = False) -> dict[str, Any]:
-    """The cached leaderboard; computed here only when the cache has lost it (the task keeps it fresh)."""
-    if exclude_flagged:  # a reviewer's view, asked for rarely: not cached
-        return leaderboard_compute(user_id=user_id, category=category, exclude_flagged=True)
-    key = leaderboard_key(user_id=user_id, category=category)
+    """The cached leaderboard; computed here only when the cache has lost it (the task keeps the boards
+    with every vote fresh; the rarer view without flagged battles lives a few minutes)."""
+    key = leaderboard_key(user_id=user_id, category=category) + (":unflagged" if exclude_flagged else "")
     board = cache.get(key)
     if board is None:
-        board = leaderboard_compute(user_id=user_id, category=category)
-        cache.set(key, board, LEADERBOARD_SECONDS)
+        board = leaderboard_compute(user_id=user_id, category=category, exclude_flagged=exclude_flagged)
+        cache.set(key, board, UNFLAGGED_SECONDS if exclude_flagged else LEADERBOARD_SECONDS)
     return board
 
 

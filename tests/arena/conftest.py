@@ -38,8 +38,9 @@ def played(pool):
     """A battle of two, answered and waiting for its vote."""
 
     def play(user, prompt: str = "Say something", *, count: int = 2, **kwargs) -> tuple[Battle, PendingTurn]:
+        contents = kwargs.pop("contents", None)
         battle, pending = battle_start(user=user, prompt=prompt, count=count, **kwargs)
-        finish(pending, contents=kwargs.pop("contents", None))
+        finish(pending, contents=contents)
         battle.refresh_from_db()
         return battle, pending
 

@@ -26,6 +26,7 @@ def votes(alice, bob, played):
 def test_the_leaderboard_comes_in_the_envelope(alice_api, votes):
     response = alice_api.get("/api/v1/arena/leaderboard")
     assert response.status_code == 200
+    assert response["X-RateLimit-Limit"] and response["X-RateLimit-Endpoint"]
     body = response.json()
     assert body["success"] is True and "timestamp" in body
     data = body["data"]
@@ -94,3 +95,16 @@ def test_the_page_shows_ratings_intervals_and_the_matrix(client, alice, votes):
     assert votes["alice"][0] in html and 'id="win-matrix"' in html
     assert "4 votes counted" in html
     assert "Promote" not in html  # only for those who may change the catalog
+
+
+def test_battles_with_very_different_answer_lengths_can_be_left_out(alice_api, alice, played):
+    battle, _ = played(alice, "Long or short?")
+    vote_cast(battle=battle, user=alice, choice="a")
+    flagged, _ = played(alice, "Another one")
+    flagged.length_ratio = 10.0
+    flagged.save()
+    vote_cast(battle=flagged, user=alice, choice="a")
+    data = alice_api.get("/api/v1/arena/leaderboard").json()["data"]
+    assert data["votes"] == 2 and sum(m["flagged_votes"] for m in data["models"]) == 2
+    data = alice_api.get("/api/v1/arena/leaderboard?exclude_flagged=true").json()["data"]
+    assert data["votes"] == 1 and data["exclude_flagged"] is True
