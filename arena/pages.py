@@ -18,7 +18,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arena import selectors, services
-from arena.models import MAX_CONTESTANTS, MIN_CONTESTANTS, Battle, BattleSource, PromptCategory, ShortlistEntry
+from arena.models import (
+    MAX_CONTESTANTS,
+    MIN_CONTESTANTS,
+    Battle,
+    BattleSource,
+    BattleStatus,
+    PromptCategory,
+    ShortlistEntry,
+)
 from arena.stream import turn_events
 from catalog.models import AIModel
 from config.api.exceptions import ApiError
@@ -99,6 +107,10 @@ def battle_create(request: HttpRequest) -> HttpResponse:
 def battle_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     battle = _get_battle_for_user(request, pk)
     token = cache.get(_LATEST_KEY.format(battle.pk))
+    # Twice the token's life: a stream opened at the last moment has had time to finish.
+    stale = token is None and battle.status == BattleStatus.ANSWERING
+    if stale and services.battle_expire_unstreamed(battle=battle, older_than_seconds=2 * TURN_TTL):
+        battle.refresh_from_db()
     context = selectors.battle_view(battle)
     context["stream_url"] = reverse("arena:stream", args=[token]) if token else ""
     context["stop_url"] = reverse("arena:stop", args=[token]) if token else ""

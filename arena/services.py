@@ -5,6 +5,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -230,6 +231,17 @@ def battle_refresh(*, battle_id: Any) -> None:
     Battle.objects.filter(pk=battle_id, status=BattleStatus.ANSWERING).update(
         status=BattleStatus.READY, length_ratio=ratio, updated_at=timezone.now()
     )
+
+
+def battle_expire_unstreamed(*, battle: Battle, older_than_seconds: int) -> bool:
+    """Answers of a turn whose stream was never opened (its one-time token has expired) can no longer
+    come: they are marked as errors so the battle can still be voted on or continued."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = BattleAnswer.objects.filter(turn__battle=battle, status=AnswerStatus.PENDING, turn__created_at__lt=cutoff)
+    if not stale.update(status=AnswerStatus.ERROR):
+        return False
+    battle_refresh(battle_id=battle.pk)
+    return True
 
 
 def _ranking_for(battle: Battle, choice: str, ranking: list[str]) -> list[int]:

@@ -147,3 +147,78 @@ def test_a_user_without_the_permission_cannot_void(alice, played, client):
     client.post("/admin/arena/vote/", {"action": "void", "_selected_action": [vote.pk], "apply": "1", "reason": "x"})
     vote.refresh_from_db()
     assert not vote.is_void
+
+
+def test_a_turn_never_streamed_stops_blocking_the_vote(alice, pool, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from arena.models import BattleTurn
+
+    battle, _ = battle_start(user=alice, prompt="Hi", count=2)
+    client.force_login(alice)
+    client.get(battle.get_absolute_url())
+    battle.refresh_from_db()
+    assert battle.status == BattleStatus.ANSWERING  # its stream may still be opened
+    BattleTurn.objects.filter(battle=battle).update(created_at=timezone.now() - timedelta(hours=1))
+    page = client.get(battle.get_absolute_url()).content.decode()
+    battle.refresh_from_db()
+    assert battle.status == BattleStatus.READY
+    assert 'data-status="error"' in page
+
+
+def test_two_votes_at_once_leave_one(alice, played, transactional_db):
+    import threading
+
+    from django.db import connection
+
+    battle, _ = played(alice)
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def cast(choice: str) -> None:
+        barrier.wait()
+        try:
+            vote_cast(battle=battle, user=alice, choice=choice)
+            results.append("ok")
+        except ApiError:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cast, args=(c,)) for c in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "refused"]
+    assert Vote.objects.filter(battle=battle).count() == 1
+
+
+def test_the_task_keeps_the_platform_and_the_voters_boards_in_the_cache(
+    alice, played, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from arena.selectors import leaderboard_key
+
+    battle, pending = played(alice, "Write a poem about rain")
+    with django_capture_on_commit_callbacks(execute=True):
+        vote_cast(battle=battle, user=alice, choice="b")
+    for user_id in (None, alice.pk):
+        for category in ("all", "writing"):
+            board = cache.get(leaderboard_key(user_id=user_id, category=category))
+            assert board["models"][0]["model"] == pending.slots["B"], (user_id, category)
+    assert cache.get(leaderboard_key(user_id=None, category="coding"))["votes"] == 0
+
+
+def test_blind_events_name_no_model():
+    from arena.stream import blind
+
+    assert blind({"type": "metrics", "model": "A", "answered_by": "x/y", "cost": "0.1"}) is None
+    shown = blind({"type": "error", "model": "A", "code": "PROVIDER_ERROR", "message": "x/y is down"})
+    assert shown == {"type": "error", "model": "A", "code": "PROVIDER_ERROR", "message": "This model could not answer."}
+    assert blind({"type": "error", "model": "B", "code": "QUOTA_EXCEEDED", "message": "..."})["message"] == (
+        "Your quota is used up."
+    )
