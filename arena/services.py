@@ -260,6 +260,17 @@ def _ranking_for(battle: Battle, choice: str, ranking: list[str]) -> list[int]:
     return [labels.index(label) for label in ranking]
 
 
+def _silent_contestants(battle: Battle) -> list[str]:
+    """Slots that have not answered a single turn (refused, failed or stopped before a word): a vote
+    would rank an outage, not an answer."""
+    answered = set(
+        BattleAnswer.objects.filter(turn__battle=battle, generation__isnull=False)
+        .exclude(generation__content="")
+        .values_list("contestant_id", flat=True)
+    )
+    return [c.label for c in battle.contestants.all() if c.pk not in answered]
+
+
 def vote_cast(*, battle: Battle, user: Any, choice: str, ranking: list[str] | None = None) -> Vote:
     """The battle's one vote: only once every answer has finished, and only once."""
     try:
@@ -269,6 +280,11 @@ def vote_cast(*, battle: Battle, user: Any, choice: str, ranking: list[str] | No
                 raise ApiError("VALIDATION_ERROR", "This battle has already been voted on.", {"battle": ["Voted."]})
             if locked.status != BattleStatus.READY:
                 raise ApiError("VALIDATION_ERROR", "Wait for every answer to finish before voting.")
+            if silent := _silent_contestants(locked):
+                raise ApiError(
+                    "VALIDATION_ERROR",
+                    f"Model {', '.join(silent)} gave no answer, so this battle cannot rank it; start a new one.",
+                )
             positions = _ranking_for(locked, choice, ranking or [])
             vote = Vote.objects.create(battle=locked, user=user, choice=choice, ranking=positions)
             locked.status = BattleStatus.VOTED

@@ -37,6 +37,8 @@
     if (hint) hint.textContent = "Vote to see who answered.";
     const status = document.getElementById("battle-status");
     if (status) status.textContent = "Waiting for the vote";
+    const stopAll = document.getElementById("stop-all");
+    if (stopAll) stopAll.hidden = true;
   }
 
   function start(battle) {
@@ -68,17 +70,27 @@
     };
   }
 
-  document.addEventListener("click", function (event) {
-    const stop = event.target.closest(".stop-one");
-    if (!stop) return;
-    const battle = document.getElementById("battle");
-    const col = stop.closest(".arena-answer");
+  function stopSlot(battle, slot) {
     fetch(battle.dataset.stopUrl, {
       method: "POST",
       headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
-      body: "slot=" + encodeURIComponent(col.dataset.slot),
+      body: "slot=" + encodeURIComponent(slot),
       credentials: "same-origin",
     });
+  }
+
+  document.addEventListener("click", function (event) {
+    const battle = document.getElementById("battle");
+    const stop = event.target.closest(".stop-one");
+    if (stop) {
+      stopSlot(battle, stop.closest(".arena-answer").dataset.slot);
+      return;
+    }
+    if (event.target.closest("#stop-all")) {
+      battle.querySelectorAll(".arena-answer[data-latest]").forEach(function (col) {
+        if (!FINAL.has(col.dataset.status)) stopSlot(battle, col.dataset.slot);
+      });
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -26,7 +26,8 @@ def pool(db):
 def finish(pending: PendingTurn, *, contents: dict[str, str] | None = None, cost: str = "0.0001") -> None:
     """Every contestant of the turn answers (a ledger row each), as the event stream records them."""
     battle = Battle.objects.get(pk=pending.battle_id)
-    for label, slug in pending.slots.items():
+    for label in pending.answers:
+        slug = pending.slots[label]
         model = battle.contestants.get(model_slug=slug).model
         content = (contents or {}).get(slug, f"An answer from {slug}.")
         g = GenerationFactory(user=battle.user, model=model, content=content, cost=Decimal(cost))

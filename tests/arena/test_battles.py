@@ -1,6 +1,8 @@
 """Battles and votes: hidden models in random positions, one vote once every answer has finished,
 moderators voiding votes (with the action log)."""
 
+from dataclasses import replace
+
 import pytest
 from django.contrib.admin.models import LogEntry
 
@@ -43,12 +45,11 @@ def test_a_model_switched_off_is_not_drawn(alice, pool):
 
 def test_the_vote_waits_for_every_answer(alice, pool):
     battle, pending = battle_start(user=alice, prompt="Hi", count=2)
-    first_label = next(iter(pending.answers))
-    answer_record(answer_id=pending.answers[first_label], status=AnswerStatus.SUCCESS, generation_id=None)
+    finish(replace(pending, answers={"A": pending.answers["A"]}))
     with pytest.raises(ApiError, match="Wait for every answer"):
         vote_cast(battle=battle, user=alice, choice="a")
     assert not Vote.objects.exists()
-    finish(pending)
+    finish(replace(pending, answers={"B": pending.answers["B"]}))
     battle.refresh_from_db()
     assert battle.status == BattleStatus.READY
     vote_cast(battle=battle, user=alice, choice="a")
@@ -222,3 +223,18 @@ def test_blind_events_name_no_model():
     assert blind({"type": "error", "model": "B", "code": "QUOTA_EXCEEDED", "message": "..."})["message"] == (
         "Your quota is used up."
     )
+
+
+def test_a_battle_where_a_model_gave_no_answer_cannot_be_voted_on(alice, pool):
+    battle, pending = battle_start(user=alice, prompt="Hi", count=2)
+    answer_record(answer_id=pending.answers["A"], status=AnswerStatus.ERROR, generation_id=None)
+    from tests.factories import GenerationFactory
+
+    b = battle.contestants.get(position=1)
+    g = GenerationFactory(user=alice, model=b.model, content="Fine.")
+    answer_record(answer_id=pending.answers["B"], status=AnswerStatus.SUCCESS, generation_id=g.pk)
+    battle.refresh_from_db()
+    assert battle.status == BattleStatus.READY
+    with pytest.raises(ApiError, match="Model A gave no answer"):
+        vote_cast(battle=battle, user=alice, choice="b")
+    assert not Vote.objects.exists()
