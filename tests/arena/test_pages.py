@@ -52,3 +52,19 @@ def test_the_leaderboard_offers_promotion_to_admins(client, alice, played):
 def test_the_pages_need_sign_in(client):
     for path in ("/arena/", "/arena/leaderboard/", "/arena/shortlist/"):
         assert client.get(path).status_code == 302
+
+
+def test_three_models_are_ranked_from_the_page(client, alice, played):
+    battle, pending = played(alice, count=3)
+    client.force_login(alice)
+    page = client.get(battle.get_absolute_url()).content.decode()
+    assert 'name="rank_3"' in page and 'value="ranking"' in page
+    refused = client.post(
+        f"/arena/b/{battle.pk}/vote", {"choice": "ranking", "rank_1": "A", "rank_2": "A", "rank_3": "B"}
+    )
+    assert refused.status_code == 303
+    assert "Rank all 3 answers" in client.get(battle.get_absolute_url()).content.decode()
+    client.post(f"/arena/b/{battle.pk}/vote", {"choice": "ranking", "rank_1": "C", "rank_2": "A", "rank_3": "B"})
+    page = client.get(battle.get_absolute_url()).content.decode()
+    assert '<strong id="your-vote">C > A > B</strong>' in page
+    assert all(slug in page for slug in pending.slots.values())
