@@ -64,6 +64,7 @@ def battle_view(battle: Battle) -> dict[str, Any]:
                     totals[a.contestant_id]["cost"] += g.cost
             shown.append({
                 "label": a.contestant.label,
+                "name": a.contestant.model_slug if revealed else "",
                 "status": a.status,
                 "status_label": a.get_status_display(),
                 "html": render_markdown(g.content) if g is not None and g.content else "",

@@ -60,6 +60,8 @@
       } else if (msg.type === "done") {
         source.close();
         if (allFinished(battle)) openVote();
+        // The answers as the server renders them (sanitised markdown), still without names.
+        htmx.ajax("GET", window.location.pathname, { target: "#battle", select: "#battle", swap: "outerHTML" });
       }
     };
     source.onerror = function () {

@@ -46,8 +46,10 @@ def test_blind_battle_names_hidden_until_the_vote_and_one_vote_only(
     assert _vote_closed(page)
     assert page.get_by_role("button", name="A is better").is_disabled()
     page.wait_for_function("!document.querySelector('fieldset#vote').disabled", timeout=60000)
+    page.locator('.arena-answer[data-slot="B"] .md').wait_for()  # re-rendered as markdown, still blind
     statuses = page.locator(".arena-answer").evaluate_all("els => els.map(e => e.dataset.status)")
-    assert statuses == ["done", "done"]
+    assert statuses == ["success", "success"]
+    assert page.locator("#stop-all").is_hidden()
     html = page.content()
     assert not any(slug in html for slug in SLUGS) and "Demo Swift" not in html
     screenshot("arena-battle")
@@ -65,6 +67,8 @@ def test_blind_battle_names_hidden_until_the_vote_and_one_vote_only(
     assert first.model_slug in page.locator('#reveal tr[data-slot="A"]').inner_text()
     assert "$" in page.locator("#reveal").inner_text()
     assert page.locator("#your-vote").inner_text() == "A is better"
+    assert first.model_slug in page.locator('.arena-answer[data-slot="A"] .slot-name').inner_text()
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays at the top of the picture
     screenshot("arena-reveal")
 
     other.get_by_role("button", name="B is better").click()
@@ -117,7 +121,7 @@ def test_a_battle_streams_and_opens_the_vote_under_the_content_security_policy(w
     watched.get_by_role("button", name="Start the battle").click()
     watched.wait_for_url("**/arena/b/**")
     expect(watched.get_by_role("button", name="A is better")).to_be_enabled(timeout=60000)  # arena.js ran
-    assert watched.locator('.arena-answer[data-slot="A"] .answer-stream').inner_text()
+    assert watched.locator('.arena-answer[data-slot="A"] .answer-body').inner_text()
     watched.get_by_role("button", name="Tie").click()
     watched.locator("#reveal").wait_for()
     visit(watched, "/arena/leaderboard/")
