@@ -133,6 +133,8 @@ def battle_start(
             f"A battle has between {MIN_CONTESTANTS} and {MAX_CONTESTANTS} models.",
             {"count": ["Out of range."]},
         )
+    if source not in BattleSource.values:
+        raise ApiError("VALIDATION_ERROR", "Draw from the pool or your shortlist.", {"source": ["Unknown source."]})
     if category and category not in PromptCategory.values:
         choices = ", ".join(PromptCategory.values)
         raise ApiError("VALIDATION_ERROR", "Unknown category.", {"category": [f"One of {choices}."]})

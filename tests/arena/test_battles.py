@@ -238,3 +238,22 @@ def test_a_battle_where_a_model_gave_no_answer_cannot_be_voted_on(alice, pool):
     with pytest.raises(ApiError, match="Model A gave no answer"):
         vote_cast(battle=battle, user=alice, choice="b")
     assert not Vote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"prompt": "  "}, "Write a prompt first."),
+        ({"count": 1}, "between 2 and 4"),
+        ({"count": 5}, "between 2 and 4"),
+        ({"category": "poetry"}, "Unknown category."),
+        ({"source": "everyone"}, "Draw from the pool or your shortlist."),
+    ],
+)
+def test_bad_battle_requests_are_refused_by_name_and_leave_nothing_behind(alice, pool, fields, message):
+    from arena.models import Battle
+
+    with pytest.raises(ApiError, match=message) as refused:
+        battle_start(user=alice, **{"prompt": "Hi", "count": 2, **fields})
+    assert refused.value.code == "VALIDATION_ERROR" and refused.value.status == 400
+    assert not Battle.objects.exists()
