@@ -160,11 +160,30 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def leaderboards_by_category(*, user_id: int | None = None) -> dict[str, dict[str, Any]]:
+    """Every category's board for one scope, from one read of its votes (what the task refreshes)."""
+    counted = _counted_votes(user_id=user_id, category=ALL, exclude_flagged=False)
+    return {
+        category: leaderboard_compute(
+            user_id=user_id,
+            category=category,
+            counted=[(v, slugs) for v, slugs in counted if category == ALL or v.battle.category == category],
+        )
+        for category, _ in categories()
+    }
+
+
 def leaderboard_compute(
-    *, user_id: int | None = None, category: str = ALL, exclude_flagged: bool = False
+    *,
+    user_id: int | None = None,
+    category: str = ALL,
+    exclude_flagged: bool = False,
+    counted: list[tuple[Vote, list[str]]] | None = None,
 ) -> dict[str, Any]:
-    """The leaderboard as the API and the page show it (a plain, JSON-ready dict)."""
-    counted = _counted_votes(user_id=user_id, category=category, exclude_flagged=exclude_flagged)
+    """The leaderboard as the API and the page show it (a plain, JSON-ready dict). `counted`: the
+    scope's votes already read, oldest first."""
+    if counted is None:
+        counted = _counted_votes(user_id=user_id, category=category, exclude_flagged=exclude_flagged)
     records = [VoteRecord(v.user_id, v.battle.prompt_hash, slugs, v.choice, tuple(v.ranking)) for v, slugs in counted]
     board = bradley_terry(counted_comparisons(records))
     flagged: dict[str, int] = defaultdict(int)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
-from arena.selectors import LEADERBOARD_SECONDS, categories, leaderboard_compute, leaderboard_key
+from arena.selectors import LEADERBOARD_SECONDS, leaderboard_key, leaderboards_by_category
 from config.celery import INFRA_RETRY
 
 
@@ -15,8 +15,7 @@ def leaderboards_refresh(user_id: int | None = None) -> int:
     """Platform-wide boards for every category, and the voter's own; safe to run twice."""
     written = 0
     for owner in (None, user_id) if user_id else (None,):
-        for category, _ in categories():
-            board = leaderboard_compute(user_id=owner, category=category)
+        for category, board in leaderboards_by_category(user_id=owner).items():
             cache.set(leaderboard_key(user_id=owner, category=category), board, LEADERBOARD_SECONDS)
             written += 1
     return written

@@ -108,3 +108,13 @@ def test_battles_with_very_different_answer_lengths_can_be_left_out(alice_api, a
     assert data["votes"] == 2 and sum(m["flagged_votes"] for m in data["models"]) == 2
     data = alice_api.get("/api/v1/arena/leaderboard?exclude_flagged=true").json()["data"]
     assert data["votes"] == 1 and data["exclude_flagged"] is True
+
+
+def test_the_tasks_boards_match_a_board_computed_on_its_own(alice, votes):
+    from arena.selectors import leaderboard_compute, leaderboards_by_category
+
+    boards = leaderboards_by_category()
+    for category in ("all", "coding", "general"):
+        alone = leaderboard_compute(category=category)
+        assert boards[category]["models"] == alone["models"] and boards[category]["votes"] == alone["votes"]
+    assert leaderboards_by_category(user_id=alice.pk)["all"]["votes"] == 3
