@@ -75,7 +75,7 @@ async def _embed(request: HttpRequest, user: Any, form: EmbeddingsForm, names: d
 def embeddings(request: HttpRequest) -> HttpResponse:
     models = models_of_kind(ModelKind.EMBEDDING)
     wanted = request.GET.get("model")
-    initial = {"models": [wanted] if wanted else [m.slug for m in models[:2]], "texts": EXAMPLE}
+    initial = {"models": [wanted] if wanted else [], "texts": EXAMPLE}
     return render(request, "playground/embeddings.html", {"form": EmbeddingsForm(initial=initial, models=models)})
 
 

@@ -65,7 +65,7 @@ def _context(request: HttpRequest, user: Any, form: ImagesForm, panes: list[Pane
 def images(request: HttpRequest) -> HttpResponse:
     models = models_of_kind(ModelKind.IMAGE)
     wanted = request.GET.get("model")
-    initial = {"models": [wanted] if wanted else [m.slug for m in models[:2]]}
+    initial = {"models": [wanted] if wanted else []}
     form = ImagesForm(initial=initial, models=models)
     if request.htmx and request.GET.get("page"):
         return render(request, "playground/images.html#gallery", {"gallery": _gallery(request, request.user)})
