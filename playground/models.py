@@ -248,6 +248,8 @@ class BatchRun(models.Model):
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_runs"
     )
     model_slug = models.CharField(max_length=200)
+    # The model's kind when submitted: chat prompts, texts to embed, or image prompts.
+    kind = models.CharField(max_length=16, default="chat")
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)

@@ -320,3 +320,12 @@ async def images_run(origin: Origin, req: ImageRequest, *, behind: bool = False)
         user_id=origin.user.pk, generation_id=out.generation_id, model_slug=model.slug, prompt=prompt, stored=stored
     )
     return ImageOutcome(out, images, [i.data for i in result.images]), prep
+
+
+def media_validate(origin: Origin, req: EmbeddingRequest | ImageRequest) -> None:
+    """Everything checked before admission, without admitting (a batch checks its items' fields once,
+    at submission, so a bad field is one 400 rather than a thousand failed items)."""
+    if isinstance(req, EmbeddingRequest):
+        _embedding_plan(origin, req)
+    else:
+        _image_plan(origin, req)
