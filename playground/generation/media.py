@@ -9,8 +9,10 @@ the number of images. A failed call is recorded and charged nothing, like a chat
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -38,6 +40,8 @@ from providers.registry import unsupported_fields
 from usage import admission
 from usage.limits import Limits, to_nano
 from usage.models import GenerationStatus
+
+logger = logging.getLogger(__name__)
 
 MAX_INPUTS = 2048  # texts (or token arrays) in one embeddings call, as OpenAI allows
 MAX_INPUT_CHARS = 200_000  # one text; providers cap far lower in tokens, this only bounds our work
@@ -296,17 +300,27 @@ async def images_run(origin: Origin, req: ImageRequest, *, behind: bool = False)
     charged per image once they are; the budget holds the most they can cost until then."""
     started = time.perf_counter()
     plan = await from_memory_or_thread(_image_plan, origin, req)
-    prompt = req.prompt
-    prep = await _admitted(origin, plan, [{"role": "user", "content": prompt}], cached=None, behind=behind,
+    prep = await _admitted(origin, plan, [{"role": "user", "content": req.prompt}], cached=None, behind=behind,
                            started=started)  # fmt: skip
     model, result = await first_answer(
         prep, lambda adapter, m: adapter.generate_images(replace(req, model=m.upstream_id))
     )
+    # Shielded: a caller who leaves now must not leave drawn pictures unstored or the budget held.
+    done = await asyncio.shield(_keep_pictures(origin, prep, model, req, result))
+    return done, prep
+
+
+async def _keep_pictures(
+    origin: Origin, prep: Prepared, model: AIModel, req: ImageRequest, result: ImageResult
+) -> ImageOutcome:
+    """Store the pictures, then record and charge the call; a call whose pictures cannot be kept is
+    recorded as failed and charged nothing."""
     if not result.images:
         raise await _protocol_failure(prep, model, "The provider answered no image.")
     try:
         stored = await sync_to_async(image_store.pictures_save)(user_id=origin.user.pk, result=result)
-    except OSError:
+    except Exception:
+        logger.exception("storing the pictures of %s failed", model.slug)
         error = ApiError("SERVER_ERROR", "The images could not be stored; nothing was charged.")
         await settle(prep, model=model, status=GenerationStatus.ERROR, error=error)
         raise error from None
@@ -317,9 +331,10 @@ async def images_run(origin: Origin, req: ImageRequest, *, behind: bool = False)
         upstream_id=result.upstream_id or "", cost_of=lambda m: image_cost_for(m, req, result, sizes),
     )  # fmt: skip
     images = await sync_to_async(image_store.pictures_record)(
-        user_id=origin.user.pk, generation_id=out.generation_id, model_slug=model.slug, prompt=prompt, stored=stored
-    )
-    return ImageOutcome(out, images, [i.data for i in result.images]), prep
+        user_id=origin.user.pk, generation_id=out.generation_id, model_slug=model.slug, prompt=req.prompt,
+        stored=stored,
+    )  # fmt: skip
+    return ImageOutcome(out, images, [i.data for i in result.images])
 
 
 def media_validate(origin: Origin, req: EmbeddingRequest | ImageRequest) -> None:

@@ -141,3 +141,17 @@ def test_rest_door_answers_in_the_envelope(alice_keyed, sketch):
     assert Generation.objects.get().door == "rest"
     bad = alice_keyed.post("/api/v1/ai/images", {"model": "demo/sketch", "prompt": "x", "n": 0}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_pictures_that_cannot_be_stored_are_not_charged(app_server, alice, alice_key, sketch, settings, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("media storage cannot create folders under a file")
+    settings.MEDIA_ROOT = str(blocked)
+    with pytest.raises(openai.InternalServerError) as caught:
+        _client(app_server, alice_key).images.generate(model="demo/sketch", prompt="a kite", size="16x16")
+    assert caught.value.body["type"] == "server_error"
+    flush_ledger()
+    row = Generation.objects.get()
+    assert row.status == "error" and row.cost == 0 and not GeneratedImage.objects.exists()
+    used = counters.quota_used(user_id=alice.pk)
+    assert used["held"] == 0 and used["spent"] == 0
