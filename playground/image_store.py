@@ -68,6 +68,14 @@ def pictures_discard(stored: list[StoredPicture]) -> None:
         default_storage.delete(picture.name)
 
 
+def pictures_erase(*, user_id: int) -> int:
+    """Delete a user's pictures, files and rows (account deletion); returns how many there were."""
+    pictures = GeneratedImage.objects.filter(user_id=user_id)
+    for name in pictures.values_list("file", flat=True).iterator():
+        default_storage.delete(name)
+    return pictures.delete()[0]
+
+
 def pictures_record(
     *, user_id: int, generation_id: uuid.UUID, model_slug: str, prompt: str, stored: list[StoredPicture]
 ) -> list[GeneratedImage]:

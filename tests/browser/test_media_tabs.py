@@ -7,6 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.axe import serious_violations
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -44,6 +45,18 @@ def enforced(browser_instance, app_server):
         context.close()
 
 
+@pytest.fixture
+def shot(request):
+    """`make screenshots` (pytest --screenshots) saves the page to docs/screenshots/<name>.png."""
+
+    def take(page, name: str) -> None:
+        if request.config.getoption("--screenshots", default=False):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return take
+
+
 def sign_in(page, user, password) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
@@ -72,10 +85,11 @@ def compare_texts(page) -> None:
     expect(page.locator("table.similarity")).to_have_count(2)
 
 
-def test_images_tab_compares_two_demo_models_and_keeps_a_gallery(enforced, catalog, alice, password):
+def test_images_tab_compares_two_demo_models_and_keeps_a_gallery(enforced, catalog, alice, password, shot):
     page = enforced(viewport=VIEWPORTS["desktop"])
     sign_in(page, alice, password)
     draw_two(page)
+    shot(page, "playground-images")
     for slug, cost in (("demo/sketch", "$0.01000000"), ("demo/canvas", "$0.00500000")):
         pane = page.locator(f'.media-pane[data-model="{slug}"]')
         assert cost in pane.locator(".pane-cost").inner_text() and "ms" in pane.locator(".pane-time").inner_text()
@@ -96,10 +110,11 @@ def test_images_tab_compares_two_demo_models_and_keeps_a_gallery(enforced, catal
     assert page.problems == [] and page.evaluate("window.__csp") == []
 
 
-def test_embeddings_tab_draws_a_heat_map_per_model(enforced, catalog, alice, password):
+def test_embeddings_tab_draws_a_heat_map_per_model(enforced, catalog, alice, password, shot):
     page = enforced(viewport=VIEWPORTS["desktop"])
     sign_in(page, alice, password)
     compare_texts(page)
+    shot(page, "playground-embeddings")
     compass = page.locator('.media-pane[data-model="demo/compass"]')
     assert "256 dimensions" in compass.locator(".pane-metrics").inner_text()
     assert "1024 dimensions" in page.locator('.media-pane[data-model="demo/atlas"] .pane-metrics').inner_text()
