@@ -137,3 +137,13 @@ def test_rest_door_answers_in_the_envelope_with_cost(alice_keyed, small3):
 def test_models_list_tells_embedding_models_apart(app_server, alice_key, compass, chat_model):
     kinds = {m.id: m.kind for m in _client(app_server, alice_key).models.list()}
     assert kinds["demo/compass"] == "embedding" and kinds[chat_model.slug] == "chat"
+
+
+def test_chat_doors_refuse_a_model_that_does_not_chat_by_name(app_server, alice_key, compass, sketch):
+    client = _client(app_server, alice_key)
+    for slug, where in (("demo/compass", "/v1/embeddings"), ("demo/sketch", "/v1/images/generations")):
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(model=slug, messages=[{"role": "user", "content": "hi"}])
+        assert caught.value.body["param"] == "model" and where in caught.value.body["message"]
+    flush_ledger()
+    assert not Generation.objects.exists()
