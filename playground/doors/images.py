@@ -17,7 +17,7 @@ from config.api.exceptions import ApiError
 from config.money import money
 from playground import image_store
 from playground.doors.base import generation_call, generation_post, metered
-from playground.generation.media import ImageOutcome, images_run
+from playground.generation.media import ImageOutcome, image_request, images_run
 from providers.media import ImageRequest
 from usage.models import Door
 
@@ -75,7 +75,7 @@ def rest_images_data(request: HttpRequest, done: ImageOutcome, req: ImageRequest
 async def openai_images(request: HttpRequest) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.OPENAI, keys_only=True)
-        req = ImageRequest.from_openai(body)
+        req = image_request(body)
         done, prep = await images_run(origin, req, behind=True)
     except ApiError as exc:
         return openai.error_response(exc)
@@ -86,7 +86,7 @@ async def openai_images(request: HttpRequest) -> HttpResponse:
 async def rest_images(request: HttpRequest) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.REST)
-        req = ImageRequest.from_openai(body)
+        req = image_request(body)
         done, prep = await images_run(origin, req)
     except ApiError as exc:
         return error_response(exc)

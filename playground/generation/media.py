@@ -217,6 +217,13 @@ async def _protocol_failure(prep: Prepared, model: AIModel, message: str) -> Api
 # --- images ----------------------------------------------------------------------------------------
 
 
+def image_request(body: dict[str, Any]) -> ImageRequest:
+    """OpenAI's images body as a request; a prompt that is not text is refused, never turned into text."""
+    if body.get("prompt") is not None and not isinstance(body["prompt"], str):
+        raise invalid("prompt", "prompt must be a string.")
+    return ImageRequest.from_openai(body)
+
+
 def _image_fields(req: ImageRequest) -> None:
     if not req.prompt.strip():
         raise invalid("prompt", "prompt must be a non-empty string.")

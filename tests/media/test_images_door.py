@@ -91,6 +91,7 @@ def test_refusals_name_the_field_and_store_nothing(app_server, alice_key, sketch
     cases = [
         ({"model": "demo/sketch", "prompt": "x", "n": 11}, "n"),
         ({"model": "demo/sketch", "prompt": ""}, "prompt"),
+        ({"model": "demo/sketch", "prompt": 42}, "prompt"),
         ({"model": "demo/sketch", "prompt": "x", "response_format": "xml"}, "response_format"),
         ({"model": "demo/canvas", "prompt": "x", "size": "640x480"}, "size"),
         ({"model": "demo/sketch", "prompt": "x", "style": "vivid"}, "style"),
@@ -155,3 +156,19 @@ def test_pictures_that_cannot_be_stored_are_not_charged(app_server, alice, alice
     assert row.status == "error" and row.cost == 0 and not GeneratedImage.objects.exists()
     used = counters.quota_used(user_id=alice.pk)
     assert used["held"] == 0 and used["spent"] == 0
+
+
+def test_gpt_image_is_charged_by_the_tokens_it_reports(app_server, alice_key, fake_provider):
+    from tests.factories import AIModelFactory
+
+    AIModelFactory(provider=fake_provider, upstream_id="gpt-image-1", slug="fakeai/gpt-image-1", kind="image",
+                   input_price_per_1m=Decimal("5"), output_price_per_1m=None, image_output_price_per_1m=Decimal("40"),
+                   image_prices={"1024x1024": {"low": "0.011", "medium": "0.042", "high": "0.167"}})  # fmt: skip
+    answer = _client(app_server, alice_key).images.generate(
+        model="fakeai/gpt-image-1", prompt="three words here", size="1024x1024", quality="medium"
+    )
+    assert answer.data[0].b64_json is None and answer.data[0].url  # stored and linked, though OpenAI sent base64
+    assert (answer.usage.input_tokens, answer.usage.output_tokens) == (3, 1056)
+    flush_ledger()
+    row = Generation.objects.get()
+    assert row.cost == (3 * Decimal(5) + 1056 * Decimal(40)) / 1_000_000  # not the table's $0.042
