@@ -24,6 +24,7 @@ from playground.generation.media import MAX_IMAGE_PROMPT, images_run
 from playground.models import GeneratedImage
 from playground.pages.media import CompareField, Pane, model_choices, models_of_kind, playground_origin, side_by_side
 from providers.media import ImageRequest
+from usage.models import Generation
 
 SIZES = [("", "Model default"), ("256x256", "256 × 256"), ("512x512", "512 × 512"), ("1024x1024", "1024 × 1024")]
 GALLERY_PAGE = 24
@@ -41,10 +42,15 @@ class ImagesForm(forms.Form):
 
 def _gallery(request: HttpRequest, user: Any) -> Any:
     images = GeneratedImage.objects.filter(user=user).only(
-        "id", "model_slug", "prompt", "mime_type", "width", "height", "created_at"
+        "id", "generation_id", "model_slug", "prompt", "mime_type", "width", "height", "created_at"
     )
     page = Paginator(images, GALLERY_PAGE).get_page(request.GET.get("page"))
+    # A picture whose prompt a moderator hid is not served through links; its owner still sees it here.
+    hidden = set(
+        Generation.objects.filter(pk__in=[i.generation_id for i in page], hidden=True).values_list("pk", flat=True)
+    )
     for image in page:
+        image.hidden = image.generation_id in hidden
         image.share_url = request.build_absolute_uri(
             image_store.link_path(image.pk, seconds=settings.IMAGE_SHARE_SECONDS)
         )

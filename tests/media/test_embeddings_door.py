@@ -147,3 +147,22 @@ def test_chat_doors_refuse_a_model_that_does_not_chat_by_name(app_server, alice_
         assert caught.value.body["param"] == "model" and where in caught.value.body["message"]
     flush_ledger()
     assert not Generation.objects.exists()
+
+
+def test_embeddings_count_against_the_daily_request_quota(app_server, alice_key, compass):
+    import copy
+
+    from usage.models import SystemSetting
+    from usage.settings_store import get_setting
+
+    limits = copy.deepcopy(get_setting("tier_limits"))
+    limits["free"]["daily"] = 2
+    SystemSetting.objects.create(key="tier_limits", value=limits, type="object", category="ai", is_public=True)
+    client = _client(app_server, alice_key)
+    for text in ("one", "two"):
+        client.embeddings.create(model="demo/compass", input=text, encoding_format="float")
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.embeddings.create(model="demo/compass", input="three", encoding_format="float")
+    assert caught.value.body["code"] == "insufficient_quota" and "daily" in caught.value.body["message"]
+    flush_ledger()
+    assert Generation.objects.count() == 2

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client
 
+from playground import image_store
 from playground.models import GeneratedImage
 from usage.models import Generation
 
@@ -45,6 +46,12 @@ def test_images_tab_compares_two_models_with_cost_and_time(alice_client, alice, 
     assert gallery.count('class="gallery-item card"') == 2 and "?download=1" in gallery
     share = re.search(r'href="(http://testserver/files/images/[^"]+)" class="share-link"', gallery).group(1)
     assert Client().get(share.removeprefix("http://testserver")).status_code == 200  # no session needed
+    shared = image_store.image_for_token(share.rsplit("/", 1)[1])
+    Generation.objects.filter(pk=shared.generation_id).update(hidden=True)  # a moderator hides its prompt
+    assert Client().get(share.removeprefix("http://testserver")).status_code == 404
+    gallery = alice_client.get("/playground/images").content.decode()
+    assert gallery.count("Hidden by a moderator") == 1 and gallery.count('class="share-link"') == 1
+    assert "a paper boat" not in bob_client.get("/playground/images").content.decode()
 
 
 def test_a_failing_model_fails_its_own_pane_only(alice_client, sketch, demo):
