@@ -73,8 +73,6 @@ def images(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("model")
     initial = {"models": [wanted] if wanted else []}
     form = ImagesForm(initial=initial, models=models)
-    if request.htmx and request.GET.get("page"):
-        return render(request, "playground/images.html#gallery", {"gallery": _gallery(request, request.user)})
     return render(request, "playground/images.html", _context(request, request.user, form))
 
 
