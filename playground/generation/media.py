@@ -109,8 +109,10 @@ async def _admitted(origin: Origin, plan: _MediaPlan, messages: list[dict[str, A
     admitted = await admission.admit_async(user=origin.user, limits=plan.limits, reserve_nano=reserve)
     inp = GenerationInput(model=plan.chain[0].slug, messages=messages, record_behind=behind, **origin.fields())
     configs = {plan.chain[0].pk: plan.config}
-    return Prepared(inp, Params(plan.parameters), plan.chain[0], plan.chain, configs, admitted, plan.limits,
-                    None, cached, started)  # fmt: skip
+    return Prepared(
+        inp=inp, params=Params(plan.parameters), requested=plan.chain[0], chain=plan.chain, configs=configs,
+        admission=admitted, limits=plan.limits, cache_key=None, cached=cached, started=started,
+    )  # fmt: skip
 
 
 # --- embeddings ------------------------------------------------------------------------------------
