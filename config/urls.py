@@ -30,10 +30,12 @@ urlpatterns = [
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("api/v1/", include("accounts.api_keys_urls")),
     path("api/v1/", include("webhooks.api_urls")),
+    path("api/v1/arena/", include("arena.api_urls")),
     path("api/", include("catalog.api_urls")),
     path("", include("playground.doors.urls")),  # /api/v1/ai/..., /api/v1/usage, /api/v1/sessions, /v1/...
     path("", include("accounts.urls")),
     path("", include("playground.urls")),
+    path("", include("arena.urls")),
     path("", include("usage.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("models/", include("catalog.urls")),

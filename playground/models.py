@@ -270,6 +270,8 @@ class BatchRun(models.Model):
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_runs"
     )
     model_slug = models.CharField(max_length=200)
+    # The model's kind when submitted: chat prompts, texts to embed, or image prompts.
+    kind = models.CharField(max_length=16, default="chat")
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
@@ -319,3 +321,32 @@ class BatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.index} {self.status}"
+
+
+class GeneratedImage(models.Model):
+    """One picture an image model drew, kept in media storage and served to its owner, or to whoever
+    holds a signed link that has not expired (playground.media_links). Its cost is on its ledger row."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    # The ledger row of the call that drew it (a plain id: API calls record their row behind the response).
+    generation_id = models.UUIDField(db_index=True)
+    model_slug = models.CharField(max_length=200)
+    prompt = models.TextField()
+    revised_prompt = models.TextField(blank=True)
+    file = models.FileField(upload_to="images/")
+    mime_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [Index(fields=["user", "created_at"], name="generatedimage_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.model_slug} {self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return self.mime_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")

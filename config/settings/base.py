@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "playground",
     "usage",
     "webhooks",
+    "arena",
 ]
 
 # CORS sits right below SecurityMiddleware on both handlers: above everything that can answer on its

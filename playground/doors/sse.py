@@ -174,7 +174,8 @@ async def merge_model_events(
 ) -> AsyncIterator[bytes]:
     """One event stream for several models: each task puts its events on the queue, then None."""
     yield sse(session)
-    await Conversation.objects.filter(pk=conversation_id).aupdate(status=SessionStatus.STREAMING)
+    if conversation_id is not None:
+        await Conversation.objects.filter(pk=conversation_id).aupdate(status=SessionStatus.STREAMING)
     # The models start while the response is being sent, not in the view call that has already
     # returned: their tasks must live in the request's context for thread hops to keep working.
     queue: asyncio.Queue = asyncio.Queue()

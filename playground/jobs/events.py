@@ -17,14 +17,13 @@ TASK_COMPLETED = "ai.task.completed"
 TASK_FAILED = "ai.task.failed"
 
 
-def answer_result(out: GenerationOutcome) -> dict[str, Any]:
-    """One answer as a task's `result`: the spec's `choices` and `usage`, and what it cost."""
-    choice = {"index": 0, "message": {"role": "assistant", "content": out.content}, "finish_reason": out.finish_reason}
+def answer_result(out: GenerationOutcome, *, with_choices: bool = True) -> dict[str, Any]:
+    """One answer as a task's `result`: the spec's `choices` (for a chat answer) and `usage`, and what it
+    cost."""
     usage = out.usage
-    return {
+    result: dict[str, Any] = {
         "generation_id": str(out.generation_id),
         "model": out.model.slug,
-        "choices": [choice],
         "usage": {
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
@@ -32,6 +31,10 @@ def answer_result(out: GenerationOutcome) -> dict[str, Any]:
         },
         "cost": money(out.cost),
     }
+    if with_choices:
+        message = {"role": "assistant", "content": out.content}
+        result["choices"] = [{"index": 0, "message": message, "finish_reason": out.finish_reason}]
+    return result
 
 
 def task_completed(*, user_id: int, task: dict[str, Any], result: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ def answered_sessions_are_completed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playground', '0006_videojob_door'),
+        ('playground', '0007_media'),
     ]
 
     operations = [
