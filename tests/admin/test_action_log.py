@@ -7,6 +7,9 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from accounts.roles import user_set_role
+from arena.models import PoolEntry, Vote
+from arena.services import battle_start
+from tests.arena.conftest import finish
 from tests.factories import (
     AIModelFactory,
     FlagFactory,
@@ -30,6 +33,16 @@ def _unverified_address(_):
     return EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
 
 
+def _vote(_):
+    provider = ProviderFactory(slug="pool")
+    for name in ("alpha", "beta"):
+        PoolEntry.objects.create(model=AIModelFactory(provider=provider, upstream_id=name))
+    voter = UserFactory()
+    battle, pending = battle_start(user=voter, prompt="Say something", count=2)
+    finish(pending)
+    return Vote.objects.create(battle=battle, user=voter, choice="a")
+
+
 # A row each action has something to do to (an action that changes nothing need not log anything).
 MAKERS = {
     "catalog.provider": _provider,
@@ -39,7 +52,10 @@ MAKERS = {
     "usage.generation": lambda _: GenerationFactory(),
     "playground.flag": lambda _: FlagFactory(),
     "playground.moderationrule": lambda _: ModerationRuleFactory(),
+    "arena.vote": _vote,
 }
+# Actions that ask for a confirmation first: what the confirmation page posts back.
+CONFIRMATIONS = {"void": {"apply": "1", "reason": "Votes from a script"}}
 STATES = {
     "reactivate": {"status": "suspended"},
     "remove_avatars": {"avatar": "avatars/someone.webp"},
@@ -73,7 +89,8 @@ def test_the_action_is_written_to_the_action_log(client, alice, fake_upstream, m
     app_label, model_name = model.split(".")
 
     response = client.post(
-        reverse(f"admin:{app_label}_{model_name}_changelist"), {"action": action, "_selected_action": [row.pk]}
+        reverse(f"admin:{app_label}_{model_name}_changelist"),
+        {"action": action, "_selected_action": [row.pk], **CONFIRMATIONS.get(action, {})},
     )
 
     assert response.status_code in (200, 302)
