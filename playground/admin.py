@@ -260,10 +260,15 @@ class ModerationRuleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Enable", permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
-        queryset.update(active=True)
-        rules.rules_changed()
+        self._switch(request, queryset, active=True)
 
     @admin.action(description="Disable", permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
-        queryset.update(active=False)
+        self._switch(request, queryset, active=False)
+
+    def _switch(self, request: HttpRequest, queryset: QuerySet[ModerationRule], *, active: bool) -> None:
+        chosen = list(queryset)
+        queryset.update(active=active)
+        for rule in chosen:
+            self.log_change(request, rule, "Enabled (bulk action)" if active else "Disabled (bulk action)")
         rules.rules_changed()

@@ -10,6 +10,27 @@ from django.utils import timezone
 from usage.models import Door
 
 
+class SessionStatus(models.TextChoices):
+    """Where the latest turn of a conversation (a "session" in the API) stands."""
+
+    PENDING = "pending", "Pending"  # created, no turn has started yet
+    STREAMING = "streaming", "Streaming"
+    COMPLETED = "completed", "Completed"  # every model answered
+    PARTIAL = "partial", "Partly answered"  # some models answered, some failed
+    FAILED = "failed", "Failed"  # no model answered
+    CANCELLED = "cancelled", "Cancelled"  # stopped before any model had answered
+
+    @classmethod
+    def of_turn(cls, statuses: list[str], models: int) -> "SessionStatus":
+        """A finished turn's status from its generations' statuses (`models` were asked)."""
+        answered = statuses.count("success")
+        if models and answered == models:
+            return cls.COMPLETED
+        if answered:
+            return cls.PARTIAL
+        return cls.CANCELLED if "cancelled" in statuses else cls.FAILED
+
+
 class Conversation(models.Model):
     """A thread in the playground, or one multi-model comparison from the stream endpoint."""
 
@@ -26,6 +47,7 @@ class Conversation(models.Model):
     # Declared last: the field's name would shadow the `models` module for the lines after it.
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     share_shows_cost = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING)
     models = models.JSONField(default=list, blank=True, help_text="Catalog slugs compared in this conversation.")
 
     class Meta:

@@ -18,6 +18,7 @@ from config.api.exceptions import ApiError
 from playground.generation import response_cache
 from playground.generation.prepare import Prepared
 from providers.base import ProviderError, Usage
+from providers.errors import BLOCKED_ADDRESS
 from providers.tokens import estimate_prompt_tokens, estimate_tokens
 from usage import admission
 from usage.counters import Charge
@@ -49,6 +50,8 @@ def status_for(exc: ProviderError) -> str:
 
 
 def provider_failure(exc: ProviderError) -> ApiError:
+    if exc.code == BLOCKED_ADDRESS:  # the gateway's configuration, not the caller's request
+        return ApiError("PROVIDER_ERROR", exc.message, {"kind": BLOCKED_ADDRESS, "provider": exc.provider})
     if exc.kind in ("bad_request", "content_filter"):
         return ApiError("VALIDATION_ERROR", f"The provider refused the request: {exc.message}")
     return ApiError(

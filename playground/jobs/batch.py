@@ -35,6 +35,7 @@ from playground.generation.inputs import batch_input, batch_parameters_unknown
 from playground.generation.media import embeddings_run, images_run, media_validate
 from playground.generation.params import invalid, refuse_unusable, validate_params
 from playground.image_store import link_path
+from playground.jobs.events import answer_result, task_completed, task_failed
 from playground.models import BatchItem, BatchItemStatus, BatchRun, BatchStatus, GeneratedImage
 from providers.media import EmbeddingRequest, ImageRequest
 from usage import events
@@ -169,6 +170,7 @@ def _claim_item(batch: BatchRun) -> BatchItem | None:
         )
         if claimed:
             item.attempts += 1
+            item.batch = batch  # already loaded: the item's events read it
             return item
     return None
 
@@ -207,6 +209,7 @@ def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
     _item_done(
         item,
         BatchItemStatus.SUCCEEDED,
+        outcome,
         content=content,
         generation_id=outcome.generation_id,
         total_tokens=outcome.usage.total_tokens,
@@ -215,8 +218,9 @@ def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
     return None
 
 
-def _item_done(item: BatchItem, status: str, **fields: Any) -> None:
-    """Record an item's outcome and count it on its batch, once, in one transaction."""
+def _item_done(item: BatchItem, status: str, outcome: GenerationOutcome | None = None, **fields: Any) -> None:
+    """Record an item's outcome and count it on its batch, once, in one transaction; tell the user's
+    webhooks (ai.task.completed / ai.task.failed) when it commits."""
     counter = "succeeded" if status == BatchItemStatus.SUCCEEDED else "failed"
     cost = fields.get("cost") or Decimal(0)
     with transaction.atomic():
@@ -227,7 +231,20 @@ def _item_done(item: BatchItem, status: str, **fields: Any) -> None:
             BatchRun.objects.filter(pk=item.batch_id).update(
                 completed=F("completed") + 1, **{counter: F(counter) + 1}, cost=F("cost") + cost
             )
+            _emit_item(item, outcome, fields)
     _finish_if_done(item.batch_id)
+
+
+def _emit_item(item: BatchItem, outcome: GenerationOutcome | None, fields: dict[str, Any]) -> None:
+    batch = item.batch
+    task = {"task_id": f"{item.batch_id}:{item.index}", "type": "batch_item", "batch_id": str(item.batch_id),
+            "index": item.index, "model": batch.model_slug}  # fmt: skip
+    if outcome is not None:
+        # A chat item's answer is its `choices`; a vector or pictures are read from the batch's results.
+        result = answer_result(outcome, with_choices=batch.kind == ModelKind.CHAT)
+        task_completed(user_id=batch.user_id, task=task, result=result)
+    else:
+        task_failed(user_id=batch.user_id, task=task, error=fields["error"], code=fields["error_code"])
 
 
 def _finish_if_done(batch_id: Any) -> None:
