@@ -31,6 +31,8 @@ async def first_answer(prep: Prepared, attempt: Callable[[Adapter, AIModel], Awa
     model = prep.chain[0]
     for index, model in enumerate(prep.chain):
         adapter = get_adapter(await provider_config(prep, model))
+        if index and adapter.unsupported_fields(prep.chat_request(model)):
+            continue  # a fallback whose provider cannot take the whole request is no fallback
         began = time.perf_counter()
         try:
             return model, await attempt(adapter, model)
@@ -49,9 +51,7 @@ async def first_answer(prep: Prepared, attempt: Callable[[Adapter, AIModel], Awa
     raise error
 
 
-async def generation_run(
-    inp: GenerationInput, prepared: Prepared | None = None
-) -> tuple[GenerationOutcome, Prepared]:
+async def generation_run(inp: GenerationInput, prepared: Prepared | None = None) -> tuple[GenerationOutcome, Prepared]:
     """One whole answer. Refusals raise ApiError; provider failures are recorded, then raised."""
     prep = prepared or await generation_prepare(inp)
     if prep.cached:
