@@ -74,4 +74,3 @@ class UserDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
-

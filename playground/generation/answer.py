@@ -46,7 +46,7 @@ async def first_answer(prep: Prepared, attempt: Callable[[Adapter, AIModel], Awa
         finally:
             prep.upstream_seconds += time.perf_counter() - began
     assert failure is not None
-    error = provider_failure(failure)
+    error = provider_failure(failure, prep.inp.request_id)
     await settle(prep, model=model, status=status_for(failure), error=error)
     raise error
 
@@ -65,5 +65,9 @@ async def generation_run(inp: GenerationInput, prepared: Prepared | None = None)
         usage=result.usage,
         status=GenerationStatus.SUCCESS,
         upstream_id=result.upstream_id or "",
+        tool_calls=result.tool_calls,
+        logprobs=result.logprobs,
+        refusal=result.refusal,
+        choices=result.choices,
     )
     return out, prep

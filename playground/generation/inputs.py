@@ -32,6 +32,7 @@ class Origin:
     api_key_id: int | None = None
     ip: str | None = None
     user_agent: str = ""
+    request_id: str = ""
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class Origin:
             "api_key_id": self.api_key_id,
             "ip": self.ip,
             "user_agent": self.user_agent[:300],
+            "request_id": self.request_id,
         }
 
 
@@ -118,5 +120,5 @@ def origin_of(request: Any, *, user: Any, door: str, api_key_id: int | None = No
     """The caller of an HTTP request, as the ledger records it."""
     return Origin(
         user=user, door=door, api_key_id=api_key_id, ip=request.META.get("REMOTE_ADDR") or None,
-        user_agent=request.headers.get("User-Agent", ""),
+        user_agent=request.headers.get("User-Agent", ""), request_id=getattr(request, "request_id", ""),
     )  # fmt: skip

@@ -82,6 +82,7 @@ class GenerationInput:
     api_key_id: int | None = None
     ip: str | None = None
     user_agent: str = ""
+    request_id: str = ""  # the HTTP request's X-Request-Id: failures are logged under it
     conversation_id: Any = None
     turn: int = 0  # position in the conversation (playground turns)
     # Record the Generation row behind the response (API doors; see usage.ledger) rather than

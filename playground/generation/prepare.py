@@ -26,7 +26,7 @@ from providers.registry import get_adapter
 from providers.tokens import estimate_prompt_tokens
 from usage import admission
 from usage.limits import Admission, Limits
-from usage.settings_store import default_model
+from usage.settings_store import charge_estimated_usage, default_model
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Prepared:
     # n > 1 for a model that answers one choice a call: this call is choice 0 of `split_n`, and
     # the door prepares the others (playground.generation.answer.generation_choices).
     split_n: int = 1
+    charge_estimates: bool = True  # usage.settings_store.charge_estimated_usage, read with the plan
 
     def chat_request(self, model: AIModel) -> ChatRequest:
         return chat_request(model, self.inp, self.params)
@@ -67,6 +68,7 @@ class _Plan:
     reserve_nano: int
     configs: dict[int, ProviderConfig]
     split_n: int = 1
+    charge_estimates: bool = True
 
 
 def chat_request(model: AIModel, inp: GenerationInput, params: Params) -> ChatRequest:
@@ -127,6 +129,7 @@ def _plan(inp: GenerationInput) -> _Plan:
         reserve_nano=admission.reservation(chain, estimate_prompt_tokens(messages), params.max_tokens * params.n),
         configs={model.pk: config},
         split_n=split_n,
+        charge_estimates=charge_estimated_usage(),
     )
 
 
@@ -142,7 +145,7 @@ async def generation_prepare(inp: GenerationInput) -> Prepared:
     configs = {} if cached else plan.configs
     return Prepared(
         inp, plan.params, plan.chain[0], plan.chain, configs, admitted, plan.limits, plan.cache_key, cached, started,
-        split_n=plan.split_n,
+        split_n=plan.split_n, charge_estimates=plan.charge_estimates,
     )  # fmt: skip
 
 
