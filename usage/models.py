@@ -74,3 +74,4 @@ class UserDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
+

@@ -74,7 +74,7 @@ def provider_failure(exc: ProviderError, request_id: str = "") -> ApiError:
         return ApiError("VALIDATION_ERROR", f"The provider refused the request: {exc.message}", headers=NO_RETRY)
     if exc.kind == "rate_limited":  # 429 with the upstream's wait, so that clients back off and retry
         wait = {"Retry-After": str(max(1, math.ceil(exc.retry_after or 1)))}
-        return ApiError("RATE_LIMIT_EXCEEDED", f"The model provider is rate-limiting: {exc.message}", details, wait)
+        return ApiError("RATE_LIMIT_EXCEEDED", exc.message, details, wait)
     return ApiError("PROVIDER_ERROR", f"The model provider failed: {exc.message}", details, NO_RETRY)
 
 
