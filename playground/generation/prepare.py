@@ -10,7 +10,8 @@ from catalog.models import AIModel
 from catalog.selectors import model_chain
 from catalog.services import provider_config_for
 from config.api.exceptions import ApiError
-from config.memo import from_memory_or_thread
+from config.memo import from_memory_or_thread, require_io
+from playground import media
 from playground.generation import response_cache
 from playground.generation.params import (
     GenerationInput,
@@ -48,6 +49,7 @@ class Prepared:
     # the door prepares the others (playground.generation.answer.generation_choices).
     split_n: int = 1
     charge_estimates: bool = True  # usage.settings_store.charge_estimated_usage, read with the plan
+    ledger_messages: list[Any] | None = None  # the messages with data: images stored (playground.media)
 
     def chat_request(self, model: AIModel) -> ChatRequest:
         return chat_request(model, self.inp, self.params)
@@ -69,6 +71,7 @@ class _Plan:
     configs: dict[int, ProviderConfig]
     split_n: int = 1
     charge_estimates: bool = True
+    ledger_messages: list[Any] | None = None
 
 
 def chat_request(model: AIModel, inp: GenerationInput, params: Params) -> ChatRequest:
@@ -130,7 +133,16 @@ def _plan(inp: GenerationInput) -> _Plan:
         configs={model.pk: config},
         split_n=split_n,
         charge_estimates=charge_estimated_usage(),
+        ledger_messages=_stored_images(inp),
     )
+
+
+def _stored_images(inp: GenerationInput) -> list[Any] | None:
+    """The messages for the ledger, when they carry data: images (stored now, before admission)."""
+    if not media.has_data_images(inp.messages):
+        return None
+    require_io()
+    return media.ledger_messages(inp.messages, inp.user)
 
 
 async def generation_prepare(inp: GenerationInput) -> Prepared:
@@ -145,7 +157,7 @@ async def generation_prepare(inp: GenerationInput) -> Prepared:
     configs = {} if cached else plan.configs
     return Prepared(
         inp, plan.params, plan.chain[0], plan.chain, configs, admitted, plan.limits, plan.cache_key, cached, started,
-        split_n=plan.split_n, charge_estimates=plan.charge_estimates,
+        split_n=plan.split_n, charge_estimates=plan.charge_estimates, ledger_messages=plan.ledger_messages,
     )  # fmt: skip
 
 

@@ -123,7 +123,7 @@ def _ledger_row(prep: Prepared, out: GenerationOutcome, upstream_id: str) -> dic
         "model_slug": out.model.slug,
         "provider_id": out.model.provider_id,
         "upstream_id": upstream_id or "",
-        "input_messages": inp.messages,
+        "input_messages": prep.ledger_messages or inp.messages,
         "parameters": prep.params.as_dict(),
         "content": out.content,
         "output": _output(out),
