@@ -281,6 +281,7 @@ class BatchItem(models.Model):
     prompt = models.TextField()
     status = models.CharField(max_length=16, choices=BatchItemStatus.choices, default=BatchItemStatus.QUEUED)
     content = models.TextField(blank=True)
+    tool_calls = models.JSONField(default=list, blank=True)  # when the answer called tools (batch `tools`)
     error_code = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     generation_id = models.UUIDField(null=True, blank=True)

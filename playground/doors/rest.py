@@ -92,7 +92,8 @@ async def generate(request: HttpRequest) -> HttpResponse:
         origin, body = await generation_call(request, Door.REST)
         prompt, _ = _prompt_and_n(body)
         # n answers: one call where the model takes n, else n metered calls (the first failure if all fail)
-        answers = await generation_choices(rest_input(origin, body, [{"role": "user", "content": prompt}]))
+        fields = {k: v for k, v in body.items() if k != "prompt"}  # the prompt becomes the message
+        answers = await generation_choices(rest_input(origin, fields, [{"role": "user", "content": prompt}]))
     except ApiError as exc:
         return error_response(exc)
     return metered(envelope_response(_generate_data([out for out, _ in answers])), *(p for _, p in answers))

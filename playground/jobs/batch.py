@@ -26,7 +26,14 @@ from config.api.exceptions import ApiError
 from config.money import money
 from playground.generation import GenerationInput, GenerationOutcome, Origin, generation_run
 from playground.generation.inputs import batch_input, batch_parameters_unknown
-from playground.generation.params import invalid, refuse_unusable, validate_params
+from playground.generation.params import (
+    invalid,
+    refuse_missing,
+    refuse_unusable,
+    required_capabilities,
+    validate_messages,
+    validate_params,
+)
 from playground.models import BatchItem, BatchItemStatus, BatchRun, BatchStatus
 from usage import events
 from usage.models import Door
@@ -87,7 +94,12 @@ def batch_submit(*, inp: BatchInput) -> BatchRun:
     parameters = _parameters(inp.parameters)
     batch = BatchRun(user=inp.user, api_key_id=inp.api_key_id, model_slug=model.slug, parameters=parameters)
     # The parameters are checked once here, so a bad one is a 400 rather than 1000 failed items.
-    validate_params(_item_input(batch, prompts[0]), model)
+    first = _item_input(batch, prompts[0])
+    params = validate_params(first, model)
+    if params.n > 1:  # an item has one result; n choices would lose all but one
+        raise invalid("parameters", "n is not taken by a batch: submit the prompt n times instead.")
+    if missing := model.lacks(required_capabilities(validate_messages(first.messages), params)):
+        raise refuse_missing(model, missing)
     with transaction.atomic():
         batch.total = len(prompts)
         batch.save()
@@ -165,6 +177,7 @@ def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
         item,
         BatchItemStatus.SUCCEEDED,
         content=outcome.content,
+        tool_calls=[call.as_openai() for call in outcome.tool_calls],
         generation_id=outcome.generation_id,
         total_tokens=outcome.usage.total_tokens,
         cost=outcome.cost,
@@ -228,8 +241,9 @@ def batch_progress(batch: BatchRun) -> dict[str, Any]:
 def batch_results(batch: BatchRun) -> list[dict[str, Any]]:
     """Every item's outcome, in prompt order (the downloads and the API read this)."""
     rows = batch.items.order_by("index").values(
-        "index", "prompt", "status", "content", "error_code", "error", "total_tokens", "cost", "generation_id"
-    )
+        "index", "prompt", "status", "content", "tool_calls", "error_code", "error", "total_tokens", "cost",
+        "generation_id",
+    )  # fmt: skip
     return [
         {
             **row,
