@@ -6,6 +6,10 @@
 Starts the fake upstream (its own process) and the app (uvicorn, one worker, production settings with
 PostgreSQL and Redis, metering on), then measures whole answers and streams (time to first token)
 at concurrency 1 and 32, and prints a table. The database named in DATABASE_URL is migrated first.
+
+Each mode is measured for a plain request and for a "tools+image" one (a function tool and a user
+message of text and a small `data:` PNG: what agents and vision clients send); `--only-c1` runs the
+concurrency-1 cells alone, for quick before/after comparisons.
 """
 
 import argparse
@@ -24,6 +28,29 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [{"role": "user", "content": "Give me a short answer about rivers."}]
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFElEQVR4nGOUqzjBgA0wYRUdtBIAFSEBbljO5/4AAAAASUVORK5CYII="
+TOOLS_AND_IMAGE = {
+    "messages": [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Which river is in this picture? Look it up."},
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}", "detail": "low"}},
+            ],
+        }
+    ],
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup_river",
+                "description": "Facts about a river",
+                "parameters": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+            },
+        }
+    ],
+}
+BODIES = {"plain": {"messages": MESSAGES}, "tools+image": TOOLS_AND_IMAGE}
 
 
 def _port() -> int:
@@ -85,7 +112,8 @@ provider, _ = Provider.objects.update_or_create(slug="benchfake", defaults={
     "name": "Bench fake", "adapter_kind": "openai", "base_url": "%(upstream)s", "api_key": "sk-bench"})
 AIModel.objects.update_or_create(slug="benchfake/gpt-4o-mini", defaults={
     "display_name": "Bench", "provider": provider, "upstream_id": "gpt-4o-mini",
-    "input_price_per_1m": Decimal("0.15"), "output_price_per_1m": Decimal("0.60"), "max_output_tokens": 4096})
+    "input_price_per_1m": Decimal("0.15"), "output_price_per_1m": Decimal("0.60"), "max_output_tokens": 4096,
+    "supports_tools": True, "supports_vision": True})
 catalog_changed()
 print(api_key_create(user=user, name="bench", scopes=["ai:read", "ai:write"], expires_in_days=1)[1])
 """
@@ -140,7 +168,8 @@ class _Connection:
             data = await reader.readexactly(size + 2)
             if size == 0:
                 break
-            if first is None and (not stream or (b'"content":"' in data and b'"content":""' not in data)):
+            began = b'"content":"' in data and b'"content":""' not in data
+            if first is None and (not stream or began or b'"tool_calls"' in data):
                 first = time.perf_counter() - started
         return first if first is not None else time.perf_counter() - started
 
@@ -150,11 +179,11 @@ class _Connection:
 
 
 async def _run(
-    url: str, headers: dict, model: str, stream: bool, total: int, concurrency: int
+    url: str, headers: dict, model: str, stream: bool, total: int, concurrency: int, kind: str = "plain"
 ) -> tuple[list[float], float, int]:
     """Latency samples, calls per second, and how many calls were made (warm-up included)."""
     parsed = urlsplit(url)
-    body = {"model": model, "messages": MESSAGES, "max_tokens": 64}
+    body = {"model": model, **BODIES[kind], "max_tokens": 64}
     if stream:
         body.update(stream=True, stream_options={"include_usage": True})
     payload = json.dumps(body).encode()
@@ -210,6 +239,7 @@ def _ledger_check(env: dict[str, str], expected: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--only-c1", action="store_true", help="the concurrency-1 cells only")
     args = parser.parse_args()
     env = _env()
     env["BENCH_SINCE"] = datetime.now(UTC).isoformat()
@@ -240,21 +270,23 @@ def main() -> None:
         rows = []
         gateway_calls = 0
         for stream in (False, True):
-            for concurrency in (1, 32):
-                direct, direct_rps, _ = asyncio.run(
-                    _run(f"{upstream}/chat/completions", {"Authorization": "Bearer sk-bench"}, "gpt-4o-mini",
-                         stream, args.requests, concurrency)
-                )  # fmt: skip
-                gateway, gateway_rps, calls = asyncio.run(
-                    _run(f"http://127.0.0.1:{app_port}/v1/chat/completions", {"Authorization": f"Bearer {key}"},
-                         "benchfake/gpt-4o-mini", stream, args.requests, concurrency)
-                )  # fmt: skip
-                added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
-                rows.append(("stream (TTFT)" if stream else "whole", concurrency, *added, direct_rps, gateway_rps))
-                gateway_calls += calls
-        print(f"{'mode':<14}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}")
+            for concurrency in (1,) if args.only_c1 else (1, 32):
+                for kind in BODIES:
+                    direct, direct_rps, _ = asyncio.run(
+                        _run(f"{upstream}/chat/completions", {"Authorization": "Bearer sk-bench"}, "gpt-4o-mini",
+                             stream, args.requests, concurrency, kind)
+                    )  # fmt: skip
+                    gateway, gateway_rps, calls = asyncio.run(
+                        _run(f"http://127.0.0.1:{app_port}/v1/chat/completions", {"Authorization": f"Bearer {key}"},
+                             "benchfake/gpt-4o-mini", stream, args.requests, concurrency, kind)
+                    )  # fmt: skip
+                    added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
+                    mode = f"{'stream (TTFT)' if stream else 'whole'} {kind}"
+                    rows.append((mode, concurrency, *added, direct_rps, gateway_rps))
+                    gateway_calls += calls
+        print(f"{'mode':<26}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}")
         for mode, conc, p50, p95, p99, drps, grps in rows:
-            print(f"{mode:<14}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}")
+            print(f"{mode:<26}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}")
         print(f"(median of direct-call latency subtracted per percentile; {args.requests} requests per cell)")
         print(_ledger_check(env, expected=gateway_calls))
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from config.memo import Memo, require_io
 from playground.generation.chat_shapes import refuse
 from playground.models import ChatImage
 from providers.messages import decode_data_uri, image_parts
@@ -27,9 +28,18 @@ def has_data_images(messages: list[dict[str, Any]]) -> bool:
     return any(url["url"].startswith("data:") for m in messages for _, url in image_parts(m.get("content")))
 
 
+# (owner id, hash) of images this process has stored: an image sent again (every turn of a
+# conversation resends it) costs no file or database access. Rows are never deleted while their
+# owner exists, so a stale entry cannot point at nothing.
+_stored: Memo[bool] = Memo("chat images stored", ttl=600)
+
+
 def _store(owner: Any, media_type: str, data: bytes) -> str:
     """The image's hash, having stored its bytes (once) and its owner's claim to it."""
     sha = hashlib.sha256(data).hexdigest()
+    if _stored.peek((owner.pk, sha)):
+        return sha
+    require_io()
     name = f"{FOLDER}/{sha}.{EXTENSIONS.get(media_type, 'bin')}"
     if not default_storage.exists(name):
         # Content-addressed: a concurrent save of the same bytes writes the same content.
@@ -38,6 +48,7 @@ def _store(owner: Any, media_type: str, data: bytes) -> str:
     ChatImage.objects.get_or_create(
         owner=owner, sha256=sha, defaults={"media_type": media_type, "size": len(data), "file": name}
     )
+    _stored.put((owner.pk, sha), True)
     return sha
 
 

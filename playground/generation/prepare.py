@@ -10,7 +10,7 @@ from catalog.models import AIModel
 from catalog.selectors import model_chain
 from catalog.services import provider_config_for
 from config.api.exceptions import ApiError
-from config.memo import from_memory_or_thread, require_io
+from config.memo import from_memory_or_thread
 from playground import media
 from playground.generation import response_cache
 from playground.generation.params import (
@@ -141,7 +141,6 @@ def _stored_images(inp: GenerationInput) -> list[Any] | None:
     """The messages for the ledger, when they carry data: images (stored now, before admission)."""
     if not media.has_data_images(inp.messages):
         return None
-    require_io()
     return media.ledger_messages(inp.messages, inp.user)
 
 
