@@ -210,6 +210,12 @@ async def _run(
             connection.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): steadier than wall time on a busy host."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
@@ -240,6 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--only-c1", action="store_true", help="the concurrency-1 cells only")
+    parser.add_argument("--kinds", default=",".join(BODIES), help="request bodies to measure, of: plain,tools+image")
     args = parser.parse_args()
     env = _env()
     env["BENCH_SINCE"] = datetime.now(UTC).isoformat()
@@ -271,22 +278,27 @@ def main() -> None:
         gateway_calls = 0
         for stream in (False, True):
             for concurrency in (1,) if args.only_c1 else (1, 32):
-                for kind in BODIES:
+                for kind in args.kinds.split(","):
                     direct, direct_rps, _ = asyncio.run(
                         _run(f"{upstream}/chat/completions", {"Authorization": "Bearer sk-bench"}, "gpt-4o-mini",
                              stream, args.requests, concurrency, kind)
                     )  # fmt: skip
+                    cpu_before = _cpu_seconds(app.pid)
                     gateway, gateway_rps, calls = asyncio.run(
                         _run(f"http://127.0.0.1:{app_port}/v1/chat/completions", {"Authorization": f"Bearer {key}"},
                              "benchfake/gpt-4o-mini", stream, args.requests, concurrency, kind)
                     )  # fmt: skip
+                    cpu_ms = (_cpu_seconds(app.pid) - cpu_before) * 1000 / calls
                     added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
                     mode = f"{'stream (TTFT)' if stream else 'whole'} {kind}"
-                    rows.append((mode, concurrency, *added, direct_rps, gateway_rps))
+                    rows.append((mode, concurrency, *added, direct_rps, gateway_rps, cpu_ms))
                     gateway_calls += calls
-        print(f"{'mode':<26}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}")
-        for mode, conc, p50, p95, p99, drps, grps in rows:
-            print(f"{mode:<26}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}")
+        print(
+            f"{'mode':<26}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}"
+            f"{'app CPU ms/call':>17}"
+        )
+        for mode, conc, p50, p95, p99, drps, grps, cpu in rows:
+            print(f"{mode:<26}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}{cpu:>17.2f}")
         print(f"(median of direct-call latency subtracted per percentile; {args.requests} requests per cell)")
         print(_ledger_check(env, expected=gateway_calls))
     finally:

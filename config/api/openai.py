@@ -43,8 +43,10 @@ def error_response(exc: ApiError, *, code: str | None = None) -> JsonResponse:
     """`exc` in OpenAI's shape, with its status and headers; `code` overrides OpenAI's error code."""
     status = _terms(exc)[2]
     response = JsonResponse(error_body(exc, code=code), status=status)
-    if status < 500 and status not in RETRYABLE:
-        response["x-should-retry"] = "false"  # OpenAI's SDKs would not retry these anyway; say so
+    if status < 500 and (status not in RETRYABLE or exc.code == "QUOTA_EXCEEDED"):
+        # OpenAI's SDKs would not retry most of these anyway; an exhausted quota does not come back
+        # within a client's retry window either.
+        response["x-should-retry"] = "false"
     for name, value in exc.headers.items():
         response[name] = value
     return response

@@ -244,7 +244,7 @@ def test_no_upstream_body_or_exception_text_reaches_the_client(app_server, alice
     assert "<" not in message and "Error(" not in message and "Traceback" not in message
 
 
-def test_every_error_class(app_server, alice_key, capable):
+def test_every_error_class(app_server, alice, alice_key, key_for, capable):
     client = _client(app_server, alice_key)
     with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(model=capable.slug, messages=ASK, extra_body={"prediction": {"type": "content"}})
@@ -262,6 +262,10 @@ def test_every_error_class(app_server, alice_key, capable):
     assert caught.value.body["type"] == "invalid_request_error"
     with pytest.raises(openai.AuthenticationError):
         _client(app_server, "sk_live_" + "x" * 46).chat.completions.create(model=capable.slug, messages=ASK)
+    with pytest.raises(openai.PermissionDeniedError):
+        _client(app_server, key_for(alice, scopes=["usage:read"])).chat.completions.create(
+            model=capable.slug, messages=ASK
+        )
 
 
 def test_405_is_openai_shaped_json(app_server):
