@@ -89,7 +89,9 @@ async def _stream_body(streams: list[GenerationStream], include_usage: bool, cha
         opening = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None, "logprobs": None}
         yield _chunk(out_id, model, created, obj, opening)
     try:
-        async with contextlib.aclosing(merged_pieces(streams)) as pieces:  # a client that leaves is recorded now
+        # One stream is read directly (no merging layer per piece). aclosing: a client that leaves is
+        # recorded now, not when the generator is collected.
+        async with contextlib.aclosing(streams[0].pieces() if len(streams) == 1 else merged_pieces(streams)) as pieces:
             async for piece in pieces:
                 yield _chunk(out_id, model, created, obj, choice(piece))
     except ApiError as exc:
