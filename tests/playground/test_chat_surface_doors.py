@@ -176,3 +176,16 @@ def test_the_demo_model_calls_tools_describes_images_and_follows_schemas_with_no
         app_server, alice_key, "/v1/chat/completions", {"model": swift.slug, "messages": ASK, "response_format": fmt}
     )
     assert isinstance(json.loads(shaped.json()["choices"][0]["message"]["content"])["word"], str)
+
+
+def test_a_connection_dropped_mid_stream_is_charged_for_what_was_delivered(app_server, alice_key, make_model):
+    dropped = make_model("gpt-4o-mini@reset", slug="fakeai/dropped")
+    body = {"model": dropped.slug, "messages": ASK, "stream": True}
+    response = _post(app_server, alice_key, "/v1/chat/completions", body)
+    events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
+    received = "".join(e["choices"][0]["delta"].get("content", "") for e in events if e.get("choices"))
+    assert events[-1]["error"]["type"] == "api_error" and received
+    flush_ledger()
+    row = Generation.objects.get()
+    assert row.status == "error" and row.content == received and row.tokens_estimated
+    assert row.cost == delivered_cost(row) > 0
