@@ -5,10 +5,14 @@ and `POST /v1/embeddings`.
         .venv/bin/python bench/gateway_overhead.py [--requests 400] [--modes whole,stream,embeddings]
 
 Starts the fake upstream (its own process) and the app (uvicorn, one worker, production settings with
-PostgreSQL and Redis, metering on), then measures whole answers, streams (time to first token) and
-embeddings (one text, text-embedding-3-small's 1536 dimensions as base64, the `openai` package's
-default; every call a different text, so the gateway's cache never answers) at concurrency 1 and 32,
-and prints a table. The database named in DATABASE_URL is migrated first.
+PostgreSQL and Redis, metering on), then measures whole answers and streams (time to first token)
+at concurrency 1 and 32, and prints a table. The database named in DATABASE_URL is migrated first.
+
+Each mode is measured for a plain request and for a "tools+image" one (a function tool and a user
+message of text and a small `data:` PNG: what agents and vision clients send); `--only-c1` runs the
+concurrency-1 cells alone, for quick before/after comparisons. The embeddings mode sends one text
+(text-embedding-3-small's 1536 dimensions as base64, the `openai` package's default), a different
+text every call, so the gateway's cache never answers.
 """
 
 import argparse
@@ -28,6 +32,29 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [{"role": "user", "content": "Give me a short answer about rivers."}]
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFElEQVR4nGOUqzjBgA0wYRUdtBIAFSEBbljO5/4AAAAASUVORK5CYII="
+TOOLS_AND_IMAGE = {
+    "messages": [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Which river is in this picture? Look it up."},
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}", "detail": "low"}},
+            ],
+        }
+    ],
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup_river",
+                "description": "Facts about a river",
+                "parameters": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+            },
+        }
+    ],
+}
+BODIES = {"plain": {"messages": MESSAGES}, "tools+image": TOOLS_AND_IMAGE}
 
 
 def _port() -> int:
@@ -89,7 +116,8 @@ provider, _ = Provider.objects.update_or_create(slug="benchfake", defaults={
     "name": "Bench fake", "adapter_kind": "openai", "base_url": "%(upstream)s", "api_key": "sk-bench"})
 AIModel.objects.update_or_create(slug="benchfake/gpt-4o-mini", defaults={
     "display_name": "Bench", "provider": provider, "upstream_id": "gpt-4o-mini",
-    "input_price_per_1m": Decimal("0.15"), "output_price_per_1m": Decimal("0.60"), "max_output_tokens": 4096})
+    "input_price_per_1m": Decimal("0.15"), "output_price_per_1m": Decimal("0.60"), "max_output_tokens": 4096,
+    "supports_tools": True, "supports_vision": True})
 AIModel.objects.update_or_create(slug="benchfake/text-embedding-3-small", defaults={
     "display_name": "Bench embeddings", "provider": provider, "upstream_id": "text-embedding-3-small",
     "kind": "embedding", "input_price_per_1m": Decimal("0.02"), "output_price_per_1m": None})
@@ -147,7 +175,8 @@ class _Connection:
             data = await reader.readexactly(size + 2)
             if size == 0:
                 break
-            if first is None and (not stream or (b'"content":"' in data and b'"content":""' not in data)):
+            began = b'"content":"' in data and b'"content":""' not in data
+            if first is None and (not stream or began or b'"tool_calls"' in data):
                 first = time.perf_counter() - started
         return first if first is not None else time.perf_counter() - started
 
@@ -156,14 +185,14 @@ class _Connection:
             self.writer.close()
 
 
-def _bodies(mode: str, model: str) -> Callable[[], bytes]:
+def _bodies(mode: str, model: str, kind: str) -> Callable[[], bytes]:
     """The request body of each call: the same chat request, or a new text to embed every time."""
     if mode == "embeddings":
         counter = iter(range(10**9))
         return lambda: json.dumps(
             {"model": model, "input": f"Rivers and lakes, sample {next(counter)}", "encoding_format": "base64"}
         ).encode()
-    body = {"model": model, "messages": MESSAGES, "max_tokens": 64}
+    body = {"model": model, **BODIES[kind], "max_tokens": 64}
     if mode == "stream":
         body.update(stream=True, stream_options={"include_usage": True})
     payload = json.dumps(body).encode()
@@ -171,12 +200,12 @@ def _bodies(mode: str, model: str) -> Callable[[], bytes]:
 
 
 async def _run(
-    url: str, headers: dict, model: str, mode: str, total: int, concurrency: int
+    url: str, headers: dict, model: str, mode: str, total: int, concurrency: int, kind: str = "plain"
 ) -> tuple[list[float], float, int]:
     """Latency samples, calls per second, and how many calls were made (warm-up included)."""
     parsed = urlsplit(url)
     stream = mode == "stream"
-    body = _bodies(mode, model)
+    body = _bodies(mode, model, kind)
     connections = [_Connection(parsed.hostname, parsed.port) for _ in range(concurrency)]
     try:
         for _ in range(3):  # warm-up: connections, caches, code paths
@@ -200,7 +229,13 @@ async def _run(
             connection.close()
 
 
-# Mode -> (path under /v1, upstream model); and the label of its rows.
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): steadier than wall time on a busy host."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# Mode -> (path under /v1, upstream model).
 MODES = {
     "whole": ("/chat/completions", "gpt-4o-mini"),
     "stream": ("/chat/completions", "gpt-4o-mini"),
@@ -239,6 +274,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--modes", default="whole,stream,embeddings", help="comma-separated: whole, stream, embeddings")
+    parser.add_argument("--only-c1", action="store_true", help="the concurrency-1 cells only")
+    parser.add_argument("--kinds", default=",".join(BODIES), help="request bodies to measure, of: plain,tools+image")
     args = parser.parse_args()
     env = _env()
     env["BENCH_SINCE"] = datetime.now(UTC).isoformat()
@@ -270,21 +307,29 @@ def main() -> None:
         gateway_calls = 0
         for mode in args.modes.split(","):
             path, upstream_model = MODES[mode]
-            for concurrency in (1, 32):
-                direct, direct_rps, _ = asyncio.run(
-                    _run(f"{upstream}{path}", {"Authorization": "Bearer sk-bench"}, upstream_model,
-                         mode, args.requests, concurrency)
-                )  # fmt: skip
-                gateway, gateway_rps, calls = asyncio.run(
-                    _run(f"http://127.0.0.1:{app_port}/v1{path}", {"Authorization": f"Bearer {key}"},
-                         f"benchfake/{upstream_model}", mode, args.requests, concurrency)
-                )  # fmt: skip
-                added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
-                rows.append((LABELS[mode], concurrency, *added, direct_rps, gateway_rps))
-                gateway_calls += calls
-        print(f"{'mode':<14}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}")
-        for mode, conc, p50, p95, p99, drps, grps in rows:
-            print(f"{mode:<14}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}")
+            kinds = ["plain"] if mode == "embeddings" else args.kinds.split(",")
+            for concurrency in (1,) if args.only_c1 else (1, 32):
+                for kind in kinds:
+                    direct, direct_rps, _ = asyncio.run(
+                        _run(f"{upstream}{path}", {"Authorization": "Bearer sk-bench"}, upstream_model,
+                             mode, args.requests, concurrency, kind)
+                    )  # fmt: skip
+                    cpu_before = _cpu_seconds(app.pid)
+                    gateway, gateway_rps, calls = asyncio.run(
+                        _run(f"http://127.0.0.1:{app_port}/v1{path}", {"Authorization": f"Bearer {key}"},
+                             f"benchfake/{upstream_model}", mode, args.requests, concurrency, kind)
+                    )  # fmt: skip
+                    cpu_ms = (_cpu_seconds(app.pid) - cpu_before) * 1000 / calls
+                    added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
+                    label = LABELS[mode] if mode == "embeddings" else f"{LABELS[mode]} {kind}"
+                    rows.append((label, concurrency, *added, direct_rps, gateway_rps, cpu_ms))
+                    gateway_calls += calls
+        print(
+            f"{'mode':<26}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}"
+            f"{'app CPU ms/call':>17}"
+        )
+        for mode, conc, p50, p95, p99, drps, grps, cpu in rows:
+            print(f"{mode:<26}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}{cpu:>17.2f}")
         print(f"(median of direct-call latency subtracted per percentile; {args.requests} requests per cell)")
         print(_ledger_check(env, expected=gateway_calls))
     finally:

@@ -305,6 +305,7 @@ class BatchItem(models.Model):
     prompt = models.TextField()
     status = models.CharField(max_length=16, choices=BatchItemStatus.choices, default=BatchItemStatus.QUEUED)
     content = models.TextField(blank=True)
+    tool_calls = models.JSONField(default=list, blank=True)  # when the answer called tools (batch `tools`)
     error_code = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     generation_id = models.UUIDField(null=True, blank=True)
@@ -350,3 +351,24 @@ class GeneratedImage(models.Model):
     @property
     def extension(self) -> str:
         return self.mime_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+
+
+class ChatImage(models.Model):
+    """An image a user sent in a chat message (a `data:` URI), stored once by its content and
+    referenced from the ledger row (playground.media), so a row never holds its base64.
+
+    The file is named by the SHA-256 of its bytes, so the same image sent by anyone is stored once;
+    this row says that `owner` sent it, which is what lets them read it back."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    media_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to="chat-images/", max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="unique_chat_image_owner_sha")]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.media_type})"

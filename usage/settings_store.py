@@ -55,6 +55,14 @@ DEFAULTS: dict[str, tuple[Any, str, str, bool, str]] = {
         True,
         "Shown on every page when not empty.",
     ),
+    "charge_estimated_usage": (
+        True,
+        SettingType.BOOLEAN,
+        SettingCategory.AI,
+        False,
+        "Charge what a stream delivered before it failed, stalled or was cancelled when the provider "
+        "reported no usage (counted locally, marked estimated). Off: such calls cost nothing.",
+    ),
     "signup_enabled": (
         True,
         SettingType.BOOLEAN,
@@ -115,6 +123,10 @@ def default_model(user: Any) -> str:
     """The model a call that names none goes to: the user's choice, else the platform's (an admin
     setting, whose own default is settings.DEFAULT_MODEL)."""
     return getattr(user, "default_model", "") or str(all_settings().get("default_model") or settings.DEFAULT_MODEL)
+
+
+def charge_estimated_usage() -> bool:
+    return bool(all_settings().get("charge_estimated_usage", True))
 
 
 def seed_defaults() -> int:

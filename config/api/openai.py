@@ -23,6 +23,7 @@ VOCABULARY: dict[str, tuple[str, str | None]] = {
     "SERVICE_UNAVAILABLE": ("api_error", "service_unavailable"),
     "SERVER_ERROR": ("server_error", None),
 }
+RETRYABLE = frozenset({408, 409, 429})  # what OpenAI's SDKs retry below 500
 UPSTREAM_TIMEOUT = 504  # OpenAI clients retry a gateway timeout; our envelope calls it a provider error
 
 
@@ -40,7 +41,12 @@ def error_body(exc: ApiError, *, code: str | None = None) -> dict[str, Any]:
 
 def error_response(exc: ApiError, *, code: str | None = None) -> JsonResponse:
     """`exc` in OpenAI's shape, with its status and headers; `code` overrides OpenAI's error code."""
-    response = JsonResponse(error_body(exc, code=code), status=_terms(exc)[2])
+    status = _terms(exc)[2]
+    response = JsonResponse(error_body(exc, code=code), status=status)
+    if status < 500 and (status not in RETRYABLE or exc.code == "QUOTA_EXCEEDED"):
+        # OpenAI's SDKs would not retry most of these anyway; an exhausted quota does not come back
+        # within a client's retry window either.
+        response["x-should-retry"] = "false"
     for name, value in exc.headers.items():
         response[name] = value
     return response

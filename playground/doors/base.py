@@ -1,7 +1,6 @@
 """What the async doors (REST, event stream, OpenAI-compatible) share. They skip DRF: it is sync, and
 the gateway's hot path stays on the event loop."""
 
-import json
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -11,8 +10,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.authentication import Caller, authenticate, require_scope
+from config.api import hygiene
 from config.api.exceptions import ApiError
 from playground.generation import GenerationOutcome, Origin, Prepared, origin_of
+from providers.base import Choice
 from usage.admission import rate_headers
 from usage.middleware import meters_itself
 
@@ -26,13 +27,18 @@ def generation_post(view: V) -> V:
 
 
 def json_body(request: HttpRequest) -> dict[str, Any]:
+    """The body, parsed by config.api.hygiene: invalid JSON, NUL characters, lone surrogates and deep
+    nesting are a 400 naming where, before anything is admitted, reserved or charged."""
     try:
-        data = json.loads(request.body or b"{}")
+        raw = request.body or b"{}"
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raise ApiError("VALIDATION_ERROR", f"The request body is larger than {limit} bytes.") from None
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("VALIDATION_ERROR", "The request body is not valid JSON.") from None
+    try:
+        data = hygiene.loads(raw)
+    except hygiene.UnsafeJSON as exc:
+        where = exc.path or "body"
+        raise ApiError("VALIDATION_ERROR", str(exc), {where: [exc.message]}, param=exc.path or None) from None
     if not isinstance(data, dict):
         raise ApiError("VALIDATION_ERROR", "The request body must be a JSON object.")
     return data
@@ -63,6 +69,24 @@ def usage_block(out: GenerationOutcome) -> dict[str, Any]:
     if u.estimated:
         block["estimated"] = True
     return block
+
+
+def choice_json(index: int, choice: Choice) -> dict[str, Any]:
+    """One choice in our envelope: the message as OpenAI shapes it (tool calls, content null when the
+    answer only calls tools), its finish reason, its log probabilities."""
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": choice.content if choice.content or not choice.tool_calls else None,
+    }
+    if choice.tool_calls:
+        message["tool_calls"] = [call.as_openai() for call in choice.tool_calls]
+    if choice.refusal:
+        message["refusal"] = choice.refusal
+    finish = "tool_calls" if choice.tool_calls and choice.finish_reason in (None, "stop") else choice.finish_reason
+    data: dict[str, Any] = {"index": index, "message": message, "finish_reason": finish}
+    if choice.logprobs is not None:
+        data["logprobs"] = {"content": [entry.as_openai() for entry in choice.logprobs]}
+    return data
 
 
 def metered(response: HttpResponseBase, *preps: Prepared) -> HttpResponseBase:

@@ -2,7 +2,6 @@
 `"stream": true`) and `POST /api/v1/ai/generate` (a prompt, up to MAX_N answers). With `"notify": true`
 the outcome is also sent to the caller's webhooks (ai.task.completed / ai.task.failed)."""
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,9 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from config.api.envelope import envelope_response, error_response
 from config.api.exceptions import ApiError
 from config.money import money
-from playground.doors.base import generation_call, generation_post, metered, usage_block
+from playground.doors.base import choice_json, generation_call, generation_post, metered, usage_block
 from playground.doors.sse import EventStreamResponse, answer_events, sse, status_event
-from playground.generation import GenerationOutcome, GenerationStream, generation_run, generation_stream
+from playground.generation import GenerationOutcome, GenerationStream, generation_stream
+from playground.generation.choices import generation_choices
 from playground.generation.inputs import Origin, rest_input
 from playground.jobs.events import notify_completed, notify_failed, wants_notify
 from usage.models import Door, GenerationStatus
@@ -23,17 +23,21 @@ MAX_N = 4  # answers to one prompt from /generate
 TOKEN_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
-def _chat_data(out: GenerationOutcome) -> dict[str, Any]:
+def _chat_data(outs: list[GenerationOutcome]) -> dict[str, Any]:
+    """One answer, or the n choices of one (from one call, or one call each)."""
+    lead = outs[0]
+    choices = lead.all_choices() if len(outs) == 1 else [out.all_choices()[0] for out in outs]
+    costs = [o.cost for o in outs]
     return {
-        "id": f"chat-{out.generation_id}",
-        "model": out.model.slug,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": out.content}, "finish_reason": out.finish_reason}
-        ],
-        "usage": usage_block(out),
-        "cost": money(out.cost),
-        "cached": out.cached,
-        "created": out.created,
+        "id": f"chat-{lead.generation_id}",
+        "model": lead.model.slug,
+        "choices": [choice_json(index, choice) for index, choice in enumerate(choices)],
+        "usage": usage_block(lead)
+        if len(outs) == 1
+        else {k: sum(usage_block(o)[k] for o in outs) for k in TOKEN_TOTALS},
+        "cost": None if None in costs else money(sum(costs)),  # type: ignore[arg-type]
+        "cached": all(o.cached for o in outs),
+        "created": lead.created,
     }
 
 
@@ -48,7 +52,7 @@ async def _one_stream(
     if task is not None:  # "notify": the whole answer has been sent; a client that left tells nobody
         out = stream.outcome
         if out is not None and out.status == GenerationStatus.SUCCESS:
-            await notify_completed(user_id=user_id, task=task, result=_chat_data(out))
+            await notify_completed(user_id=user_id, task=task, result=_chat_data([out]))
         else:
             failure = out.error if out is not None and out.error else ApiError("SERVER_ERROR", "The answer failed.")
             await notify_failed(user_id=user_id, task=task, exc=failure)
@@ -73,17 +77,19 @@ async def chat(request: HttpRequest) -> HttpResponse:
         notify = wants_notify(body)
         inp = rest_input(origin, body, body.get("messages"))
         if body.get("stream") is True:
+            if inp.choices > 1:
+                raise ApiError("VALIDATION_ERROR", "n > 1 is answered whole here; stream one choice.", param="n")
             stream = await generation_stream(inp)
             task = _task(request, "chat") if notify else None
             events = _one_stream(stream, stream.prep.requested.slug, origin.user.pk, task)
             return metered(EventStreamResponse(events), stream.prep)
-        out, prep = await generation_run(inp)
+        answered = await generation_choices(inp)
     except ApiError as exc:
         return await _failed(request, "chat", origin, notify, exc)
-    data = _chat_data(out)
+    data = _chat_data([out for out, _ in answered])
     if notify:
         await notify_completed(user_id=origin.user.pk, task=_task(request, "chat"), result=data)
-    return metered(envelope_response(data), prep)
+    return metered(envelope_response(data), *(p for _, p in answered))
 
 
 def _prompt_and_n(body: dict[str, Any]) -> tuple[str, int]:
@@ -98,10 +104,11 @@ def _prompt_and_n(body: dict[str, Any]) -> tuple[str, int]:
 
 def _generate_data(outs: list[GenerationOutcome]) -> dict[str, Any]:
     costs = [o.cost for o in outs]
+    choices = outs[0].all_choices() if len(outs) == 1 else [o.all_choices()[0] for o in outs]
     return {
         "id": f"gen-{outs[0].generation_id}",
         "model": outs[0].model.slug,
-        "choices": [{"text": o.content, "index": i, "finish_reason": o.finish_reason} for i, o in enumerate(outs)],
+        "choices": [{"text": c.content, "index": i, "finish_reason": c.finish_reason} for i, c in enumerate(choices)],
         "usage": {key: sum(usage_block(o)[key] for o in outs) for key in TOKEN_TOTALS},
         "cost": None if None in costs else money(sum(costs)),  # type: ignore[arg-type]
         "created": outs[0].created,
@@ -114,12 +121,10 @@ async def generate(request: HttpRequest) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.REST)
         notify = wants_notify(body)
-        prompt, n = _prompt_and_n(body)
-        calls = (generation_run(rest_input(origin, body, [{"role": "user", "content": prompt}])) for _ in range(n))
-        results = await asyncio.gather(*calls, return_exceptions=True)
-        answers = [r for r in results if not isinstance(r, BaseException)]
-        if not answers:
-            raise results[0]  # type: ignore[misc]  (every call failed: the first reason answers)
+        prompt, _ = _prompt_and_n(body)
+        # n answers: one call where the model takes n, else n metered calls (the first failure if all fail)
+        fields = {k: v for k, v in body.items() if k != "prompt"}  # the prompt becomes the message
+        answers = await generation_choices(rest_input(origin, fields, [{"role": "user", "content": prompt}]))
     except ApiError as exc:
         return await _failed(request, "generate", origin, notify, exc)
     data = _generate_data([out for out, _ in answers])

@@ -19,16 +19,18 @@ from typing import Any
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from accounts.authentication import authenticate, require_scope
 from config.api.envelope import error_response
 from config.api.exceptions import ApiError
 from config.money import money
-from playground.doors.base import caller_origin, usage_block
+from playground.doors.base import caller_origin, json_body, usage_block
 from playground.generation import MAX_MODELS, GenerationInput, GenerationOutcome, GenerationStream, generation_stream
 from playground.generation.inputs import rest_input
 from playground.models import Conversation, SessionStatus
+from providers.messages import text_of
 from usage.middleware import meters_itself
 from usage.models import Door
 
@@ -140,6 +142,9 @@ async def answer_events(stream: GenerationStream, model: str, stopped: Stopped |
         final = "error"
         yield error_event(model, exc)
     if stream.outcome is not None:
+        if stream.outcome.tool_calls:  # assembled: the page shows the call and asks for its result
+            calls = [call.as_openai() for call in stream.outcome.tool_calls]
+            yield {"type": "tool_calls", "model": model, "tool_calls": calls}
         yield metrics_event(stream.outcome, model)
     yield status_event(model, final)
 
@@ -224,38 +229,66 @@ def _query_number(raw: str) -> Any:
             return raw  # validation names the field and its range
 
 
-def _models(request: HttpRequest) -> tuple[str, list[str]]:
-    prompt = request.GET.get("prompt", "")
-    slugs = list(dict.fromkeys(s.strip() for s in request.GET.get("models", "").split(",") if s.strip()))
-    if not prompt:
-        raise ApiError("VALIDATION_ERROR", "prompt is required.", {"prompt": ["Required."]})
+def _slugs(raw: Any) -> list[str]:
+    names = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    slugs = list(dict.fromkeys(s.strip() for s in names if isinstance(s, str) and s.strip()))
     if not 1 <= len(slugs) <= MAX_MODELS:
         raise ApiError(
             "VALIDATION_ERROR",
             f"models must name between 1 and {MAX_MODELS} models, comma-separated.",
             {"models": ["Out of range."], "allowed": {"min": 1, "max": MAX_MODELS}},
         )
-    return prompt, slugs
+    return slugs
+
+
+def _query_request(request: HttpRequest) -> tuple[dict[str, Any], Any, list[str], str]:
+    """GET `?prompt=...&models=a,b&max_tokens=...`: a prompt and the sampling numbers."""
+    prompt = request.GET.get("prompt", "")
+    if not prompt:
+        raise ApiError("VALIDATION_ERROR", "prompt is required.", {"prompt": ["Required."]})
+    slugs = _slugs(request.GET.get("models", ""))
+    sampling = ("max_tokens", "temperature", "top_p")
+    body = {name: _query_number(request.GET[name]) for name in sampling if name in request.GET}
+    return body, [{"role": "user", "content": prompt}], slugs, prompt
+
+
+def _body_request(request: HttpRequest) -> tuple[dict[str, Any], Any, list[str], str]:
+    """POST, a JSON body: `models` (a list), `messages` (or `prompt`) and every field of /api/v1/ai/chat
+    (tools, response_format, content parts ...), the same for each model."""
+    body = json_body(request)
+    slugs = _slugs(body.get("models"))
+    messages = body.get("messages")
+    if messages is None:
+        if not isinstance(body.get("prompt"), str) or not body["prompt"]:
+            raise ApiError("VALIDATION_ERROR", "messages or prompt is required.", {"messages": ["Required."]})
+        messages = [{"role": "user", "content": body["prompt"]}]
+    fields = {k: v for k, v in body.items() if k not in ("models", "prompt", "stream")}
+    return (
+        fields,
+        messages,
+        slugs,
+        text_of(messages[-1].get("content")) if messages and isinstance(messages[-1], dict) else "",
+    )
 
 
 @meters_itself
-@require_GET
+@csrf_exempt  # accounts.authentication checks CSRF for session callers
+@require_http_methods(["GET", "POST"])
 async def stream(request: HttpRequest) -> HttpResponse:
-    """`?prompt=...&models=a,b,c`: up to MAX_MODELS models answer at once over one SSE connection."""
+    """Up to MAX_MODELS models answer at once over one SSE connection: GET `?prompt=...&models=a,b,c`,
+    or POST the whole chat request (JSON) with `models`."""
     try:
-        caller = await authenticate(request, allow_query_token=True)
+        caller = await authenticate(request, allow_query_token=request.method == "GET")
         require_scope(caller, "ai:write")
-        prompt, slugs = _models(request)
+        body, messages, slugs, prompt = _query_request(request) if request.method == "GET" else _body_request(request)
     except ApiError as exc:
         return error_response(exc)
-    sampling = ("max_tokens", "temperature", "top_p")
-    body = {name: _query_number(request.GET[name]) for name in sampling if name in request.GET}
     conversation = await Conversation.objects.acreate(owner=caller.user, title=prompt[:200], models=slugs)
     origin = caller_origin(request, caller, Door.STREAM)
 
     def start(queue: asyncio.Queue) -> list[asyncio.Task]:
         def inp(slug: str) -> GenerationInput:
-            built = rest_input(origin, {**body, "model": slug}, [{"role": "user", "content": prompt}])
+            built = rest_input(origin, {**body, "model": slug}, messages)
             built.conversation_id = conversation.pk
             return built
 

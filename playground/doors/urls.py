@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from playground.doors import embeddings, images, jobs, openai, records, rest, sse
+from playground.doors import embeddings, images, jobs, media, openai, records, rest, sse
 
 urlpatterns = [
     # Our REST API (`/api/v1/`), in the envelope.
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/ai/generate", rest.generate, name="ai-generate"),
     path("api/v1/ai/stream", sse.stream, name="ai-stream"),
     path("api/v1/ai/usage", records.AiUsageView.as_view(), name="ai-usage"),
+    path("api/v1/media/<str:sha>", media.image, name="chat-image"),
     path("api/v1/usage", records.GenerationListView.as_view(), name="usage-generations"),
     path("api/v1/sessions", records.SessionListView.as_view(), name="sessions"),
     path("api/v1/sessions/<uuid:session_id>", records.SessionDetailView.as_view(), name="session-detail"),

@@ -2,13 +2,32 @@
 
 Each door parses its own body (JSON, a form, a stored turn) and hands the parts here; what the
 fields are called and which of them a format may set is decided in this module only.
+
+The rule for fields: a field of OpenAI's chat request that the project types (sampling,
+MODEL_OPTIONS, ATTRIBUTION) goes to its place on GenerationInput; one a door handles itself
+(`model`, `messages`, `stream`, `stream_options`, `cache`) is the door's; `audio`, `modalities`
+(other than ["text"]) and `prediction` are refused by name (400); any other field lands in
+`extra`, which is forwarded to a provider whose operator allowed that field by name and refused
+by name (400, naming field and model) everywhere else. Nothing is dropped silently.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from config.api.exceptions import ApiError
-from playground.generation.params import PARAMETERS, REST_DEFAULTS, GenerationInput
+from playground.generation.chat_shapes import refuse
+from playground.generation.params import (
+    ATTRIBUTION,
+    MODEL_OPTIONS,
+    PARAMETERS,
+    REFUSED_FIELDS,
+    REST_DEFAULTS,
+    GenerationInput,
+)
+
+# What the doors themselves read from a body; never a model's field.
+DOOR_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "cache", "max_completion_tokens", "notify"})
+_TYPED = frozenset({*PARAMETERS, *MODEL_OPTIONS, *ATTRIBUTION}) | DOOR_FIELDS
 
 
 @dataclass(frozen=True)
@@ -20,6 +39,7 @@ class Origin:
     api_key_id: int | None = None
     ip: str | None = None
     user_agent: str = ""
+    request_id: str = ""
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -28,11 +48,32 @@ class Origin:
             "api_key_id": self.api_key_id,
             "ip": self.ip,
             "user_agent": self.user_agent[:300],
+            "request_id": self.request_id,
         }
 
 
 def _parameters(source: dict[str, Any]) -> dict[str, Any]:
-    return {name: source[name] for name in PARAMETERS if source.get(name) is not None}
+    params = {name: source[name] for name in PARAMETERS if source.get(name) is not None}
+    if source.get("max_completion_tokens") is not None:  # OpenAI's newer name of max_tokens
+        params["max_tokens"] = source["max_completion_tokens"]
+    return params
+
+
+def _options(source: dict[str, Any]) -> dict[str, Any]:
+    """GenerationInput's chat options from a body that uses OpenAI's names (`user` is end_user)."""
+    options = {name: source.get(name) for name in MODEL_OPTIONS}
+    options |= {"end_user": source.get("user"), "safety_identifier": source.get("safety_identifier")}
+    options["metadata"] = source.get("metadata")
+    return options
+
+
+def _extra(source: dict[str, Any], known: frozenset[str] = _TYPED) -> dict[str, Any]:
+    """The fields no door of ours types (forwarded where allowed, else refused by name)."""
+    for name in REFUSED_FIELDS:
+        value = source.get(name)
+        if value is not None and not (name == "modalities" and value == ["text"]):
+            raise refuse(name, f"{name} is not supported by this gateway: only text and tool calls are answered.")
+    return {k: v for k, v in source.items() if k not in known and k not in REFUSED_FIELDS}
 
 
 def rest_input(origin: Origin, body: dict[str, Any], messages: Any) -> GenerationInput:
@@ -41,24 +82,19 @@ def rest_input(origin: Origin, body: dict[str, Any], messages: Any) -> Generatio
     model = body.get("model")
     return GenerationInput(
         model=str(model or ""), messages=messages, params=_parameters(body), defaults=REST_DEFAULTS,
-        cache=body.get("cache") is True, **origin.fields(),
+        cache=body.get("cache") is True, extra=_extra(body), **_options(body), **origin.fields(),
     )  # fmt: skip
 
 
 def openai_input(origin: Origin, body: dict[str, Any], messages: Any) -> GenerationInput:
     """OpenAI's chat and completions bodies: `model` is required, `max_completion_tokens` is the newer
-    name of `max_tokens`, and one choice (`n`) is all we answer with."""
+    name of `max_tokens`; the completions body's `prompt` is the door's (it becomes `messages`)."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise ApiError("VALIDATION_ERROR", "you must provide a model parameter", param="model")
-    if body.get("n", 1) not in (None, 1):
-        raise ApiError("VALIDATION_ERROR", "Only n=1 is supported.", param="n")
-    params = _parameters(body)
-    if body.get("max_completion_tokens") is not None:
-        params["max_tokens"] = body["max_completion_tokens"]
     return GenerationInput(
-        model=model, messages=messages, params=params, cache=body.get("cache") is True, record_behind=True,
-        **origin.fields(),
+        model=model, messages=messages, params=_parameters(body), cache=body.get("cache") is True, record_behind=True,
+        extra=_extra(body, _TYPED | {"prompt"}), **_options(body), **origin.fields(),
     )  # fmt: skip
 
 
@@ -66,27 +102,32 @@ def turn_input(origin: Origin, turn: dict[str, Any], slug: str) -> GenerationInp
     """One model's part of a playground turn, as the page stored it (see playground.pages.chat)."""
     return GenerationInput(
         model=slug, messages=turn["messages"][slug], params=_parameters(turn["params"]),
-        conversation_id=turn["conversation_id"], turn=turn["turn"], **origin.fields(),
+        conversation_id=turn["conversation_id"], turn=turn["turn"], **_options(turn["params"]), **origin.fields(),
     )  # fmt: skip
 
 
 def batch_input(origin: Origin, model: str, parameters: dict[str, Any], prompt: str) -> GenerationInput:
-    """One prompt of a batch: the batch's parameters (and system prompt, `system`) with this prompt."""
-    messages = [{"role": "system", "content": parameters["system"]}] if parameters.get("system") else []
+    """One prompt of a batch: the batch's parameters (sampling, tools, response_format ..., and the
+    system prompt, `system`) with this prompt."""
+    messages: list[Any] = [{"role": "system", "content": parameters["system"]}] if parameters.get("system") else []
     messages.append({"role": "user", "content": prompt})
     return GenerationInput(
-        model=model, messages=messages, params=_parameters(parameters), defaults=REST_DEFAULTS, **origin.fields()
+        model=model, messages=messages, params=_parameters(parameters), defaults=REST_DEFAULTS,
+        **_options(parameters), **origin.fields()
     )
+
+
+BATCH_PARAMETERS = frozenset({*PARAMETERS, *MODEL_OPTIONS, *ATTRIBUTION, "max_completion_tokens", "system"})
 
 
 def batch_parameters_unknown(parameters: dict[str, Any]) -> list[str]:
     """Names in a batch's `parameters` that no generation takes."""
-    return sorted(set(parameters) - {*PARAMETERS, "system"})
+    return sorted(set(parameters) - BATCH_PARAMETERS)
 
 
 def origin_of(request: Any, *, user: Any, door: str, api_key_id: int | None = None) -> Origin:
     """The caller of an HTTP request, as the ledger records it."""
     return Origin(
         user=user, door=door, api_key_id=api_key_id, ip=request.META.get("REMOTE_ADDR") or None,
-        user_agent=request.headers.get("User-Agent", ""),
+        user_agent=request.headers.get("User-Agent", ""), request_id=getattr(request, "request_id", ""),
     )  # fmt: skip

@@ -199,7 +199,11 @@ async def embeddings_run(
         usage = Usage(cached["prompt_tokens"], 0, cached["prompt_tokens"])
         out = await settle(prep, model=prep.requested, status=GenerationStatus.SUCCESS, usage=usage, cached=True)
         return EmbeddingOutcome(out, vectors), prep
-    model, result = await first_answer(prep, lambda adapter, m: adapter.embed(replace(req, model=m.upstream_id)))
+    model, result = await first_answer(
+        prep,
+        lambda adapter, m: adapter.embed(replace(req, model=m.upstream_id)),
+        lambda m: replace(req, model=m.upstream_id),
+    )
     if len(result.vectors) != len(req.inputs):
         raise await _protocol_failure(prep, model, "The provider answered a different number of vectors.")
     usage = Usage(result.usage.prompt_tokens, 0, result.usage.prompt_tokens, estimated=result.usage.estimated,
@@ -312,7 +316,9 @@ async def images_run(origin: Origin, req: ImageRequest, *, behind: bool = False)
     prep = await _admitted(origin, plan, [{"role": "user", "content": req.prompt}], cached=None, behind=behind,
                            started=started)  # fmt: skip
     model, result = await first_answer(
-        prep, lambda adapter, m: adapter.generate_images(replace(req, model=m.upstream_id))
+        prep,
+        lambda adapter, m: adapter.generate_images(replace(req, model=m.upstream_id)),
+        lambda m: replace(req, model=m.upstream_id),
     )
     # Shielded: a caller who leaves now must not leave drawn pictures unstored or the budget held.
     done = await asyncio.shield(_keep_pictures(origin, prep, model, req, result))

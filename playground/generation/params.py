@@ -6,9 +6,10 @@ from typing import Any
 
 from catalog.models import AIModel, ModelStatus
 from config.api.exceptions import ApiError
+from playground.generation import chat_shapes
+from providers.messages import ChatMessage, image_parts
 from usage.models import Door
 
-ROLES = frozenset({"system", "user", "assistant"})
 MAX_MODELS = 4  # models compared at once, in the playground and on the event stream door
 MAX_STOPS = 4
 DEFAULT_MAX_OUTPUT = 4096
@@ -19,25 +20,82 @@ PARAMETERS = ("max_tokens", "temperature", "top_p", "stop", "presence_penalty", 
 REST_DEFAULTS: dict[str, Any] = {"max_tokens": 1000, "temperature": 0.7, "top_p": 0.9}
 
 
+# The chat options beyond sampling, by OpenAI's names (and ChatRequest's): what the model is asked
+# to do (the first group) and who the call is for (attribution: recorded, passed on where taken).
+MODEL_OPTIONS = (
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+    "reasoning_effort",
+)
+ATTRIBUTION = ("user", "safety_identifier", "metadata")
+# OpenAI request fields no door of ours can render the answer of (audio out, predicted outputs):
+# refused by name whatever the upstream could do, since the answer would be lost.
+REFUSED_FIELDS = ("audio", "modalities", "prediction")
+
+
 @dataclass
 class GenerationInput:
-    """One generation request, whichever door it came through (built by playground.generation.inputs)."""
+    """One chat request, whichever door it came through (built by playground.generation.inputs).
+
+    It carries the whole OpenAI chat request, so nothing a caller sends is lost on the way:
+
+    - `messages`: providers.messages.ChatMessage dicts as sent: roles system, developer, user,
+      assistant, tool; `content` a string, None (an assistant turn that only calls tools) or a
+      list of parts (`text`, `image_url` with an http(s) URL or a `data:` URI and `detail`);
+      assistant `tool_calls`; `tool_call_id` on tool messages; `name`.
+    - `params`: sampling, by the names in PARAMETERS (`max_tokens` is OpenAI's
+      `max_completion_tokens` too; `stop`, `seed` ...), checked against the model's ranges.
+    - `tools`, `tool_choice`, `parallel_tool_calls`, `response_format`, `n`, `logprobs`,
+      `top_logprobs`, `logit_bias`, `reasoning_effort`: each needs the model's catalog capability
+      (required_capabilities) and its adapter's support, or the call is refused by name (400)
+      before anything is admitted. `n` > 1 goes upstream in one call where the model takes it,
+      else the door makes n metered calls (playground.generation.answer.generation_choices).
+    - `end_user` (OpenAI's `user`), `safety_identifier`, `metadata`: recorded on the generation
+      (its `parameters`), forwarded where the provider takes them, never refused.
+    - `extra`: request fields the project does not know. They are forwarded only to a provider
+      whose operator allowed them by name (ProviderConfig.passthrough_fields), and refused by
+      name everywhere else (the rule, in providers/README.md). REFUSED_FIELDS never get here.
+    """
 
     user: Any
     model: str  # empty: the user's default model
-    messages: list[dict[str, Any]]
+    messages: list[ChatMessage]
     params: dict[str, Any] = field(default_factory=dict)  # as sent, by the names in PARAMETERS
     defaults: dict[str, Any] = field(default_factory=dict)  # the door's values for parameters left out
+    tools: Any = None
+    tool_choice: Any = None
+    parallel_tool_calls: Any = None
+    response_format: Any = None
+    n: Any = None
+    logprobs: Any = None
+    top_logprobs: Any = None
+    logit_bias: Any = None
+    reasoning_effort: Any = None
+    end_user: Any = None
+    safety_identifier: Any = None
+    metadata: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
     cache: bool = False
     door: str = Door.REST
     api_key_id: int | None = None
     ip: str | None = None
     user_agent: str = ""
+    request_id: str = ""  # the HTTP request's X-Request-Id: failures are logged under it
     conversation_id: Any = None
     turn: int = 0  # position in the conversation (playground turns)
     # Record the Generation row behind the response (API doors; see usage.ledger) rather than
     # before it (pages and jobs that render from the row at once).
     record_behind: bool = False
+
+    @property
+    def choices(self) -> int:
+        return self.n if isinstance(self.n, int) and not isinstance(self.n, bool) and self.n > 1 else 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +104,7 @@ class Params:
     ready for the adapter and for the ledger."""
 
     values: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)  # MODEL_OPTIONS and ATTRIBUTION that were set
 
     @property
     def max_tokens(self) -> int:
@@ -55,13 +114,21 @@ class Params:
     def deterministic(self) -> bool:
         return self.values.get("temperature") == 0
 
+    @property
+    def n(self) -> int:
+        return int(self.options.get("n") or 1)
+
     def as_dict(self) -> dict[str, Any]:
         """What was set (the ledger's `parameters`, the response cache's key)."""
-        return {k: v for k, v in self.values.items() if v not in (None, [], {})}
+        return {k: v for k, v in {**self.values, **self.options}.items() if v not in (None, [], {})}
 
     def request_fields(self) -> dict[str, Any]:
         """The ChatRequest fields these parameters fill."""
-        return dict(self.values)
+        return {**self.values, **self.options}
+
+    def one_choice(self) -> "Params":
+        """The same parameters for one of n separate calls."""
+        return Params(self.values, {k: v for k, v in self.options.items() if k != "n"})
 
 
 def refuse_unusable(model: AIModel | None, slug: str) -> AIModel:
@@ -129,17 +196,90 @@ def _stop(value: Any, model: AIModel) -> list[str] | None:
 
 
 def validate_messages(messages: Any) -> list[dict[str, Any]]:
-    if not isinstance(messages, list) or not messages:
-        raise invalid("messages", "messages must be a non-empty list of {role, content} objects.")
-    clean = []
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ROLES:
-            raise invalid("messages", f"messages[{index}].role must be one of system, user, assistant.")
-        content = message.get("content")
-        if not isinstance(content, str):
-            raise invalid("messages", f"messages[{index}].content must be a string.")
-        clean.append({"role": message["role"], "content": content})
-    return clean
+    return chat_shapes.validate_messages(messages)
+
+
+def validate_options(inp: GenerationInput) -> dict[str, Any]:
+    """The chat options beyond sampling, well-formed (whether the model can honour them comes after)."""
+    tools = chat_shapes.validate_tools(inp.tools)
+    options = {
+        "tools": tools,
+        "tool_choice": chat_shapes.validate_tool_choice(inp.tool_choice, tools),
+        "parallel_tool_calls": chat_shapes.boolean("parallel_tool_calls", inp.parallel_tool_calls),
+        "response_format": chat_shapes.validate_response_format(inp.response_format),
+        "n": chat_shapes.integer("n", inp.n, 1, chat_shapes.MAX_N),
+        "logprobs": chat_shapes.boolean("logprobs", inp.logprobs),
+        "top_logprobs": chat_shapes.integer("top_logprobs", inp.top_logprobs, 0, chat_shapes.MAX_TOP_LOGPROBS),
+        "logit_bias": chat_shapes.validate_logit_bias(inp.logit_bias),
+        "reasoning_effort": chat_shapes.one_of("reasoning_effort", inp.reasoning_effort, chat_shapes.REASONING_EFFORTS),
+        "user": chat_shapes.short_text("user", inp.end_user),
+        "safety_identifier": chat_shapes.short_text("safety_identifier", inp.safety_identifier),
+        "metadata": chat_shapes.validate_metadata(inp.metadata),
+    }
+    if options["top_logprobs"] is not None and not options["logprobs"]:
+        raise chat_shapes.refuse("top_logprobs", "top_logprobs needs logprobs: true.")
+    if options["n"] == 1:
+        options["n"] = None
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def required_capabilities(messages: list[dict[str, Any]], params: "Params") -> set[str]:
+    """The catalog capabilities (catalog.models.Capability) a request needs of the model that answers."""
+    values, options = params.values, params.options
+    needed = {
+        "tools": bool(options.get("tools")) or any(m["role"] == "tool" or m.get("tool_calls") for m in messages),
+        "vision": any(True for m in messages for _ in image_parts(m.get("content"))),
+        "json_mode": (options.get("response_format") or {}).get("type") == "json_object",
+        "json_schema": (options.get("response_format") or {}).get("type") == "json_schema",
+        "logprobs": bool(options.get("logprobs")),
+        "reasoning_effort": options.get("reasoning_effort") is not None,
+        "stop": values.get("stop") is not None,
+        "seed": values.get("seed") is not None,
+        "penalties": values.get("presence_penalty") is not None or values.get("frequency_penalty") is not None,
+        "system_prompt": any(m["role"] in ("system", "developer") for m in messages),
+    }
+    return {name for name, wanted in needed.items() if wanted}
+
+
+# The request field a missing capability is named by, in a refusal.
+CAPABILITY_FIELD = {
+    "tools": "tools",
+    "vision": "messages",
+    "json_mode": "response_format",
+    "json_schema": "response_format",
+    "logprobs": "logprobs",
+    "reasoning_effort": "reasoning_effort",
+    "stop": "stop",
+    "seed": "seed",
+    "penalties": "presence_penalty",
+    "system_prompt": "messages",
+    "n": "n",
+}
+CAPABILITY_WORDS = {
+    "tools": "tool calling",
+    "vision": "image input",
+    "json_mode": "JSON mode (response_format json_object)",
+    "json_schema": "structured output (response_format json_schema)",
+    "logprobs": "logprobs",
+    "reasoning_effort": "reasoning_effort",
+    "stop": "stop sequences",
+    "seed": "seed",
+    "penalties": "presence_penalty / frequency_penalty",
+    "system_prompt": "a system prompt",
+    "n": "several choices in one call",
+}
+
+
+def refuse_missing(model: AIModel, missing: set[str]) -> ApiError:
+    """A 400 naming the first missing capability's request field and the model."""
+    first = sorted(missing, key=list(CAPABILITY_FIELD).index)[0]
+    name = CAPABILITY_FIELD[first]
+    return ApiError(
+        "VALIDATION_ERROR",
+        f"The model '{model.slug}' does not support {CAPABILITY_WORDS[first]} ({name}).",
+        details={name: [f"Not supported by '{model.slug}'."], "model": model.slug, "unsupported": sorted(missing)},
+        param=name,
+    )
 
 
 def _defaults_for(model: AIModel, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +311,7 @@ def validate_params(inp: GenerationInput, model: AIModel) -> Params:
     if (seed := raw.get("seed")) is not None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise invalid("seed", "seed must be an integer.")
-        values["seed"] = seed if model.supports_seed else None
-    if not model.supports_system_prompt and any(m["role"] == "system" for m in inp.messages):
+        values["seed"] = seed
+    if not model.supports_system_prompt and any(m["role"] in ("system", "developer") for m in inp.messages):
         raise invalid("messages", f"The model '{model.slug}' does not take a system prompt.")
-    return Params(values)
+    return Params(values, validate_options(inp))

@@ -2,6 +2,7 @@
 then content deltas as they arrive, settled once at the end, however it ends."""
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -13,10 +14,35 @@ from playground.generation.answer import first_answer
 from playground.generation.params import GenerationInput
 from playground.generation.prepare import Prepared, generation_prepare
 from playground.generation.settle import GenerationOutcome, provider_failure, settle, settle_cached, status_for
-from providers.base import Adapter, ProviderError, StreamDelta, StreamEnd
+from providers.base import Adapter, ProviderError, StreamDelta, StreamEnd, ToolCall, ToolCallDelta
 from usage.models import GenerationStatus
 
 logger = logging.getLogger(__name__)
+
+
+class _Delivered:
+    """Choice 0 as far as it reached the consumer: what is recorded (and charged) if the stream
+    does not reach its end."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.refusal: list[str] = []
+        self.calls: dict[int, ToolCallDelta] = {}
+
+    def note(self, item: StreamDelta) -> None:
+        if item.index:
+            return
+        if item.content:
+            self.text.append(item.content)
+        if item.refusal:
+            self.refusal.append(item.refusal)
+        for delta in item.tool_calls or ():
+            call = self.calls.setdefault(delta.index, ToolCallDelta(delta.index))
+            call.id, call.name = call.id or delta.id, call.name or delta.name
+            call.arguments += delta.arguments
+
+    def tool_calls(self) -> list[ToolCall]:
+        return [ToolCall(d.id or "", d.name or "", d.arguments) for _, d in sorted(self.calls.items())]
 
 
 @dataclass
@@ -32,13 +58,21 @@ class GenerationStream:
     ttft_ms: int | None = None
 
     async def deltas(self) -> AsyncIterator[str]:
-        """Content deltas. Ends normally, raises ApiError after a mid-stream failure (recorded), and
-        records a cancelled generation when the consumer goes away."""
+        """Choice 0's text deltas (see `pieces` for how it ends)."""
+        async with contextlib.aclosing(self.pieces()) as pieces:
+            async for piece in pieces:
+                if piece.content and piece.index == 0:
+                    yield piece.content
+
+    async def pieces(self) -> AsyncIterator[StreamDelta]:
+        """What the model says, as it arrives: text, tool-call fragments, log probabilities, per
+        choice. Ends normally, raises ApiError after a mid-stream failure (recorded), and records a
+        cancelled generation when the consumer goes away; what was delivered is recorded either way."""
         if self.prep.cached:
             self.outcome = await settle_cached(self.prep)
-            yield self.outcome.content
+            yield StreamDelta(self.outcome.content)
             return
-        parts: list[str] = []
+        delivered = _Delivered()
         end: StreamEnd | None = None
         failure: ProviderError | None = None
         status = GenerationStatus.SUCCESS
@@ -46,8 +80,8 @@ class GenerationStream:
         try:
             for item in self.first:
                 if isinstance(item, StreamDelta):
-                    parts.append(item.content)
-                    yield item.content
+                    delivered.note(item)
+                    yield item
                 elif isinstance(item, StreamEnd):
                     end = item
             if end is None and self.upstream is not None:
@@ -57,8 +91,8 @@ class GenerationStream:
                     if isinstance(item, StreamEnd):
                         end = item
                         break
-                    parts.append(item.content)
-                    yield item.content
+                    delivered.note(item)
+                    yield item
                     began = time.perf_counter()
         except ProviderError as exc:
             self.prep.upstream_seconds += time.perf_counter() - began
@@ -71,16 +105,19 @@ class GenerationStream:
             self.outcome = await settle(
                 self.prep,
                 model=self.model,
-                content="".join(parts),
+                content="".join(delivered.text),
                 finish_reason=end.finish_reason if end else None,
                 usage=end.usage if end else None,
                 status=status,
                 ttft_ms=self.ttft_ms,
                 upstream_id=(end.upstream_id if end else None) or self.upstream_id,
-                error=provider_failure(failure) if failure else None,
+                error=provider_failure(failure, self.prep.inp.request_id) if failure else None,
+                tool_calls=end.tool_calls if end else delivered.tool_calls(),
+                refusal="".join(delivered.refusal) or None,
+                choices=end.choices if end else None,
             )
         if failure is not None:
-            raise provider_failure(failure)
+            raise provider_failure(failure, self.prep.inp.request_id)
 
     async def _close_upstream(self) -> None:
         upstream, self.upstream = self.upstream, None
@@ -99,7 +136,7 @@ async def _connect(prep: Prepared, adapter: Adapter, model: AIModel) -> tuple[As
     try:
         async for item in upstream:
             first.append(item)
-            if (isinstance(item, StreamDelta) and item.content) or isinstance(item, StreamEnd):
+            if isinstance(item, StreamEnd) or (isinstance(item, StreamDelta) and (item.content or item.tool_calls)):
                 break
     except BaseException:
         await upstream.aclose()  # type: ignore[attr-defined]

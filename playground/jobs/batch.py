@@ -33,7 +33,14 @@ from config.money import money
 from playground.generation import GenerationInput, GenerationOutcome, Origin, generation_run
 from playground.generation.inputs import batch_input, batch_parameters_unknown
 from playground.generation.media import embeddings_run, images_run, media_validate
-from playground.generation.params import invalid, refuse_unusable, validate_params
+from playground.generation.params import (
+    invalid,
+    refuse_missing,
+    refuse_unusable,
+    required_capabilities,
+    validate_messages,
+    validate_params,
+)
 from playground.image_store import link_path
 from playground.jobs.events import answer_result, task_completed, task_failed
 from playground.models import BatchItem, BatchItemStatus, BatchRun, BatchStatus, GeneratedImage
@@ -117,7 +124,12 @@ def batch_submit(*, inp: BatchInput) -> BatchRun:
     )
     # The parameters are checked once here, so a bad one is a 400 rather than 1000 failed items.
     if model.kind == ModelKind.CHAT:
-        validate_params(_item_input(batch, prompts[0]), model)
+        first = _item_input(batch, prompts[0])
+        params = validate_params(first, model)
+        if params.n > 1:  # an item has one result; n choices would lose all but one
+            raise invalid("parameters", "n is not taken by a batch: submit the prompt n times instead.")
+        if missing := model.lacks(required_capabilities(validate_messages(first.messages), params)):
+            raise refuse_missing(model, missing)
     else:
         media_validate(_origin(batch), _media_request(batch, prompts[0]))
     with transaction.atomic():
@@ -211,6 +223,7 @@ def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
         BatchItemStatus.SUCCEEDED,
         outcome,
         content=content,
+        tool_calls=[call.as_openai() for call in outcome.tool_calls],
         generation_id=outcome.generation_id,
         total_tokens=outcome.usage.total_tokens,
         cost=outcome.cost,
@@ -290,7 +303,8 @@ def batch_results(batch: BatchRun) -> list[dict[str, Any]]:
     carries its vector (`embedding`), an image item its pictures (`images`, with fresh signed links)."""
     rows = list(
         batch.items.order_by("index").values(
-            "index", "prompt", "status", "content", "error_code", "error", "total_tokens", "cost", "generation_id"
+            "index", "prompt", "status", "content", "tool_calls", "error_code", "error", "total_tokens", "cost",
+            "generation_id",
         )
     )
     pictures = _pictures_by_generation(rows) if batch.kind == ModelKind.IMAGE else {}

@@ -86,3 +86,10 @@ def app_server(transactional_db, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     with ThreadServer() as server:
         yield server
+
+
+def delivered_cost(row) -> Decimal:
+    """What make_model's prices ($1/M in, $2/M out) charge for a row's tokens."""
+    return ((Decimal(row.prompt_tokens) + 2 * Decimal(row.completion_tokens)) / Decimal(1_000_000)).quantize(
+        Decimal("0.00000001")
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from playground.doors import openai as openai_door
 from tests.ledger import flush_ledger
+from tests.playground.conftest import delivered_cost
 from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,7 +82,7 @@ def test_an_unexpected_failure_is_a_500_in_openai_shape(app_server, alice_key, c
     async def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(openai_door, "generation_run", broken)
+    monkeypatch.setattr(openai_door, "generation_choices", broken)
     error = _openai_error(
         _post(app_server, alice_key, {"model": chat_model.slug, "messages": HELLO}), 500, "server_error"
     )
@@ -108,6 +109,7 @@ def test_a_client_leaving_mid_stream_stops_the_upstream_and_is_recorded_as_cance
         flush_ledger()
         time.sleep(0.05)
     row = Generation.objects.get()
-    assert row.content and row.content.split()[0] in received and row.cost == 0
+    assert row.content and row.content.split()[0] in received
+    assert row.tokens_estimated and row.cost == delivered_cost(row) > 0  # what was delivered is charged
     closed = fake_upstream.stats().get("closed_early", {})
     assert sum(v for k, v in closed.items() if "@slow=300" in k) == 1

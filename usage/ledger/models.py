@@ -48,6 +48,8 @@ class Generation(models.Model):
     input_messages = models.JSONField(default=list)
     parameters = models.JSONField(default=dict, blank=True)
     content = models.TextField(blank=True)
+    # What the answer held beside its text: {"tool_calls": [...], "refusal": ..., "choices": [the other n]}.
+    output = models.JSONField(default=dict, blank=True)
     finish_reason = models.CharField(max_length=32, blank=True)
 
     prompt_tokens = models.PositiveIntegerField(default=0)
