@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from playground.doors import jobs, media, openai, records, rest, sse
+from playground.doors import anthropic, jobs, media, openai, records, rest, sse
 
 urlpatterns = [
     # Our REST API (`/api/v1/`), in the envelope.
@@ -27,6 +27,9 @@ urlpatterns = [
     # The OpenAI-compatible API (`/v1/`), in OpenAI's shapes, on config.gateway_handler.
     path("v1/chat/completions", openai.chat_completions, name="openai-chat-completions"),
     path("v1/completions", openai.completions, name="openai-completions"),
+    # Anthropic's Messages API (`/v1/messages`), in Anthropic's shapes, on the same handler.
+    path("v1/messages", anthropic.messages, name="anthropic-messages"),
+    path("v1/messages/count_tokens", anthropic.count_tokens, name="anthropic-count-tokens"),
     path("v1/models", openai.models, name="openai-models"),
     path("v1/models/<path:slug>", openai.model_detail, name="openai-model"),
 ]
