@@ -319,3 +319,25 @@ class ChatImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.media_type})"
+
+
+class StoredResponse(models.Model):
+    """A response of the Responses door (`/v1/responses`) kept for `previous_response_id` and for
+    reading back. Its generation is the ledger's row; reading, continuing or deleting this one never
+    charges again or touches that row."""
+
+    id = models.CharField(primary_key=True, max_length=64)  # "resp_<hex>", OpenAI's form
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    generation_id = models.UUIDField(null=True, blank=True)
+    # The conversation so far in the chat request's shapes (without `instructions`, which OpenAI does
+    # not carry over): what a response continuing this one is sent before its own input.
+    conversation = models.JSONField(default=list)
+    input_items = models.JSONField(default=list)  # this response's input, as GET .../input_items lists it
+    body = models.JSONField(default=dict)  # the response object as it was answered
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.id

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from playground.doors import anthropic, jobs, media, openai, records, rest, sse
+from playground.doors import anthropic, jobs, media, openai, records, responses, rest, sse
 
 urlpatterns = [
     # Our REST API (`/api/v1/`), in the envelope.
@@ -27,6 +27,10 @@ urlpatterns = [
     # The OpenAI-compatible API (`/v1/`), in OpenAI's shapes, on config.gateway_handler.
     path("v1/chat/completions", openai.chat_completions, name="openai-chat-completions"),
     path("v1/completions", openai.completions, name="openai-completions"),
+    path("v1/responses", responses.create, name="openai-responses"),
+    path("v1/responses/<str:response_id>", responses.detail, name="openai-response"),
+    path("v1/responses/<str:response_id>/cancel", responses.cancel, name="openai-response-cancel"),
+    path("v1/responses/<str:response_id>/input_items", responses.input_items, name="openai-response-input-items"),
     # Anthropic's Messages API (`/v1/messages`), in Anthropic's shapes, on the same handler.
     path("v1/messages", anthropic.messages, name="anthropic-messages"),
     path("v1/messages/count_tokens", anthropic.count_tokens, name="anthropic-count-tokens"),

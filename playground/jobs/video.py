@@ -464,4 +464,3 @@ def videos_sweep() -> dict[str, int]:
     for job_id in lost:
         _enqueue(job_id)
     return {"expired": expired, "requeued": len(lost)}
-
