@@ -10,19 +10,20 @@ config.gateway_handler, like the OpenAI-compatible door.
 """
 
 import contextlib
+import functools
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import authenticate, require_scope
 from catalog.selectors import model_chain
 from config.api.exceptions import ApiError
 from config.memo import from_memory_or_thread
 from playground.doors.base import generation_call, json_body, metered
-from playground.doors.openai import openai_generation_post
 from playground.doors.sse import EventStreamResponse
 from playground.generation import GenerationOutcome, GenerationStream, generation_run, generation_stream
 from playground.generation.chat_shapes import refuse
@@ -30,7 +31,10 @@ from playground.generation.inputs import anthropic_input
 from playground.generation.params import refuse_unusable
 from providers.base import StreamDelta, ToolCall
 from providers.tokens import estimate_prompt_tokens, estimate_tokens
+from usage.middleware import meters_itself
 from usage.models import Door
+
+View = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 # Our error codes in Anthropic's words: (HTTP status, error type). See Anthropic's "Errors" page.
 ERROR_TYPES: dict[str, tuple[int, str]] = {
@@ -362,7 +366,24 @@ async def _stream_body(stream: GenerationStream) -> AsyncIterator[bytes]:
 # ---- the views ---------------------------------------------------------------------------------
 
 
-@openai_generation_post
+def anthropic_post(view: View) -> View:
+    """A POST view of this door: it meters itself (usage.middleware); another method is a 405 in
+    Anthropic's error shape, with `Allow`."""
+
+    @functools.wraps(view)
+    async def checked(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            response = error_response(
+                ApiError("METHOD_NOT_ALLOWED", f"{request.method} is not allowed here; use POST.")
+            )
+            response["Allow"] = "POST"
+            return response
+        return await view(request)
+
+    return meters_itself(csrf_exempt(checked))
+
+
+@anthropic_post
 async def messages(request: HttpRequest) -> HttpResponse:
     request_id = getattr(request, "request_id", "")
     try:
@@ -382,7 +403,7 @@ def _known_model(slug: str) -> None:
     refuse_unusable(chain[0] if chain else None, slug)
 
 
-@openai_generation_post
+@anthropic_post
 async def count_tokens(request: HttpRequest) -> HttpResponse:
     """Anthropic's token count of a request (a local estimate: nothing is called, nothing charged)."""
     try:

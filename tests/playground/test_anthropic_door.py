@@ -259,3 +259,36 @@ def test_a_stream_event_is_json_per_anthropics_wire(app_server, alice_key, fake_
     assert names[0] == "message_start" and names[-2:] == ["message_delta", "message_stop"]
     assert [d["type"] for d in datas] == names
     assert datas[-2]["delta"]["stop_reason"] == "end_turn" and datas[-2]["usage"]["output_tokens"] > 0
+
+
+def test_a_failure_mid_stream_is_an_error_event_and_what_was_delivered_is_recorded(
+    app_server, alice, alice_key, make_model
+):
+    broken = make_model("gpt-4o-mini@midstream-error", slug="fakeai/broken")
+    client = _client(app_server, alice_key)
+    seen = []
+    with (
+        pytest.raises(anthropic.APIStatusError) as caught,
+        client.messages.stream(model=broken.slug, max_tokens=64, messages=ASK) as stream,
+    ):
+        seen.extend(event.type for event in stream)
+    assert seen[0] == "message_start" and "content_block_delta" in seen and "message_stop" not in seen
+    assert caught.value.body["type"] == "error" and caught.value.body["error"]["type"] == "api_error"
+    flush_ledger()
+    row = Generation.objects.get(user=alice)
+    assert row.door == Door.ANTHROPIC and row.status == "error" and row.content
+
+
+def test_cached_input_tokens_are_reported_as_anthropic_reports_them(app_server, alice, alice_key, make_model):
+    cached = make_model("gpt-4o-mini@cached=5", slug="fakeai/cached")
+    message = _client(app_server, alice_key).messages.create(model=cached.slug, max_tokens=16, messages=ASK)
+    flush_ledger()
+    row = Generation.objects.get(user=alice)
+    assert message.usage.cache_read_input_tokens == 5 == row.cached_tokens
+    assert message.usage.input_tokens == row.prompt_tokens - 5
+
+
+def test_a_wrong_method_is_a_405_in_anthropics_shape(app_server, alice_key):
+    response = httpx.get(f"{app_server.url}/v1/messages", headers={"x-api-key": alice_key})
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.json()["type"] == "error" and response.json()["error"]["type"] == "invalid_request_error"

@@ -206,3 +206,28 @@ def test_what_the_gateway_cannot_do_is_refused_by_name(app_server, alice, alice_
     assert "background" in cancel.value.body["message"]
     flush_ledger()
     assert Generation.objects.filter(user=alice).count() == 1
+
+
+def test_usage_reports_cached_and_reasoning_tokens(app_server, alice, alice_key, make_model):
+    model = make_model("gpt-4o-mini@cached=5@reasoning=3", slug="fakeai/thinking", supports_reasoning_effort=True)
+    response = _client(app_server, alice_key).responses.create(
+        model=model.slug, input="Think, then say hello", reasoning={"effort": "low"}
+    )
+    flush_ledger()
+    row = Generation.objects.get(user=alice)
+    assert response.usage.input_tokens_details.cached_tokens == 5 == row.cached_tokens
+    assert response.usage.output_tokens_details.reasoning_tokens == 3 == row.reasoning_tokens
+    assert response.reasoning.effort == "low" and row.parameters["reasoning_effort"] == "low"
+
+
+def test_a_failure_mid_stream_is_an_error_then_response_failed(app_server, alice, alice_key, make_model):
+    broken = make_model("gpt-4o-mini@midstream-error", slug="fakeai/broken")
+    events = list(_client(app_server, alice_key).responses.create(model=broken.slug, input="Hi", stream=True))
+    kinds = [event.type for event in events]
+    assert "response.output_text.delta" in kinds and kinds[-2:] == ["error", "response.failed"]
+    assert events[-1].response.status == "failed" and events[-1].response.error.message
+    flush_ledger()
+    row = Generation.objects.get(user=alice)
+    assert row.door == Door.RESPONSES and row.status == "error" and row.content
+    with pytest.raises(openai.NotFoundError):  # a failed response is not kept for continuing
+        _client(app_server, alice_key).responses.retrieve(events[0].response.id)
