@@ -149,3 +149,43 @@ def test_batch_takes_tools_and_returns_the_calls(alice_api, make_model, committi
 @pytest.fixture
 def committing_execute(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_the_demo_model_calls_tools_describes_images_and_follows_schemas_with_no_keys(app_server, alice_key):
+    from tests.factories import AIModelFactory, ProviderFactory
+
+    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
+    swift = AIModelFactory(
+        provider=demo, upstream_id="swift", slug="demo/swift", input_price_per_1m=None, output_price_per_1m=None,
+        supports_tools=True, supports_vision=True, supports_json_mode=True, supports_json_schema=True,
+    )  # fmt: skip
+    called = _post(
+        app_server, alice_key, "/v1/chat/completions", {"model": swift.slug, "messages": ASK, "tools": TOOLS}
+    )
+    assert called.json()["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "lookup"
+    blue = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFElEQVR4nGOUqzjBgA0wYRUdtBIAFSEBbljO5/4AAAAASUVORK5CYII="
+    image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{blue}"}}
+    seen = _post(
+        app_server, alice_key, "/v1/chat/completions",
+        {"model": swift.slug, "messages": [{"role": "user", "content": [{"type": "text", "text": "What?"}, image]}]},
+    )  # fmt: skip
+    assert "8×8 pixels, mostly blue" in seen.json()["choices"][0]["message"]["content"]
+    schema = {"type": "object", "properties": {"word": {"type": "string"}}, "required": ["word"]}
+    fmt = {"type": "json_schema", "json_schema": {"name": "w", "schema": schema}}
+    shaped = _post(
+        app_server, alice_key, "/v1/chat/completions", {"model": swift.slug, "messages": ASK, "response_format": fmt}
+    )
+    assert isinstance(json.loads(shaped.json()["choices"][0]["message"]["content"])["word"], str)
+
+
+def test_a_connection_dropped_mid_stream_is_charged_for_what_was_delivered(app_server, alice_key, make_model):
+    dropped = make_model("gpt-4o-mini@reset", slug="fakeai/dropped")
+    body = {"model": dropped.slug, "messages": ASK, "stream": True}
+    response = _post(app_server, alice_key, "/v1/chat/completions", body)
+    events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
+    received = "".join(e["choices"][0]["delta"].get("content", "") for e in events if e.get("choices"))
+    assert events[-1]["error"]["type"] == "api_error" and received
+    flush_ledger()
+    row = Generation.objects.get()
+    assert row.status == "error" and row.content == received and row.tokens_estimated
+    assert row.cost == delivered_cost(row) > 0
