@@ -292,3 +292,10 @@ def test_a_wrong_method_is_a_405_in_anthropics_shape(app_server, alice_key):
     response = httpx.get(f"{app_server.url}/v1/messages", headers={"x-api-key": alice_key})
     assert response.status_code == 405 and response.headers["allow"] == "POST"
     assert response.json()["type"] == "error" and response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_count_tokens_names_an_unknown_model_and_needs_a_key(app_server, alice_key):
+    with pytest.raises(anthropic.NotFoundError):
+        _client(app_server, alice_key).messages.count_tokens(model="no/such-model", messages=ASK)
+    with pytest.raises(anthropic.AuthenticationError):
+        _client(app_server, "sk_live_nope").messages.count_tokens(model="no/such-model", messages=ASK)

@@ -231,3 +231,19 @@ def test_a_failure_mid_stream_is_an_error_then_response_failed(app_server, alice
     assert row.door == Door.RESPONSES and row.status == "error" and row.content
     with pytest.raises(openai.NotFoundError):  # a failed response is not kept for continuing
         _client(app_server, alice_key).responses.retrieve(events[0].response.id)
+
+
+def test_the_keys_scopes_decide_who_may_create_read_and_delete(app_server, alice, alice_key, key_for, fake_model):
+    made = _client(app_server, alice_key).responses.create(model=fake_model.slug, input="Hi")
+    reader = _client(app_server, key_for(alice, scopes=["ai:read"]))
+    stranger = _client(app_server, key_for(alice, scopes=["usage:read"]))
+
+    with pytest.raises(openai.PermissionDeniedError):
+        reader.responses.create(model=fake_model.slug, input="Hi")
+    with pytest.raises(openai.PermissionDeniedError):
+        reader.responses.delete(made.id)
+    with pytest.raises(openai.PermissionDeniedError):
+        stranger.responses.retrieve(made.id)
+    assert reader.responses.retrieve(made.id).id == made.id
+    with pytest.raises(openai.AuthenticationError):
+        _client(app_server, "sk_live_nope").responses.retrieve(made.id)
