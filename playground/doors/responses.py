@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.authentication import authenticate, require_scope
@@ -78,9 +79,8 @@ def _content(content: Any, path: str, role: str) -> Any:
     if not isinstance(content, list) or not content:
         raise refuse(path, f"{path} must be a string or a non-empty list of content parts.")
     parts = [_part(part, f"{path}[{index}]", role) for index, part in enumerate(content)]
-    if role != "user" or all(p["type"] == "text" for p in parts):
-        return "".join(p["text"] for p in parts) if role != "user" else parts
-    return parts
+    # Only user messages take parts everywhere (images); the others are their text.
+    return parts if role == "user" else "".join(p["text"] for p in parts)
 
 
 def _call_message(chat: list[dict[str, Any]]) -> dict[str, Any]:
@@ -291,9 +291,7 @@ def _finished(ids: _Ids, body: dict[str, Any], created: int, out: GenerationOutc
 
 def _input_items(ids: _Ids, value: Any) -> list[dict[str, Any]]:
     """This response's input as GET .../input_items lists it: every item with an id."""
-    items = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": value}]}] if isinstance(
-        value, str
-    ) else [dict(item) for item in value]  # fmt: skip
+    items = [dict(item) for item in ([{"role": "user", "content": value}] if isinstance(value, str) else value)]
     for index, item in enumerate(items):
         item.setdefault("type", "message")
         if isinstance(item.get("content"), str):
@@ -305,31 +303,50 @@ def _input_items(ids: _Ids, value: Any) -> list[dict[str, Any]]:
     return items
 
 
-def _conversation(chat: dict[str, Any], history: list[dict[str, Any]], out: GenerationOutcome) -> list[dict[str, Any]]:
+def _turn(chat: dict[str, Any], out: GenerationOutcome) -> list[dict[str, Any]]:
+    """What a response continuing this one is sent for it: this turn's input, then the answer."""
     answer: dict[str, Any] = {
         "role": "assistant",
         "content": out.content if out.content or not out.tool_calls else None,
     }
     if out.tool_calls:
         answer["tool_calls"] = [call.as_openai() for call in out.tool_calls]
-    return [*history, *chat["turn"], answer]
+    return [*chat["turn"], answer]
 
 
 def _store(
     user: Any, ids: _Ids, request: dict[str, Any], chat: dict[str, Any], out: GenerationOutcome, body: dict[str, Any]
 ) -> None:
     StoredResponse.objects.create(
-        id=ids.response, owner=user, generation_id=out.generation_id, body=body,
-        conversation=_conversation(chat, chat["history"], out), input_items=_input_items(ids, request["input"]),
+        id=ids.response, owner=user, generation_id=out.generation_id, body=body, previous_id=chat["previous"],
+        turn=_turn(chat, out), input_items=_input_items(ids, request["input"]),
     )  # fmt: skip
 
 
 def _owned(user: Any, response_id: str) -> StoredResponse:
     """The caller's stored response; another user's is as missing as one that never existed."""
-    found = StoredResponse.objects.filter(id=response_id, owner=user).first()
+    found = StoredResponse.objects.filter(id=response_id, owner=user, deleted=False).first()
     if found is None:
         raise ApiError("NOT_FOUND", f"Response with id '{response_id}' not found.", param="response_id")
     return found
+
+
+_CHAIN = """
+WITH RECURSIVE chain(id, previous_id, turn, depth) AS (
+    SELECT id, previous_id, turn, 0 FROM {table} WHERE id = %s
+    UNION ALL
+    SELECT r.id, r.previous_id, r.turn, c.depth + 1 FROM {table} r JOIN chain c ON r.id = c.previous_id
+)
+SELECT turn FROM chain ORDER BY depth DESC
+"""
+
+
+def _chain(response_id: str) -> list[dict[str, Any]]:
+    """Every turn from the first response of a conversation to `response_id`, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN.format(table=StoredResponse._meta.db_table), [response_id])
+        turns = [json.loads(t) if isinstance(t, str) else t for (t,) in cursor.fetchall()]
+    return [message for turn in turns for message in turn]
 
 
 def _history(user: Any, previous: Any) -> list[dict[str, Any]]:
@@ -338,11 +355,12 @@ def _history(user: Any, previous: Any) -> list[dict[str, Any]]:
     if not isinstance(previous, str):
         raise refuse("previous_response_id", "previous_response_id must be a string.")
     try:
-        return _owned(user, previous).conversation
+        _owned(user, previous)  # the chain behind it is the same owner's: only they could continue it
     except ApiError:
         raise ApiError(
             "NOT_FOUND", f"Previous response with id '{previous}' not found.", param="previous_response_id"
         ) from None
+    return _chain(previous)
 
 
 # ---- the stream -------------------------------------------------------------------------------
@@ -483,7 +501,7 @@ async def _create(request: HttpRequest) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.RESPONSES, keys_only=True)
         history = await _in_thread(_history, origin.user, body.get("previous_response_id"))
-        chat = _translate(body, history) | {"history": history}
+        chat = _translate(body, history) | {"previous": body.get("previous_response_id") if history else None}
         if body.get("store") is not None and not isinstance(body["store"], bool):
             raise refuse("store", "store must be true or false.")
         call = _Call(origin.user, body, chat)
@@ -520,7 +538,13 @@ def _read(user: Any, response_id: str) -> dict[str, Any]:
 
 
 def _delete(user: Any, response_id: str) -> None:
-    _owned(user, response_id).delete()  # the stored copy only: the ledger row stays
+    """Forget a stored response (never its ledger row). One that others continue keeps its turn for
+    them, and nothing else: it can no longer be read, listed or continued."""
+    found = _owned(user, response_id)
+    if StoredResponse.objects.filter(previous=found).exists():
+        StoredResponse.objects.filter(pk=found.pk).update(deleted=True, body={}, input_items=[])
+    else:
+        found.delete()
 
 
 async def detail(request: HttpRequest, response_id: str) -> HttpResponse:

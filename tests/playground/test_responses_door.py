@@ -9,6 +9,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
+from playground.models import StoredResponse
 from tests.factories import AIModelFactory, ProviderFactory
 from tests.ledger import flush_ledger
 from usage.counters import quota_used
@@ -247,3 +248,37 @@ def test_the_keys_scopes_decide_who_may_create_read_and_delete(app_server, alice
     assert reader.responses.retrieve(made.id).id == made.id
     with pytest.raises(openai.AuthenticationError):
         _client(app_server, "sk_live_nope").responses.retrieve(made.id)
+
+
+def test_a_long_conversation_keeps_every_turn_even_after_one_is_deleted(
+    app_server, alice_key, fake_model, fake_upstream
+):
+    client = _client(app_server, alice_key)
+    first = client.responses.create(model=fake_model.slug, instructions="Be brief.", input="One")
+    second = client.responses.create(model=fake_model.slug, input="Two", previous_response_id=first.id)
+    third = client.responses.create(model=fake_model.slug, input="Three", previous_response_id=second.id)
+    client.responses.delete(second.id)  # the third continues it: forgotten, its turn kept for the third
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(second.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model=fake_model.slug, input="Again", previous_response_id=second.id)
+
+    fourth = client.responses.create(
+        model=fake_model.slug, instructions="Be kind.", input="Four", previous_response_id=third.id
+    )
+
+    sent = fake_upstream.last_body("openai", "gpt-4o-mini")["messages"]
+    assert sent == [
+        {"role": "system", "content": "Be kind."},  # instructions are not carried over
+        {"role": "user", "content": "One"},
+        {"role": "assistant", "content": first.output_text},
+        {"role": "user", "content": "Two"},
+        {"role": "assistant", "content": second.output_text},
+        {"role": "user", "content": "Three"},
+        {"role": "assistant", "content": third.output_text},
+        {"role": "user", "content": "Four"},
+    ]
+    assert fourth.previous_response_id == third.id
+    client.responses.delete(fourth.id)  # continued by none: gone for good
+    assert not StoredResponse.objects.filter(pk=fourth.id).exists()
+    assert StoredResponse.objects.get(pk=second.id).body == {}
