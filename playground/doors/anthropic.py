@@ -232,14 +232,30 @@ def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
     return mapped, (False if serial is True else None)
 
 
+def _output_config(config: Any) -> dict[str, Any]:
+    """Structured output (`format`: a JSON schema) and `effort`, as response_format and reasoning_effort."""
+    if config is None:
+        return {}
+    if not isinstance(config, dict) or set(config) - {"format", "effort"}:
+        raise refuse("output_config", "output_config may hold format and effort.")
+    options: dict[str, Any] = {"reasoning_effort": config.get("effort")}
+    if (spec := config.get("format")) is not None:
+        if not isinstance(spec, dict) or spec.get("type") != "json_schema" or not isinstance(spec.get("schema"), dict):
+            raise refuse("output_config.format", "output_config.format must be {type: json_schema, schema}.")
+        schema = {"name": "output", "schema": spec["schema"], "strict": True}
+        options["response_format"] = {"type": "json_schema", "json_schema": schema}
+    return options
+
+
 def translate(body: dict[str, Any]) -> dict[str, Any]:
-    """The messages, tools and tool choice of an Anthropic body, in OpenAI's shapes."""
+    """The messages, tools, tool choice and output options of an Anthropic body, in OpenAI's shapes."""
     tool_choice, parallel = _tool_choice(body.get("tool_choice"))
     return {
         "messages": _messages(body),
         "tools": _tools(body.get("tools")),
         "tool_choice": tool_choice,
         "parallel_tool_calls": parallel,
+        **_output_config(body.get("output_config")),
     }
 
 

@@ -94,14 +94,15 @@ def openai_input(origin: Origin, body: dict[str, Any], messages: Any) -> Generat
 # any other (top_k, thinking, ...) lands in `extra`, refused by name unless an operator allowed it.
 ANTHROPIC_FIELDS = frozenset(
     {"model", "messages", "system", "max_tokens", "stop_sequences", "temperature", "top_p", "tools", "tool_choice"}
-    | {"metadata", "stream"}
+    | {"metadata", "stream", "output_config"}
 )
 
 
 def anthropic_input(origin: Origin, body: dict[str, Any], chat: dict[str, Any]) -> GenerationInput:
-    """Anthropic's Messages body, its messages, tools and tool choice already translated to OpenAI's
-    shapes by the door (`chat`: messages, tools, tool_choice, parallel_tool_calls). `max_tokens` is
-    required, as Anthropic requires it; `stop_sequences` is `stop`; `metadata.user_id` is the end user."""
+    """Anthropic's Messages body, its messages, tools, tool choice and output_config already translated
+    to OpenAI's shapes by the door (`chat`: messages, tools, tool_choice, parallel_tool_calls,
+    response_format, reasoning_effort). `max_tokens` is required, as Anthropic requires it;
+    `stop_sequences` is `stop`; `metadata.user_id` is the end user."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise ApiError("VALIDATION_ERROR", "model: Field required", param="model")
@@ -116,6 +117,7 @@ def anthropic_input(origin: Origin, body: dict[str, Any], chat: dict[str, Any]) 
     return GenerationInput(
         model=model, messages=chat["messages"], params=params, tools=chat.get("tools"),
         tool_choice=chat.get("tool_choice"), parallel_tool_calls=chat.get("parallel_tool_calls"),
+        response_format=chat.get("response_format"), reasoning_effort=chat.get("reasoning_effort"),
         end_user=metadata.get("user_id"), record_behind=True, extra=_extra(body, ANTHROPIC_FIELDS), **origin.fields(),
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ import anthropic
 import httpx
 import pytest
 from PIL import Image
+from pydantic import BaseModel
 
 from tests.factories import AIModelFactory, ProviderFactory
 from tests.ledger import flush_ledger
@@ -299,3 +300,26 @@ def test_count_tokens_names_an_unknown_model_and_needs_a_key(app_server, alice_k
         _client(app_server, alice_key).messages.count_tokens(model="no/such-model", messages=ASK)
     with pytest.raises(anthropic.AuthenticationError):
         _client(app_server, "sk_live_nope").messages.count_tokens(model="no/such-model", messages=ASK)
+
+
+class Weather(BaseModel):
+    city: str
+    degrees: int
+
+
+def test_structured_output_and_effort(app_server, alice, alice_key, model):
+    model.supports_json_schema = model.supports_reasoning_effort = True
+    model.save()
+    takes_effort = model.provider.adapter_kind == "openai"  # the demo refuses reasoning_effort by name
+    parsed = _client(app_server, alice_key).messages.parse(
+        model=model.slug,
+        max_tokens=128,
+        messages=[{"role": "user", "content": "The weather in Paris, as JSON"}],
+        output_format=Weather,
+        **({"output_config": {"effort": "low"}} if takes_effort else {}),
+    )
+    assert isinstance(parsed.parsed_output, Weather)
+    flush_ledger()
+    row = Generation.objects.get(user=alice)
+    assert row.parameters["response_format"]["json_schema"]["schema"]["required"] == ["city", "degrees"]
+    assert row.parameters.get("reasoning_effort") == ("low" if takes_effort else None)
