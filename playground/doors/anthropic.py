@@ -382,9 +382,8 @@ async def _stream_body(stream: GenerationStream) -> AsyncIterator[bytes]:
 # ---- the views ---------------------------------------------------------------------------------
 
 
-def anthropic_post(view: View) -> View:
-    """A POST view of this door: it meters itself (usage.middleware); another method is a 405 in
-    Anthropic's error shape, with `Allow`."""
+def _post_only(view: View) -> View:
+    """Another method than POST is a 405 in Anthropic's error shape, with `Allow`."""
 
     @functools.wraps(view)
     async def checked(request: HttpRequest) -> HttpResponse:
@@ -396,7 +395,12 @@ def anthropic_post(view: View) -> View:
             return response
         return await view(request)
 
-    return meters_itself(csrf_exempt(checked))
+    return csrf_exempt(checked)
+
+
+def anthropic_post(view: View) -> View:
+    """A POST view of this door that calls models: it meters itself (usage.middleware)."""
+    return meters_itself(_post_only(view))
 
 
 @anthropic_post
@@ -419,7 +423,7 @@ def _known_model(slug: str) -> None:
     refuse_unusable(chain[0] if chain else None, slug)
 
 
-@anthropic_post
+@_post_only  # counted against the general API limit: it calls no model
 async def count_tokens(request: HttpRequest) -> HttpResponse:
     """Anthropic's token count of a request (a local estimate: nothing is called, nothing charged)."""
     try:

@@ -180,9 +180,11 @@ def test_an_image_block_reaches_the_model(app_server, alice_key, model, fake_ups
 
 def test_count_tokens_answers_without_charging(app_server, alice, alice_key, fake_model, fake_upstream):
     before = fake_upstream.requests("openai", "gpt-4o-mini")
-    counted = _client(app_server, alice_key).messages.count_tokens(
+    raw = _client(app_server, alice_key).messages.with_raw_response.count_tokens(
         model=fake_model.slug, system="Be brief.", messages=ASK, tools=[WEATHER]
     )
+    counted = raw.parse()
+    assert raw.headers["x-ratelimit-endpoint"] == "api"  # the general API limit, not a model call
     longer = _client(app_server, alice_key).messages.count_tokens(
         model=fake_model.slug, messages=[{"role": "user", "content": "What is the weather in Paris? " * 20}]
     )
