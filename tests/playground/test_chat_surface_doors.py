@@ -189,3 +189,16 @@ def test_a_connection_dropped_mid_stream_is_charged_for_what_was_delivered(app_s
     row = Generation.objects.get()
     assert row.status == "error" and row.content == received and row.tokens_estimated
     assert row.cost == delivered_cost(row) > 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ai/chat", "/api/v1/ai/stream", "/api/v1/ai/generate"])
+def test_unsafe_json_is_refused_by_every_rest_door_before_admission(app_server, alice_key, make_model, path):
+    model = make_model("gpt-4o-mini")
+    raw = json.dumps({"model": model.slug, "models": [model.slug], "prompt": "a\u0000b", "messages": ASK})
+    response = httpx.post(
+        f"{app_server.url}{path}", content=raw, headers={"X-API-Key": alice_key, "Content-Type": "application/json"}
+    )
+    error = response.json()["error"]
+    assert response.status_code == 400 and error["code"] == "VALIDATION_ERROR" and "prompt" in error["details"]
+    ok = _post(app_server, alice_key, "/api/v1/ai/chat", {"model": model.slug, "messages": ASK})
+    assert ok.headers["X-RateLimit-Remaining"] == "9"  # the refused body was never admitted
