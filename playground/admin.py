@@ -102,7 +102,9 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(description="Hide (off public pages) and flag", permissions=["moderate"])
     def hide(self, request: HttpRequest, queryset: QuerySet[Generation]) -> None:
         for generation in queryset:
-            flags.generation_flag(generation=generation, by=request.user, reason="Hidden by a moderator", hide=True)
+            flags.generation_flag(
+                generation=generation, by=request.user, reason="Hidden by a moderator", hide=True
+            )
             self.log_change(request, generation, "Hidden")
         self.message_user(request, f"{len(queryset)} generation(s) hidden.", messages.SUCCESS)
 
