@@ -372,3 +372,32 @@ class ChatImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]} ({self.media_type})"
+
+
+class StoredResponse(models.Model):
+    """A response of the Responses door (`/v1/responses`) kept for `previous_response_id` and for
+    reading back. Its generation is the ledger's row; reading, continuing or deleting this one never
+    charges again or touches that row.
+
+    Each keeps only its own turn and points at the response it continued, so a long conversation
+    costs one row per turn (not a copy of everything before it per turn); the history is read back
+    in one recursive query (playground.doors.responses)."""
+
+    id = models.CharField(primary_key=True, max_length=64)  # "resp_<hex>", OpenAI's form
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    generation_id = models.UUIDField(null=True, blank=True)
+    # PROTECT: a response that others continue is forgotten softly (`deleted`), so theirs stay whole.
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # This turn in the chat request's shapes (its input, then the answer), without `instructions`,
+    # which OpenAI does not carry over to a response that continues this one.
+    turn = models.JSONField(default=list)
+    input_items = models.JSONField(default=list)  # this response's input, as GET .../input_items lists it
+    body = models.JSONField(default=dict)  # the response object as it was answered
+    deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.id

@@ -46,8 +46,13 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     aggregates = counters.user_days(user_id=user.pk, days=days)
     by_model: dict[str, dict[str, Any]] = {}
+    by_door: dict[str, dict[str, int]] = {}
     by_date = []
     for day, agg in zip(days, aggregates, strict=True):
+        for door, figures in counters.split_models(agg, "d").items():
+            totals = by_door.setdefault(door, {"requests": 0, "tokens": 0, "cost": 0})
+            for key, value in figures.items():
+                totals[key] += value
         models = counters.split_models(agg)
         if model:
             models = {k: v for k, v in models.items() if k == model}
@@ -67,6 +72,8 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
         "total_cost": _money(totals["cost"]),
         "by_model": {slug: {**m, "cost": _money(m["cost"])} for slug, m in sorted(by_model.items())},
         "by_date": by_date,
+        # Every model's calls, whatever the model filter: where the spend came in.
+        "by_door": {door: {**d, "cost": _money(d["cost"])} for door, d in sorted(by_door.items())},
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
     }

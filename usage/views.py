@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from catalog.models import AIModel, ModelKind
 from config.money import dollars
 from usage import limits
-from usage.models import Generation
+from usage.models import Door, Generation
 from usage.selectors import quota_block, usage_summary
 
 KIND_LABELS = {ModelKind.CHAT: "Chat", ModelKind.EMBEDDING: "Embeddings", ModelKind.IMAGE: "Images",
@@ -44,6 +44,13 @@ def _quota_bars(user: Any) -> list[dict[str, Any]]:
     return bars
 
 
+def _doors(by_door: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Spend by the door calls came in through, dearest first, named as the ledger names them."""
+    labels = dict(Door.choices)
+    rows = [{"door": labels.get(door, door), **f, "dollars": dollars(f["cost"])} for door, f in by_door.items()]
+    return sorted(rows, key=lambda row: (-float(row["cost"]), row["door"]))
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -72,6 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "bars": _quota_bars(request.user),
         "recent": [{"g": g, "cost": dollars(g.cost)} for g in recent],
+        "doors": _doors(summary["by_door"]),
         "favorites": favorites,
         "chart_json": json.dumps(chart, cls=DjangoJSONEncoder),
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from playground.doors import embeddings, images, jobs, media, openai, records, rest, sse
+from playground.doors import anthropic, embeddings, images, jobs, media, openai, records, responses, rest, sse
 
 urlpatterns = [
     # Our REST API (`/api/v1/`), in the envelope.
@@ -32,6 +32,13 @@ urlpatterns = [
     path("v1/completions", openai.completions, name="openai-completions"),
     path("v1/embeddings", embeddings.openai_embeddings, name="openai-embeddings"),
     path("v1/images/generations", images.openai_images, name="openai-images"),
+    path("v1/responses", responses.create, name="openai-responses"),
+    path("v1/responses/<str:response_id>", responses.detail, name="openai-response"),
+    path("v1/responses/<str:response_id>/cancel", responses.cancel, name="openai-response-cancel"),
+    path("v1/responses/<str:response_id>/input_items", responses.input_items, name="openai-response-input-items"),
+    # Anthropic's Messages API (`/v1/messages`), in Anthropic's shapes, on the same handler.
+    path("v1/messages", anthropic.messages, name="anthropic-messages"),
+    path("v1/messages/count_tokens", anthropic.count_tokens, name="anthropic-count-tokens"),
     path("v1/models", openai.models, name="openai-models"),
     path("v1/models/<path:slug>", openai.model_detail, name="openai-model"),
 ]

@@ -98,6 +98,65 @@ def openai_input(origin: Origin, body: dict[str, Any], messages: Any) -> Generat
     )  # fmt: skip
 
 
+# Anthropic's Messages body: the fields its door reads itself or translates (playground.doors.anthropic);
+# any other (top_k, thinking, ...) lands in `extra`, refused by name unless an operator allowed it.
+ANTHROPIC_FIELDS = frozenset(
+    {"model", "messages", "system", "max_tokens", "stop_sequences", "temperature", "top_p", "tools", "tool_choice"}
+    | {"metadata", "stream", "output_config"}
+)
+
+
+def anthropic_input(origin: Origin, body: dict[str, Any], chat: dict[str, Any]) -> GenerationInput:
+    """Anthropic's Messages body, its messages, tools, tool choice and output_config already translated
+    to OpenAI's shapes by the door (`chat`: messages, tools, tool_choice, parallel_tool_calls,
+    response_format, reasoning_effort). `max_tokens` is required, as Anthropic requires it;
+    `stop_sequences` is `stop`; `metadata.user_id` is the end user."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise ApiError("VALIDATION_ERROR", "model: Field required", param="model")
+    if body.get("max_tokens") is None:
+        raise ApiError("VALIDATION_ERROR", "max_tokens: Field required", param="max_tokens")
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict) or set(metadata) - {"user_id"}:
+        raise refuse("metadata", "metadata may only hold user_id.")
+    params = {name: body[name] for name in ("max_tokens", "temperature", "top_p") if body.get(name) is not None}
+    if body.get("stop_sequences") is not None:
+        params["stop"] = body["stop_sequences"]
+    return GenerationInput(
+        model=model, messages=chat["messages"], params=params, tools=chat.get("tools"),
+        tool_choice=chat.get("tool_choice"), parallel_tool_calls=chat.get("parallel_tool_calls"),
+        response_format=chat.get("response_format"), reasoning_effort=chat.get("reasoning_effort"),
+        end_user=metadata.get("user_id"), record_behind=True, extra=_extra(body, ANTHROPIC_FIELDS), **origin.fields(),
+    )  # fmt: skip
+
+
+# OpenAI's Responses body: the fields its door reads itself or translates (playground.doors.responses);
+# any other (truncation, include, background, ...) lands in `extra`, refused by name unless allowed.
+RESPONSES_FIELDS = frozenset(
+    {"model", "input", "instructions", "tools", "tool_choice", "text", "max_output_tokens", "reasoning", "stream"}
+    | {"previous_response_id", "store", "stream_options", "temperature", "top_p", "parallel_tool_calls", "metadata"}
+    | {"user", "safety_identifier"}
+)
+
+
+def responses_input(origin: Origin, body: dict[str, Any], chat: dict[str, Any]) -> GenerationInput:
+    """OpenAI's Responses body, its input, tools, tool choice and text format already translated to the
+    chat request's shapes by the door (`chat`: messages, tools, tool_choice, response_format).
+    `max_output_tokens` is `max_tokens`; `reasoning.effort` is `reasoning_effort`."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise ApiError("VALIDATION_ERROR", "you must provide a model parameter", param="model")
+    params = {name: body[name] for name in ("temperature", "top_p") if body.get(name) is not None}
+    if body.get("max_output_tokens") is not None:
+        params["max_tokens"] = body["max_output_tokens"]
+    options = _options(body) | {"tools": chat.get("tools"), "tool_choice": chat.get("tool_choice")}
+    options |= {"response_format": chat.get("response_format"), "reasoning_effort": chat.get("reasoning_effort")}
+    return GenerationInput(
+        model=model, messages=chat["messages"], params=params, record_behind=True,
+        extra=_extra(body, RESPONSES_FIELDS), **options, **origin.fields(),
+    )  # fmt: skip
+
+
 def turn_input(origin: Origin, turn: dict[str, Any], slug: str) -> GenerationInput:
     """One model's part of a playground turn, as the page stored it (see playground.pages.chat)."""
     return GenerationInput(

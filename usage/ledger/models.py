@@ -20,6 +20,8 @@ class Door(models.TextChoices):
     REST = "rest", "REST API"
     STREAM = "stream", "REST event stream"
     OPENAI = "openai", "OpenAI-compatible API"
+    RESPONSES = "responses", "OpenAI Responses API"
+    ANTHROPIC = "anthropic", "Anthropic Messages API"
     PLAYGROUND = "playground", "Playground"
     VIDEO = "video", "Video job"
     BATCH = "batch", "Batch job"

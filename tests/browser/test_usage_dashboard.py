@@ -1,0 +1,43 @@
+"""The usage dashboard's spend-by-door table in a real browser: axe in light and dark, on desktop and
+phone, and no sideways scrolling."""
+
+import pytest
+
+from tests.browser.axe import serious_violations
+from tests.conftest import PASSWORD
+from usage import counters
+from usage import limits as limiter
+from usage.models import Door
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def _spend(user, door: str, cost_nano: int) -> None:
+    limits = limiter.Limits(per_minute=100, quotas={"daily": -1}, budget_nano=-1)
+    ticket = limiter.admit(user_id=user.pk, limits=limits).ticket
+    charge = counters.Charge(model_slug="demo/swift", tokens=1234, cost_nano=cost_nano, status="success", door=door)
+    counters.settle(ticket=ticket, charge=charge)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_spend_by_door_passes_axe_and_fits_the_screen(new_context, alice, scheme, viewport):
+    _spend(alice, Door.ANTHROPIC, 3 * 10**6)
+    _spend(alice, Door.RESPONSES, 10**6)
+    page = new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme).new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", alice.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    assert page.goto("/dashboard/").status == 200
+    table = page.get_by_role("table", name="Spend by door (last 30 days)")
+    rows = table.locator("tbody tr").all_inner_texts()
+    assert rows[0].split("\t")[0] == "Anthropic Messages API" and "$0.00300000" in rows[0]
+    assert rows[1].split("\t")[0] == "OpenAI Responses API" and "$0.00100000" in rows[1]
+    assert serious_violations(page) == [], f"dashboard ({scheme}, {viewport})"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the dashboard scrolls sideways by {overflow}px ({scheme}, {viewport})"
