@@ -88,3 +88,23 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_slug} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeadLetter(models.Model):
+    """A queued ledger row that PostgreSQL refused, kept with the reason so an operator can retry or
+    discard it (admin): one bad row never blocks the rows behind it, and is never silently lost."""
+
+    raw = models.TextField(help_text="The row as it was queued (JSON).")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the raw row: one letter per row.")
+    error = models.TextField(blank=True)
+    generation_id = models.UUIDField(null=True, blank=True, help_text="The row's id, when it could be read.")
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "ledger dead letter"
+
+    def __str__(self) -> str:
+        return f"dead letter {self.generation_id or self.pk}"
