@@ -13,9 +13,8 @@ from config.memo import from_memory_or_thread
 from playground.generation import response_cache
 from playground.generation.params import GenerationInput, Params, refuse_unusable, validate_messages, validate_params
 from providers.base import ChatRequest, ProviderConfig
-from providers.tokens import estimate_prompt_tokens
 from usage import admission
-from usage.limits import Admission, Limits
+from usage.limits import Admission, Limits, OutputHold
 from usage.settings_store import default_model
 
 
@@ -52,6 +51,7 @@ class _Plan:
     cache_key: str | None
     limits: Limits
     reserve_nano: int
+    output: OutputHold | None
     configs: dict[int, ProviderConfig]
 
 
@@ -62,6 +62,7 @@ def _plan(inp: GenerationInput) -> _Plan:
     messages = validate_messages(inp.messages)
     params = validate_params(inp, model)
     cache_key = None
+    reserve_nano, output = admission.chat_hold(chain, messages, params.max_tokens)
     if inp.cache or params.deterministic:
         cache_key = response_cache.key_for(
             user_id=inp.user.pk, model_slug=model.slug, messages=messages, params=params.as_dict()
@@ -72,7 +73,8 @@ def _plan(inp: GenerationInput) -> _Plan:
         params=params,
         cache_key=cache_key,
         limits=admission.limits_for(inp.user),
-        reserve_nano=admission.reservation(chain, estimate_prompt_tokens(messages), params.max_tokens),
+        reserve_nano=reserve_nano,
+        output=output,
         configs={model.pk: provider_config_for(provider=model.provider, user=inp.user)},
     )
 
@@ -84,12 +86,18 @@ async def generation_prepare(inp: GenerationInput) -> Prepared:
     inp.messages = plan.messages
     cached = await response_cache.lookup_async(plan.cache_key) if plan.cache_key else None
     admitted = await admission.admit_async(
-        user=inp.user, limits=plan.limits, reserve_nano=0 if cached else plan.reserve_nano
+        user=inp.user,
+        limits=plan.limits,
+        reserve_nano=0 if cached else plan.reserve_nano,
+        output=None if cached else plan.output,
     )
+    params, cache_key = plan.params, plan.cache_key
+    if admitted.max_tokens is not None and admitted.max_tokens < params.max_tokens:
+        # What is left of the budget affords fewer output tokens: the answer is shorter, not refused,
+        # and a shortened answer is not one to cache.
+        params, cache_key = Params({**params.values, "max_tokens": admitted.max_tokens}), None
     configs = {} if cached else plan.configs
-    return Prepared(
-        inp, plan.params, plan.chain[0], plan.chain, configs, admitted, plan.limits, plan.cache_key, cached, started
-    )
+    return Prepared(inp, params, plan.chain[0], plan.chain, configs, admitted, plan.limits, cache_key, cached, started)
 
 
 async def provider_config(prep: Prepared, model: AIModel) -> ProviderConfig:
