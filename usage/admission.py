@@ -20,11 +20,11 @@ from catalog.models import AIModel
 from config import store
 from config.api.exceptions import ApiError
 from config.money import money
-from usage import counters, events, ledger
+from usage import counters, events, ledger, rebuild
 from usage import limits as limiter
 from usage.counters import Charge
 from usage.ledger import writer
-from usage.limits import UNLIMITED, Admission, Limits, OutputHold, Ticket, from_nano, to_nano
+from usage.limits import LOST, UNLIMITED, Admission, Limits, OutputHold, Ticket, from_nano, to_nano
 from usage.settings_store import tier_limits
 
 
@@ -156,9 +156,25 @@ def warn(user_id: int, payloads: list[dict[str, Any]]) -> None:
         events.emit(events.QUOTA_WARNING, user_id=user_id, payload=payload)
 
 
+def _lost() -> ApiError:
+    # The user's counters were rebuilt and are gone again at once: Redis is failing over or evicting.
+    message = "Usage counters are being restored; retry shortly."
+    return ApiError("SERVICE_UNAVAILABLE", message, headers={"Retry-After": "1"})
+
+
 def admit(*, user: Any, limits: Limits, reserve_nano: int, output: OutputHold | None = None) -> Admission:
-    """Count the call against every limit and hold its reservation, or raise the refusal."""
-    admission = limiter.admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano, output=output)
+    """Count the call against every limit and hold its reservation, or raise the refusal. When Redis
+    lost the user's counters, they are rebuilt from the ledger first (usage.rebuild)."""
+
+    def attempt() -> Admission:
+        return limiter.admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano, output=output, guarded=True)
+
+    admission = attempt()
+    if admission.reason == LOST:
+        rebuild.rebuild_user(user.pk)
+        admission = attempt()
+        if admission.reason == LOST:
+            raise _lost()
     if not admission.allowed:
         raise refusal(admission)
     warn(user.pk, quota_warnings(admission, limits))
@@ -167,7 +183,18 @@ def admit(*, user: Any, limits: Limits, reserve_nano: int, output: OutputHold | 
 
 async def admit_async(*, user: Any, limits: Limits, reserve_nano: int, output: OutputHold | None = None) -> Admission:
     """`admit` on the event loop: one Redis script; a thread only in the rare case of a warning."""
-    admission = await limiter.admit_async(user_id=user.pk, limits=limits, reserve_nano=reserve_nano, output=output)
+
+    async def attempt() -> Admission:
+        return await limiter.admit_async(
+            user_id=user.pk, limits=limits, reserve_nano=reserve_nano, output=output, guarded=True
+        )
+
+    admission = await attempt()
+    if admission.reason == LOST:  # once per user after Redis lost its data: one query, in a thread
+        await sync_to_async(rebuild.rebuild_user)(user.pk)
+        admission = await attempt()
+        if admission.reason == LOST:
+            raise _lost()
     if not admission.allowed:
         raise refusal(admission)
     if payloads := quota_warnings(admission, limits):
