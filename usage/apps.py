@@ -7,7 +7,7 @@ class UsageConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.hooks import register_signup_check
-        from usage import settings_store
+        from usage import checks, settings_store  # noqa: F401  (the deployment checks register themselves)
 
         register_signup_check(lambda: bool(settings_store.get_setting("signup_enabled", True)))
         _register_quota_in_me()
