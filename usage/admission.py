@@ -15,10 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import transaction
 
 from catalog.models import AIModel
 from config import store
-from config.api.exceptions import ApiError
+from config.api.exceptions import ApiError, outage
 from config.money import money
 from usage import counters, events, ledger, rebuild
 from usage import limits as limiter
@@ -212,9 +213,23 @@ def settle(*, ticket: Ticket, charge: Charge, limits: Limits) -> int:
     return spent
 
 
+def _record_unsettled(ticket: Ticket, charge: Charge, row: ledger.Row) -> None:
+    """Redis went away while the call ran: its row goes to the ledger now, and what settlement owes the
+    counters (release the hold, add the cost) waits in PostgreSQL until Redis is back."""
+    with transaction.atomic():
+        ledger.record(row)
+        counters.settle_later(ticket=ticket, charge=charge, generation_id=row.get("id"))
+
+
 def _settle_and_record(ticket: Ticket, charge: Charge, limits: Limits, row: ledger.Row) -> int:
     # Counters first: a slow database must never keep a budget held.
-    spent = settle(ticket=ticket, charge=charge, limits=limits)
+    try:
+        spent = settle(ticket=ticket, charge=charge, limits=limits)
+    except Exception as exc:
+        if outage(exc) is None:
+            raise
+        _record_unsettled(ticket, charge, row)
+        return 0
     ledger.record(row)
     return spent
 
@@ -224,7 +239,13 @@ async def settle_async(*, ticket: Ticket, charge: Charge, limits: Limits, row: l
     row is queued in the settlement's own atomic step, a writer stores it), else now, in a thread."""
     if not (behind and store.uses_redis()):
         return await sync_to_async(_settle_and_record)(ticket, charge, limits, row)
-    spent, queued = await counters.settle_async(ticket=ticket, charge=charge, ledger_row=writer.encode(row))
+    try:
+        spent, queued = await counters.settle_async(ticket=ticket, charge=charge, ledger_row=writer.encode(row))
+    except Exception as exc:
+        if outage(exc) is None:
+            raise
+        await sync_to_async(_record_unsettled)(ticket, charge, row)
+        return 0
     writer.queued(queued)
     if payloads := budget_warnings(limits, spent, charge.cost_nano):  # rare: at 80 % and 100 %
         await sync_to_async(warn)(ticket.user_id, payloads)

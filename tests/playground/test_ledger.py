@@ -93,7 +93,7 @@ def test_rows_claimed_by_a_writer_that_died_go_back_to_the_queue_and_the_sweep_s
     assert ledger.pending() == 0 and not ledger.idle()
     assert ledger.requeue_stale_claims() == 0  # a fresh claim belongs to a live writer
     assert ledger.requeue_stale_claims(older_than=-1) == 2
-    assert tasks.ledger_sweep() == {"requeued": 0, "stored": 2}
+    assert tasks.ledger_sweep() == {"requeued": 0, "stored": 2, "settled": 0}
     assert Generation.objects.count() == 2 and ledger.idle()
 
 

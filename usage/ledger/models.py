@@ -108,3 +108,27 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"dead letter {self.generation_id or self.pk}"
+
+
+class PendingSettlement(models.Model):
+    """A call that finished while Redis could not be reached: its ledger row was stored directly, and
+    what settlement must still do to the counters (release the hold, add the cost) waits here until
+    Redis is back (usage.counters.replay_settlements, run by the ledger sweep)."""
+
+    user_id = models.BigIntegerField()
+    month = models.CharField(max_length=6)
+    day = models.CharField(max_length=8)
+    reserved_nano = models.BigIntegerField(default=0)
+    cost_nano = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+    model_slug = models.CharField(max_length=200)
+    status = models.CharField(max_length=16)
+    api_key_id = models.BigIntegerField(null=True, blank=True)
+    generation_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"pending settlement {self.generation_id or self.pk}"
