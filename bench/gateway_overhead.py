@@ -42,7 +42,8 @@ def _env() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
-        CACHE_KEY_PREFIX="bench",
+        # A prefix of its own: two runs sharing the bench Redis would store each other's ledger rows.
+        CACHE_KEY_PREFIX=f"bench{os.getpid()}",
     )
     return env
 
@@ -181,6 +182,12 @@ async def _run(
             connection.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system): steadier than latency on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
@@ -245,16 +252,20 @@ def main() -> None:
                     _run(f"{upstream}/chat/completions", {"Authorization": "Bearer sk-bench"}, "gpt-4o-mini",
                          stream, args.requests, concurrency)
                 )  # fmt: skip
+                cpu_before = _cpu_seconds(app.pid)
                 gateway, gateway_rps, calls = asyncio.run(
                     _run(f"http://127.0.0.1:{app_port}/v1/chat/completions", {"Authorization": f"Bearer {key}"},
                          "benchfake/gpt-4o-mini", stream, args.requests, concurrency)
                 )  # fmt: skip
+                cpu_ms = (_cpu_seconds(app.pid) - cpu_before) * 1000 / calls
                 added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
-                rows.append(("stream (TTFT)" if stream else "whole", concurrency, *added, direct_rps, gateway_rps))
+                mode = "stream (TTFT)" if stream else "whole"
+                rows.append((mode, concurrency, *added, direct_rps, gateway_rps, cpu_ms))
                 gateway_calls += calls
-        print(f"{'mode':<14}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}")
-        for mode, conc, p50, p95, p99, drps, grps in rows:
-            print(f"{mode:<14}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}")
+        head = f"{'mode':<14}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}"
+        print(head + f"{'app CPU ms/call':>17}")
+        for mode, conc, p50, p95, p99, drps, grps, cpu in rows:
+            print(f"{mode:<14}{conc:>5}{p50:>10.2f}{p95:>10.2f}{p99:>10.2f}{drps:>10.0f}{grps:>11.0f}{cpu:>17.2f}")
         print(f"(median of direct-call latency subtracted per percentile; {args.requests} requests per cell)")
         print(_ledger_check(env, expected=gateway_calls))
     finally:
