@@ -5,6 +5,7 @@ import sys
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from config.api import openai
 from config.api.envelope import error_body
@@ -28,13 +29,15 @@ def unavailable(request: HttpRequest, error: ApiError) -> HttpResponse:
         return openai.error_response(error)
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(error_body(error.code, error.message, error.details), status=503)
-    elif request.headers.get("HX-Request"):
-        # A button on a page (Send in the playground): the page stays, and says why nothing happened.
-        context = {"retry_after": error.headers["Retry-After"]}
-        response = render(request, "errors/_unavailable.html", context, status=503)
-        response["HX-Retarget"], response["HX-Reswap"] = "#request-errors", "innerHTML"
     else:
-        response = render(request, "errors/503.html", {"retry_after": error.headers["Retry-After"]}, status=503)
+        # Rendered without the request: its context processors may need Redis too.
+        context = {"retry_after": error.headers["Retry-After"]}
+        if request.headers.get("HX-Request"):
+            # A button on a page (Send in the playground): the page stays, and says why nothing happened.
+            response = HttpResponse(render_to_string("errors/_unavailable.html", context), status=503)
+            response["HX-Retarget"], response["HX-Reswap"] = "#request-errors", "innerHTML"
+        else:
+            response = HttpResponse(render_to_string("errors/503.html", context), status=503)
     for name, value in error.headers.items():
         response[name] = value
     return response
