@@ -1,5 +1,5 @@
-"""The playground while Redis is down, in Chromium, light and dark: the page stays, Send says on the
-page that nothing was sent or charged, and works again once Redis is back."""
+"""The playground while Redis is down, in Chromium (light on a desktop, dark on a phone): the page
+stays, Send says on the page that nothing was sent or charged, and works again once Redis is back."""
 
 import pytest
 from django.core.management import call_command
@@ -29,14 +29,16 @@ def own_redis_app(transactional_db):
         store._scripts.clear()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    ("scheme", "viewport"), [("light", {"width": 1280, "height": 860}), ("dark", {"width": 390, "height": 844})]
+)
 def test_send_while_redis_is_down_says_so_on_the_page_and_works_again_after(
-    browser_instance, own_redis_app, alice, password, scheme
+    browser_instance, own_redis_app, alice, password, scheme, viewport
 ):
     redis, server = own_redis_app
     # Like the other browser tests, the policy is bypassed so that axe can be injected (test_csp.py runs
     # the pages with it enforced; the message is server-rendered HTML, no script of its own).
-    context = browser_instance.new_context(base_url=server.url, color_scheme=scheme, bypass_csp=True)
+    context = browser_instance.new_context(base_url=server.url, color_scheme=scheme, viewport=viewport, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15000)
     sign_in(page, alice, password)
