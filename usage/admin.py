@@ -1,7 +1,9 @@
+import copy
 import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -96,11 +98,15 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     def _retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter], *, repair: bool) -> None:
         stored, failed = 0, []
+        how = "Retried with repaired text" if repair else "Retried"
         for letter in queryset:
+            logged = copy.copy(letter)  # a stored letter is deleted; the log keeps its id
             if problem := dead_letters.retry(letter, repair=repair):
                 failed.append(f"{letter.generation_id or letter.pk}: {problem[:200]}")
+                self.log_change(request, logged, f"{how}: still refused ({problem[:200]})")
             else:
                 stored += 1
+                self.log_change(request, logged, f"{how}: stored in the ledger")
         if stored:
             self.message_user(request, f"{stored} row(s) stored in the ledger.", messages.SUCCESS)
         for line in failed:
@@ -118,7 +124,9 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     @admin.action(description="Discard: delete the selected rows for good", permissions=["delete"])
     def discard(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        self.log_deletions(request, queryset)
+        LogEntry.objects.log_actions(
+            request.user.pk, list(queryset), DELETION, change_message="Discarded: never to be stored in the ledger"
+        )
         count, _ = queryset.delete()
         self.message_user(request, f"{count} dead letter(s) discarded.", messages.WARNING)
 
