@@ -73,7 +73,8 @@ def _env() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
-        CACHE_KEY_PREFIX="bench",
+        # A prefix of its own: two runs sharing the bench Redis would store each other's ledger rows.
+        CACHE_KEY_PREFIX=f"bench{os.getpid()}",
     )
     return env
 

@@ -1,7 +1,9 @@
+import copy
 import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -12,7 +14,8 @@ from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
 from config.money import dollars
 from usage import counters
-from usage.models import SettingType, SystemSetting
+from usage.ledger import dead_letters
+from usage.models import DeadLetter, SettingType, SystemSetting
 from usage.selectors import usage_summary
 
 _PYTHON_TYPES = {
@@ -69,6 +72,63 @@ class SystemSettingAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: SystemSetting, form: forms.ModelForm, change: bool) -> None:
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """Ledger rows PostgreSQL refused: each one is a call that was answered (and maybe charged) but is
+    missing from the ledger until it is retried, or discarded on purpose."""
+
+    list_display = ["created_at", "generation_id", "short_error", "attempts", "updated_at"]
+    search_fields = ["generation_id", "error"]
+    readonly_fields = ["generation_id", "error", "attempts", "raw", "digest", "created_at", "updated_at"]
+    actions = ["retry", "retry_repaired", "discard"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # "Discard" says what it means and logs it
+        return actions
+
+    @admin.display(description="error")
+    def short_error(self, letter: DeadLetter) -> str:
+        return letter.error if len(letter.error) <= 100 else letter.error[:97] + "..."
+
+    def _retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter], *, repair: bool) -> None:
+        stored, failed = 0, []
+        how = "Retried with repaired text" if repair else "Retried"
+        for letter in queryset:
+            logged = copy.copy(letter)  # a stored letter is deleted; the log keeps its id
+            if problem := dead_letters.retry(letter, repair=repair):
+                failed.append(f"{letter.generation_id or letter.pk}: {problem[:200]}")
+                self.log_change(request, logged, f"{how}: still refused ({problem[:200]})")
+            else:
+                stored += 1
+                self.log_change(request, logged, f"{how}: stored in the ledger")
+        if stored:
+            self.message_user(request, f"{stored} row(s) stored in the ledger.", messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, f"Still refused: {line}", messages.ERROR)
+
+    @admin.action(description="Retry: store the selected rows as they were queued", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
+        self._retry(request, queryset, repair=False)
+
+    @admin.action(
+        description="Retry with repaired text (NUL bytes and lone surrogates become U+FFFD)", permissions=["change"]
+    )
+    def retry_repaired(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
+        self._retry(request, queryset, repair=True)
+
+    @admin.action(description="Discard: delete the selected rows for good", permissions=["delete"])
+    def discard(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
+        LogEntry.objects.log_actions(
+            request.user.pk, list(queryset), DELETION, change_message="Discarded: never to be stored in the ledger"
+        )
+        count, _ = queryset.delete()
+        self.message_user(request, f"{count} dead letter(s) discarded.", messages.WARNING)
 
 
 class UserAdmin(AccountsUserAdmin):

@@ -8,22 +8,24 @@ spend budget (when its cost is settled).
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import transaction
 
 from catalog.models import AIModel
-from catalog.pricing import max_cost
 from config import store
-from config.api.exceptions import ApiError
+from config.api.exceptions import ApiError, outage
 from config.money import money
-from usage import counters, events, ledger
+from usage import counters, events, ledger, rebuild
 from usage import limits as limiter
 from usage.counters import Charge
 from usage.ledger import writer
-from usage.limits import UNLIMITED, Admission, Limits, Ticket, from_nano, to_nano
+from usage.limits import LOST, UNLIMITED, Admission, Limits, OutputHold, Ticket, from_nano, to_nano
 from usage.settings_store import tier_limits
 
 
@@ -44,10 +46,52 @@ def limits_for(user: Any) -> Limits:
     )
 
 
-def reservation(chain: list[AIModel], prompt_tokens: int, max_tokens: int) -> int:
-    """The most this call can cost on any model that may answer it, in nano-dollars."""
-    costs = [max_cost(model=m, prompt_tokens=prompt_tokens, max_tokens=max_tokens) for m in chain]
-    return max((to_nano(c, round_up=True) for c in costs if c is not None), default=0)
+# A bound on a prompt's tokens that no tokenizer beats: every token of a byte-level BPE or a
+# byte-fallback tokenizer (those of every provider we speak to) holds at least one byte of text, so the
+# UTF-8 size of the messages as JSON, which also pays for the roles and separators a chat template
+# adds, is at least their token count. Images are not text: each is held at IMAGE_TOKENS_BOUND, above
+# what the dearest provider bills for one (OpenAI's patch-based models: 1536 patches x 1.62).
+IMAGE_TOKENS_BOUND = 2500
+REPLY_PRIMING_TOKENS = 8  # the tokens a chat template adds to start the answer
+_IMAGE_PARTS = frozenset({"image_url", "image", "input_image"})
+
+
+def prompt_tokens_bound(messages: list[dict[str, Any]]) -> int:
+    """At most how many tokens `messages` can be billed as, by any provider."""
+    images = 0
+
+    def text_of(value: Any) -> Any:
+        nonlocal images
+        if isinstance(value, dict):
+            if value.get("type") in _IMAGE_PARTS:
+                images += 1
+                return None
+            return {key: text_of(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [text_of(item) for item in value]
+        return value
+
+    text = json.dumps(text_of(messages), ensure_ascii=False, separators=(",", ":"), default=str)
+    return len(text.encode("utf-8", "surrogatepass")) + images * IMAGE_TOKENS_BOUND + REPLY_PRIMING_TOKENS
+
+
+def _nano_per_token(price_per_1m: Decimal) -> int:
+    return math.ceil(price_per_1m * 1000)  # $ per 1M tokens -> nano-dollars per token, rounded up
+
+
+def chat_hold(chain: list[AIModel], messages: list[dict[str, Any]], max_tokens: int) -> tuple[int, OutputHold | None]:
+    """What admission holds for a chat call, on the dearest priced model that may answer it: a fixed
+    part (the prompt at its bound, and any per-request price) and the output part. An unpriced chain
+    holds nothing (its calls are recorded as unpriced)."""
+    priced = [m for m in chain if m.input_price_per_1m is not None and m.output_price_per_1m is not None]
+    if not priced:
+        return 0, None
+    prompt = prompt_tokens_bound(messages)
+    fixed = max(
+        _nano_per_token(m.input_price_per_1m) * prompt + to_nano(m.price_per_request, round_up=True) for m in priced
+    )
+    per_token = max(_nano_per_token(m.output_price_per_1m) for m in priced)
+    return fixed, OutputHold(per_token_nano=per_token, max_tokens=max_tokens)
 
 
 def rate_headers(admission: Admission) -> dict[str, str]:
@@ -113,18 +157,45 @@ def warn(user_id: int, payloads: list[dict[str, Any]]) -> None:
         events.emit(events.QUOTA_WARNING, user_id=user_id, payload=payload)
 
 
-def admit(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
-    """Count the call against every limit and hold its reservation, or raise the refusal."""
-    admission = limiter.admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
+def _lost() -> ApiError:
+    # The user's counters were rebuilt and are gone again at once: Redis is failing over or evicting.
+    message = "Usage counters are being restored; retry shortly."
+    return ApiError("SERVICE_UNAVAILABLE", message, headers={"Retry-After": "1"})
+
+
+def admit(*, user: Any, limits: Limits, reserve_nano: int, output: OutputHold | None = None) -> Admission:
+    """Count the call against every limit and hold its reservation, or raise the refusal. When Redis
+    lost the user's counters, they are rebuilt from the ledger first (usage.rebuild)."""
+
+    def attempt() -> Admission:
+        return limiter.admit(user_id=user.pk, limits=limits, reserve_nano=reserve_nano, output=output, guarded=True)
+
+    admission = attempt()
+    if admission.reason == LOST:
+        rebuild.rebuild_user(user.pk)
+        admission = attempt()
+        if admission.reason == LOST:
+            raise _lost()
     if not admission.allowed:
         raise refusal(admission)
     warn(user.pk, quota_warnings(admission, limits))
     return admission
 
 
-async def admit_async(*, user: Any, limits: Limits, reserve_nano: int) -> Admission:
+async def admit_async(*, user: Any, limits: Limits, reserve_nano: int, output: OutputHold | None = None) -> Admission:
     """`admit` on the event loop: one Redis script; a thread only in the rare case of a warning."""
-    admission = await limiter.admit_async(user_id=user.pk, limits=limits, reserve_nano=reserve_nano)
+
+    async def attempt() -> Admission:
+        return await limiter.admit_async(
+            user_id=user.pk, limits=limits, reserve_nano=reserve_nano, output=output, guarded=True
+        )
+
+    admission = await attempt()
+    if admission.reason == LOST:  # once per user after Redis lost its data: one query, in a thread
+        await sync_to_async(rebuild.rebuild_user)(user.pk)
+        admission = await attempt()
+        if admission.reason == LOST:
+            raise _lost()
     if not admission.allowed:
         raise refusal(admission)
     if payloads := quota_warnings(admission, limits):
@@ -142,9 +213,23 @@ def settle(*, ticket: Ticket, charge: Charge, limits: Limits) -> int:
     return spent
 
 
+def _record_unsettled(ticket: Ticket, charge: Charge, row: ledger.Row) -> None:
+    """Redis went away while the call ran: its row goes to the ledger now, and what settlement owes the
+    counters (release the hold, add the cost) waits in PostgreSQL until Redis is back."""
+    with transaction.atomic():
+        ledger.record(row)
+        counters.settle_later(ticket=ticket, charge=charge, generation_id=row.get("id"))
+
+
 def _settle_and_record(ticket: Ticket, charge: Charge, limits: Limits, row: ledger.Row) -> int:
     # Counters first: a slow database must never keep a budget held.
-    spent = settle(ticket=ticket, charge=charge, limits=limits)
+    try:
+        spent = settle(ticket=ticket, charge=charge, limits=limits)
+    except Exception as exc:
+        if outage(exc) is None:
+            raise
+        _record_unsettled(ticket, charge, row)
+        return 0
     ledger.record(row)
     return spent
 
@@ -154,7 +239,13 @@ async def settle_async(*, ticket: Ticket, charge: Charge, limits: Limits, row: l
     row is queued in the settlement's own atomic step, a writer stores it), else now, in a thread."""
     if not (behind and store.uses_redis()):
         return await sync_to_async(_settle_and_record)(ticket, charge, limits, row)
-    spent, queued = await counters.settle_async(ticket=ticket, charge=charge, ledger_row=writer.encode(row))
+    try:
+        spent, queued = await counters.settle_async(ticket=ticket, charge=charge, ledger_row=writer.encode(row))
+    except Exception as exc:
+        if outage(exc) is None:
+            raise
+        await sync_to_async(_record_unsettled)(ticket, charge, row)
+        return 0
     writer.queued(queued)
     if payloads := budget_warnings(limits, spent, charge.cost_nano):  # rare: at 80 % and 100 %
         await sync_to_async(warn)(ticket.user_id, payloads)

@@ -7,7 +7,7 @@ class UsageConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.hooks import register_signup_check
-        from usage import events, notifications, settings_store
+        from usage import checks, events, notifications, settings_store  # noqa: F401  (checks register themselves)
 
         register_signup_check(lambda: bool(settings_store.get_setting("signup_enabled", True)))
         events.register_consumer(notifications.email_consumer)

@@ -14,7 +14,8 @@ from typing import Any
 from accounts.api_keys import usage_key
 from config import store
 from usage import limits
-from usage.limits import Ticket, counter_keys, now, spend_keys
+from usage.ledger.models import PendingSettlement
+from usage.limits import Ticket, built_key, counter_keys, now, spend_keys
 
 AGGREGATE_TTL = 400 * 24 * 3600  # a year of daily figures, plus slack for year-over-year views
 _SEP = "|"
@@ -120,6 +121,52 @@ async def settle_async(*, ticket: Ticket, charge: Charge, ledger_row: bytes) -> 
     keys, args = _keys(ticket, charge), _args(ticket, charge, ledger_row)
     spent, queued = await store.run_script("settle", _SETTLE, keys=keys, args=args)
     return int(spent), int(queued)
+
+
+# --- settlements Redis missed ----------------------------------------------------------------------
+# A call that finishes while Redis cannot be reached stores its ledger row directly and leaves its
+# settlement in PostgreSQL (PendingSettlement); the ledger sweep replays it once Redis is back. The
+# replay runs only on counters that survived (the user's marker is there: otherwise the rebuild from
+# the ledger already counts the row), and at most once (a replayed-key per settlement).
+_REPLAY = (
+    """
+if redis.call('EXISTS', KEYS[7]) == 0 then return {-1, 0} end
+if not redis.call('SET', KEYS[8], 1, 'NX', 'EX', 86400) then return {-2, 0} end
+"""
+    + _SETTLE
+)
+
+
+def settle_later(*, ticket: Ticket, charge: Charge, generation_id: Any = None) -> None:
+    """Keep a settlement Redis could not take, to replay when it is back."""
+    PendingSettlement.objects.create(
+        user_id=ticket.user_id,
+        month=ticket.month,
+        day=ticket.day,
+        reserved_nano=ticket.reserved_nano,
+        cost_nano=charge.cost_nano,
+        tokens=charge.tokens,
+        model_slug=charge.model_slug,
+        status=charge.status,
+        api_key_id=charge.api_key_id,
+        generation_id=generation_id,
+    )
+
+
+def replay_settlements(limit: int = 1000) -> int:
+    """Apply kept settlements to the counters (release the hold, add the cost); returns how many.
+    Raises while Redis is still unreachable, leaving the rest for the next sweep."""
+    if not store.uses_redis():
+        return 0
+    done = 0
+    for pending in PendingSettlement.objects.all()[:limit]:
+        ticket = Ticket(pending.user_id, pending.month, pending.day, pending.reserved_nano)
+        charge = Charge(pending.model_slug, pending.tokens, pending.cost_nano, pending.status, pending.api_key_id)
+        keys = [*_keys(ticket, charge), built_key(ticket.user_id), store.key("replayed", pending.pk)]
+        store.run_script_sync("settle_replay", _REPLAY, keys=keys, args=_args(ticket, charge))
+        pending.delete()
+        done += 1
+    return done
 
 
 def _settle_local(keys: list[str], args: list[Any]) -> int:

@@ -11,14 +11,18 @@ table of cases against both).
   is exact for "N in any 60 seconds", which is what the tier table promises.
 - Quotas: calendar windows in UTC (`QUOTAS`), counters that expire with their window.
 - Budget: money in nano-dollars (integers, exact in Lua). Admission reserves the most the call can
-  cost (`held`); settlement releases the hold and adds the real cost to `spent`.
+  cost (`held`); settlement releases the hold and adds the real cost to `spent`. A chat call's hold
+  has a fixed part (its prompt, bounded from above) and an output part (`OutputHold`): admission holds
+  as many output tokens as what is left of the budget affords, up to what was asked for, and the call
+  is sent with that many (`Admission.max_tokens`). So concurrent calls together never hold more than
+  the budget, and a nearly spent budget still answers, more briefly, instead of refusing.
 """
 
 import math
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -55,14 +59,17 @@ class Quota:
     name: str
     key: str  # its part of the counter's key, e.g. q:<user>:d:<window>
     window: Callable[[datetime], tuple[str, datetime]]  # the window a moment falls in: its id and its end
+    # Where that window starts, to count its calls in the ledger when Redis lost the counter (None:
+    # the counter starts again from zero).
+    start: Callable[[datetime], datetime] | None = None
 
 
 # Every request quota, in the order they are checked. A new kind is one line here and one limit per
 # tier in the `tier_limits` setting (usage.settings_store).
 QUOTAS: tuple[Quota, ...] = (
-    Quota("daily", "d", _day),
-    Quota("weekly", "w", _week),
-    Quota("monthly", "m", _month),
+    Quota("daily", "d", _day, _day_start),
+    Quota("weekly", "w", _week, lambda now: _day_start(now) - timedelta(days=now.weekday())),
+    Quota("monthly", "m", _month, lambda now: _day_start(now).replace(day=1)),
 )
 BUDGET_WINDOW = _month  # the spend budget is monthly; settlement keys follow this window
 
@@ -117,6 +124,15 @@ def spend_keys(owner: object, month: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class OutputHold:
+    """The output part of a chat call's hold: what one output token can cost (nano-dollars, rounded
+    up, on the dearest model that may answer) and how many tokens the caller asked for at most."""
+
+    per_token_nano: int
+    max_tokens: int
+
+
+@dataclass(frozen=True)
 class Ticket:
     """What settlement needs to undo or complete an admission, even across a window boundary."""
 
@@ -129,21 +145,24 @@ class Ticket:
 @dataclass
 class Admission:
     allowed: bool
-    reason: str = ""  # "", "rate", a quota's name or "budget"
+    reason: str = ""  # "", "rate", a quota's name, "budget", or LOST (the counters must be rebuilt first)
     retry_after: float = 0.0
     limit: int = UNLIMITED  # the per-minute figures, for the X-RateLimit-* headers
     remaining: int = UNLIMITED
     reset_at: float = 0.0
     used: dict[str, int] = field(default_factory=dict)  # counts after this admission, and spent/held
     ticket: Ticket | None = None
+    max_tokens: int | None = None  # with an OutputHold: the output tokens held, which the call may use
 
 
-# KEYS: minute log, one counter per quota, spent, held.
+# KEYS: minute log, one counter per quota, spent, held[, the user's "counters built" marker].
 # ARGV: now_ms, window_ms, per_minute, budget, reserve, member, ms until the budget's month ends,
-#       the counters' margin (s), then per quota: its limit and ms until its window ends.
+#       the counters' margin (s), the cost of one output token and the output tokens asked for (both
+#       0 without an OutputHold), then per quota: its limit and ms until its window ends.
 # A counter expires at its window's end plus the margin.
-# Returns {code, wait_ms, in_window, oldest_ms[, count per quota..., spent, held]}; code 0 admits,
-# 1 is the rate limit, 1 + i the i-th quota, quota count + 2 the budget.
+# Returns {code, wait_ms, in_window, oldest_ms[, count per quota..., spent, held, reserved, tokens]};
+# code 0 admits, 1 is the rate limit, 1 + i the i-th quota, quota count + 2 the budget, -1 that the
+# marker is missing: Redis lost this user's counters, and nothing was counted.
 _ADMIT = """
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -151,7 +170,10 @@ local per_minute = tonumber(ARGV[3])
 local budget = tonumber(ARGV[4])
 local reserve = tonumber(ARGV[5])
 local margin = tonumber(ARGV[8])
-local n = (#ARGV - 8) / 2
+local per_token = tonumber(ARGV[9])
+local tokens = tonumber(ARGV[10])
+local n = (#ARGV - 10) / 2
+if #KEYS > n + 3 and redis.call('EXISTS', KEYS[n + 4]) == 0 then return {-1, 0, 0, 0} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local in_window = redis.call('ZCARD', KEYS[1])
 local oldest_ms = now
@@ -163,14 +185,22 @@ end
 local counts = {}
 for i = 1, n do
   counts[i] = tonumber(redis.call('GET', KEYS[1 + i]) or '0')
-  local limit = tonumber(ARGV[7 + 2 * i])
+  local limit = tonumber(ARGV[9 + 2 * i])
   if limit >= 0 and counts[i] >= limit then
-    return {1 + i, tonumber(ARGV[8 + 2 * i]), in_window, oldest_ms}
+    return {1 + i, tonumber(ARGV[10 + 2 * i]), in_window, oldest_ms}
   end
 end
 local spent = tonumber(redis.call('GET', KEYS[n + 2]) or '0')
 local held = tonumber(redis.call('GET', KEYS[n + 3]) or '0')
-if budget >= 0 and (spent >= budget or spent + held + reserve > budget) then
+if per_token > 0 then
+  if budget >= 0 then
+    local afford = math.floor((budget - spent - held - reserve) / per_token)
+    if afford < tokens then tokens = afford end
+  end
+  if tokens < 0 then tokens = 0 end
+  reserve = reserve + tokens * per_token
+end
+if budget >= 0 and (spent >= budget or (per_token > 0 and tokens < 1) or spent + held + reserve > budget) then
   return {n + 2, tonumber(ARGV[7]), in_window, oldest_ms}
 end
 redis.call('ZADD', KEYS[1], now, ARGV[6])
@@ -178,7 +208,7 @@ redis.call('PEXPIRE', KEYS[1], window)
 local result = {0, 0, in_window + 1, oldest_ms}
 for i = 1, n do
   counts[i] = redis.call('INCR', KEYS[1 + i])
-  if counts[i] == 1 then redis.call('EXPIRE', KEYS[1 + i], math.floor(tonumber(ARGV[8 + 2 * i]) / 1000) + margin) end
+  if counts[i] == 1 then redis.call('EXPIRE', KEYS[1 + i], math.floor(tonumber(ARGV[10 + 2 * i]) / 1000) + margin) end
   result[4 + i] = counts[i]
 end
 if reserve > 0 then
@@ -187,6 +217,8 @@ if reserve > 0 then
 end
 result[n + 5] = spent
 result[n + 6] = held
+result[n + 7] = reserve
+result[n + 8] = tokens
 return result
 """
 
@@ -194,10 +226,13 @@ return result
 def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
     """The Lua script's algorithm, step for step, on this process's memory (no Redis)."""
     now, window, per_minute, budget, reserve = (int(a) for a in args[:5])
-    budget_wait, margin, n = int(args[6]), int(args[7]), (len(args) - 8) // 2
-    quota_args = [(int(args[8 + 2 * i]), int(args[9 + 2 * i])) for i in range(n)]  # (limit, wait)
+    budget_wait, margin, per_token, tokens = int(args[6]), int(args[7]), int(args[8]), int(args[9])
+    n = (len(args) - 10) // 2
+    quota_args = [(int(args[10 + 2 * i]), int(args[11 + 2 * i])) for i in range(n)]  # (limit, wait)
     minute, quota_keys, spent_key, held_key = keys[0], keys[1 : n + 1], keys[n + 1], keys[n + 2]
     with store.local_lock:
+        if len(keys) > n + 3 and store.local_get(keys[n + 3]) is None:
+            return [-1, 0, 0, 0]
         log = [t for t in store.local_get(minute, []) if t > now - window]
         oldest = log[0] if log else now
         if 0 <= per_minute <= len(log):
@@ -207,7 +242,12 @@ def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
             if 0 <= limit <= count:
                 return [2 + i, wait, len(log), oldest]
         spent, held = store.local_get(spent_key, 0), store.local_get(held_key, 0)
-        if budget >= 0 and (spent >= budget or spent + held + reserve > budget):
+        if per_token > 0:
+            if budget >= 0:
+                tokens = min(tokens, (budget - spent - held - reserve) // per_token)
+            tokens = max(tokens, 0)
+            reserve += tokens * per_token
+        if budget >= 0 and (spent >= budget or (per_token > 0 and tokens < 1) or spent + held + reserve > budget):
             return [n + 2, budget_wait, len(log), oldest]
         store.local_set(minute, [*log, now], window / 1000)
         counts = [count + 1 for count in counts]
@@ -216,7 +256,7 @@ def _admit_local(keys: list[str], args: list[Any]) -> list[int]:
         if reserve:
             held += reserve
             store.local_set(held_key, held, budget_wait // 1000 + margin)
-        return [0, 0, len(log) + 1, oldest, *counts, spent, held]
+        return [0, 0, len(log) + 1, oldest, *counts, spent, held, reserve, tokens]
 
 
 clock: Callable[[], float] = time.time  # the limiter's time (a test sets it to walk through windows)
@@ -241,7 +281,17 @@ class _Step:
     ticket: Ticket
 
 
-def _step(owner: Any, limits: Limits, stamp: float, now: datetime, reserve: int) -> _Step:
+LOST = "lost"
+
+
+def built_key(owner: object) -> str:
+    """Set once a user's counters are known to hold everything the ledger does (usage.rebuild)."""
+    return store.key("built", owner)
+
+
+def _step(
+    owner: Any, limits: Limits, stamp: float, now: datetime, reserve: int, output: OutputHold | None, guarded: bool
+) -> _Step:
     # Each window is worked out once: this runs on every metered call.
     spans = [q.window(now) for q in QUOTAS]
     month, month_end = BUDGET_WINDOW(now)
@@ -252,13 +302,18 @@ def _step(owner: Any, limits: Limits, stamp: float, now: datetime, reserve: int)
 
     args: list[Any] = [int(stamp * 1000), WINDOW_MS, limits.per_minute, limits.budget_nano, reserve, uuid.uuid4().hex]
     args += [until(month_end), KEY_MARGIN_SECONDS]
+    args += [output.per_token_nano, output.max_tokens] if output else [0, 0]
     for quota, (_, end) in zip(QUOTAS, spans, strict=True):
         args += [limits.quota(quota.name), until(end)]
     ordered = [keys["minute"], *(keys[q.name] for q in QUOTAS), keys["spent"], keys["held"]]
+    if guarded:
+        ordered.append(built_key(owner))
     return _Step(ordered, args, Ticket(user_id=owner, month=month, day=day_of(now), reserved_nano=reserve))
 
 
 def _reason(code: int) -> str:
+    if code < 0:
+        return LOST
     if code == 1:
         return "rate"
     if code <= len(QUOTAS) + 1:
@@ -275,16 +330,22 @@ def _admission(raw: list[int], step: _Step, limits: Limits, stamp: float) -> Adm
     if code:
         retry = max(1.0, math.ceil(max(wait_ms, 0) / 1000))
         return Admission(allowed=False, reason=_reason(code), retry_after=retry, **figures)
-    counts = raw[4 : 4 + len(QUOTAS)]
-    used = {q.name: count for q, count in zip(QUOTAS, counts, strict=True)}
-    used |= {"spent": raw[4 + len(QUOTAS)], "held": raw[5 + len(QUOTAS)]}
-    return Admission(allowed=True, used=used, ticket=step.ticket, **figures)
+    n = len(QUOTAS)
+    used = {q.name: count for q, count in zip(QUOTAS, raw[4 : 4 + n], strict=True)}
+    used |= {"spent": raw[4 + n], "held": raw[5 + n]}
+    reserved, tokens = raw[6 + n], raw[7 + n]
+    ticket = replace(step.ticket, reserved_nano=reserved)  # with the output tokens the budget afforded
+    return Admission(allowed=True, used=used, ticket=ticket, max_tokens=tokens if step.args[8] else None, **figures)
 
 
-def admit(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
-    """Check every limit and, only if all pass, count the request and hold the reservation."""
+def admit(
+    *, user_id: Any, limits: Limits, reserve_nano: int = 0, output: OutputHold | None = None, guarded: bool = False
+) -> Admission:
+    """Check every limit and, only if all pass, count the request and hold the reservation (plus the
+    output tokens the budget affords, with `output`). `guarded`: refuse with reason LOST, counting
+    nothing, when the user's counters are not known to be built (see usage.rebuild)."""
     stamp, now = _now()
-    step = _step(user_id, limits, stamp, now, reserve_nano)
+    step = _step(user_id, limits, stamp, now, reserve_nano, output, guarded)
     if store.uses_redis():
         raw = store.run_script_sync("admit", _ADMIT, keys=step.keys, args=step.args)
     else:
@@ -292,10 +353,12 @@ def admit(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
     return _admission([int(x) for x in raw], step, limits, stamp)
 
 
-async def admit_async(*, user_id: Any, limits: Limits, reserve_nano: int = 0) -> Admission:
+async def admit_async(
+    *, user_id: Any, limits: Limits, reserve_nano: int = 0, output: OutputHold | None = None, guarded: bool = False
+) -> Admission:
     """`admit` from the event loop: the same script, without a thread hop."""
     stamp, now = _now()
-    step = _step(user_id, limits, stamp, now, reserve_nano)
+    step = _step(user_id, limits, stamp, now, reserve_nano, output, guarded)
     if store.uses_redis():
         raw = await store.run_script("admit", _ADMIT, keys=step.keys, args=step.args)
     else:  # the in-process fallback is memory only, so it may run on the loop

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 # The ledger's models live with its writer (usage/ledger/); Django registers models from this module.
-from usage.ledger.models import Door, Generation, GenerationStatus  # noqa: F401
+from usage.ledger.models import DeadLetter, Door, Generation, GenerationStatus, PendingSettlement  # noqa: F401
 
 
 class SettingCategory(models.TextChoices):

@@ -18,11 +18,14 @@ def rollup_recent() -> int:
 @shared_task(name="usage.ledger_sweep", soft_time_limit=50, time_limit=60, **INFRA_RETRY)
 def ledger_sweep() -> dict[str, int]:
     """Safety net for the ledger rows written behind API responses: rows of a writer that died go
-    back to the queue, and what no process's writer took is stored here."""
+    back to the queue, and what no process's writer took is stored here. Settlements of calls that
+    finished while Redis was unreachable are applied to the counters once it is back."""
+    from usage import counters
     from usage.ledger import writer
 
     requeued = writer.requeue_stale_claims()
-    return {"requeued": requeued, "stored": writer.drain(max_rows=50_000)}
+    stored = writer.drain(max_rows=50_000)
+    return {"requeued": requeued, "stored": stored, "settled": counters.replay_settlements()}
 
 
 @worker_ready.connect

@@ -59,6 +59,30 @@ _DRF_CODES: list[tuple[type[Exception], str]] = [
 ]
 
 
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
+def _is_outage(exc: BaseException) -> bool:
+    import redis
+    from django_redis.exceptions import ConnectionInterrupted
+
+    # ReadOnlyError: a replica being promoted during a failover refuses writes for a moment.
+    return isinstance(exc, redis.ConnectionError | redis.TimeoutError | redis.ReadOnlyError | ConnectionInterrupted)
+
+
+def outage(exc: BaseException | None) -> ApiError | None:
+    """SERVICE_UNAVAILABLE for an error that says Redis (the counters, the cache, the ledger's queue)
+    cannot be reached right now, whatever wrapped it; None for any other error. Nothing was counted
+    or charged: admission and settlement are single atomic steps that did not run."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if _is_outage(exc):
+            message = "The service is briefly unavailable (its shared store cannot be reached); retry shortly."
+            return ApiError("SERVICE_UNAVAILABLE", message, headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)})
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 def _message(detail: Any) -> str:
     if isinstance(detail, list) and detail:
         return _message(detail[0])
@@ -71,6 +95,9 @@ def _message(detail: Any) -> str:
 
 
 def envelope_exception_handler(exc: Exception, context: dict) -> Response:
+    if (unavailable := outage(exc)) is not None:
+        logger.warning("API call refused while Redis is unreachable: %s", exc)
+        exc = unavailable
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

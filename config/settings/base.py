@@ -135,7 +135,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "switchboard"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database: signed-in pages keep working while Redis is unreachable, and a
+# sign-out is never undone by a stale cached copy when it comes back.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- API -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -25,9 +25,8 @@ from playground.generation.params import (
 from playground.generation.params import invalid as invalid_field
 from providers.base import ChatRequest, ProviderConfig
 from providers.registry import get_adapter
-from providers.tokens import estimate_prompt_tokens
 from usage import admission
-from usage.limits import Admission, Limits
+from usage.limits import Admission, Limits, OutputHold
 from usage.settings_store import charge_estimated_usage, default_model
 
 # Where a model that does not chat is called instead (a chat door refuses it by name, before admission).
@@ -76,6 +75,7 @@ class _Plan:
     cache_key: str | None
     limits: Limits
     reserve_nano: int
+    output: OutputHold | None
     configs: dict[int, ProviderConfig]
     split_n: int = 1
     charge_estimates: bool = True
@@ -129,6 +129,9 @@ def _plan(inp: GenerationInput) -> _Plan:
     inp.messages = messages
     refuse_unsupported(model, config, inp, params)
     cache_key = None
+    # Tool definitions and a response schema are billed as prompt tokens too; n choices, n outputs.
+    billed = [*messages, *(value for name in ("tools", "response_format") if (value := params.options.get(name)))]
+    reserve_nano, output = admission.chat_hold(chain, billed, params.max_tokens * params.n)
     if (inp.cache or params.deterministic) and params.n == 1 and not params.options.get("logprobs"):
         cache_key = response_cache.key_for(
             user_id=inp.user.pk, model_slug=model.slug, messages=messages, params=params.as_dict()
@@ -139,7 +142,8 @@ def _plan(inp: GenerationInput) -> _Plan:
         params=params,
         cache_key=cache_key,
         limits=admission.limits_for(inp.user),
-        reserve_nano=admission.reservation(chain, estimate_prompt_tokens(messages), params.max_tokens * params.n),
+        reserve_nano=reserve_nano,
+        output=output,
         configs={model.pk: config},
         split_n=split_n,
         charge_estimates=charge_estimated_usage(),
@@ -161,11 +165,20 @@ async def generation_prepare(inp: GenerationInput) -> Prepared:
     inp.messages = plan.messages
     cached = await response_cache.lookup_async(plan.cache_key) if plan.cache_key else None
     admitted = await admission.admit_async(
-        user=inp.user, limits=plan.limits, reserve_nano=0 if cached else plan.reserve_nano
+        user=inp.user,
+        limits=plan.limits,
+        reserve_nano=0 if cached else plan.reserve_nano,
+        output=None if cached else plan.output,
     )
+    params, cache_key = plan.params, plan.cache_key
+    if admitted.max_tokens is not None and admitted.max_tokens < params.max_tokens * params.n:
+        # What is left of the budget affords fewer output tokens: the answer is shorter, not refused,
+        # and a shortened answer is not one to cache. n choices in one call share what is left.
+        afforded = max(1, admitted.max_tokens // params.n)
+        params, cache_key = Params({**params.values, "max_tokens": afforded}, params.options), None
     configs = {} if cached else plan.configs
     return Prepared(
-        inp, plan.params, plan.chain[0], plan.chain, configs, admitted, plan.limits, plan.cache_key, cached, started,
+        inp, params, plan.chain[0], plan.chain, configs, admitted, plan.limits, cache_key, cached, started,
         split_n=plan.split_n, charge_estimates=plan.charge_estimates, ledger_messages=plan.ledger_messages,
     )  # fmt: skip
 

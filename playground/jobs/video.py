@@ -39,7 +39,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from catalog.models import AIModel, ModelKind
@@ -49,7 +49,7 @@ from catalog.services import provider_config_for
 from config.money import money
 from playground.generation.params import invalid, refuse_unusable
 from playground.jobs.events import TASK_COMPLETED, TASK_FAILED
-from playground.models import JobStatus, VideoJob
+from playground.models import JOB_FINAL_STATUSES, JobStatus, VideoJob
 from providers import http
 from providers.base import ProviderConfig, ProviderError, VideoRequest, VideoStatus
 from providers.registry import get_adapter
@@ -380,6 +380,16 @@ def _finish(
         transaction.on_commit(lambda: _settle(job))
         _emit_final(job)
     return True
+
+
+def open_holds(user_ids: list[int] | None, month: str) -> dict[int, int]:
+    """The budget held by video jobs not yet settled, per user (for usage.rebuild: the ledger has no
+    row for them until they end)."""
+    jobs = VideoJob.objects.filter(admission_month=month, charged_at__isnull=True, reserved_nano__gt=0)
+    jobs = jobs.exclude(status__in=JOB_FINAL_STATUSES)
+    if user_ids is not None:
+        jobs = jobs.filter(user_id__in=user_ids)
+    return dict(jobs.values("user_id").annotate(held=Sum("reserved_nano")).order_by().values_list("user_id", "held"))
 
 
 def _ledger_row(job: VideoJob, generation_id: uuid.UUID) -> ledger.Row:

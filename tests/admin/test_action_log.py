@@ -18,6 +18,7 @@ from tests.factories import (
     ProviderFactory,
     UserFactory,
 )
+from usage.models import DeadLetter
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,7 @@ MAKERS = {
     "accounts.user": lambda _: UserFactory(),
     "account.emailaddress": _unverified_address,
     "usage.generation": lambda _: GenerationFactory(),
+    "usage.deadletter": lambda _: DeadLetter.objects.create(raw="{not json", digest="0" * 64, error="unreadable"),
     "playground.flag": lambda _: FlagFactory(),
     "playground.moderationrule": lambda _: ModerationRuleFactory(),
     "arena.vote": _vote,

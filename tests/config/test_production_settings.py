@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.redis_server import redis_server
+
 ROOT = Path(__file__).resolve().parents[2]
 REAL_SECRET = "k3y-" + "x9Qz" * 16
 
@@ -18,17 +20,27 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_production_settings_pass_the_deploy_check():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        SECRET_KEY=REAL_SECRET,
-        ALLOWED_HOSTS="switchboard.example.com",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-    )
+    with redis_server("--appendonly", "yes") as redis:  # production's Redis persists (usage.checks)
+        result = run_manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            SECRET_KEY=REAL_SECRET,
+            ALLOWED_HOSTS="switchboard.example.com",
+            REDIS_URL=redis.url,
+        )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_fails_on_a_redis_that_would_lose_the_ledger_queue():
+    with redis_server() as redis:  # no AOF, no snapshots
+        result = run_manage(
+            "check", "--deploy", "--fail-level", "WARNING",
+            SECRET_KEY=REAL_SECRET, ALLOWED_HOSTS="switchboard.example.com", REDIS_URL=redis.url,
+        )  # fmt: skip
+    assert result.returncode != 0 and "usage.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():

@@ -27,6 +27,7 @@ DAY = 86400
 class Admit:
     at: float  # seconds after START
     reserve: int = 0
+    output: tuple[int, int] | None = None  # a chat call's output hold: (cost of one token, tokens asked for)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ def counts(n: int, spent: int = 0, held: int = 0, **quotas: int) -> dict[str, in
 
 def ok(remaining: int, used: dict[str, int]) -> tuple:
     return ("admitted", remaining, used)
+
+
+def granted(remaining: int, used: dict[str, int], tokens: int) -> tuple:
+    """Admitted with an output hold: `tokens` output tokens held, which the call may use."""
+    return ("admitted", remaining, used, tokens)
 
 
 def refused(reason: str, retry_after: int, remaining: int) -> tuple:
@@ -129,6 +135,32 @@ CASES: dict[str, tuple[Limits, list, list]] = {
             counts(2, spent=1000, held=0),
         ],
     ),
+    "budget: output tokens held as far as the budget affords, never beyond it, whatever runs at once": (
+        _limits(budget=1000),
+        [
+            Admit(0, reserve=100, output=(10, 50)),  # 900 left for output: all 50 tokens (500)
+            Admit(1, reserve=100, output=(10, 50)),  # 1000 - 600 held - 100 = 300: 30 tokens
+            Admit(2, reserve=100, output=(10, 50)),  # nothing left for even one token
+            Settle(3, admission=0, cost=250),  # the first call cost less than it held
+            Admit(4, output=(10, 50)),  # 1000 - 250 - 400 held = 350: 35 tokens
+            Admit(5, reserve=345, output=(10, 50)),  # its prompt alone does not fit
+            Used(6),
+        ],
+        [
+            granted(UNL, counts(1, held=600), 50),
+            granted(UNL, counts(2, held=1000), 30),
+            refused("budget", int(21.5 * DAY) - 2, UNL),
+            250,
+            granted(UNL, counts(3, spent=250, held=750), 35),
+            refused("budget", int(21.5 * DAY) - 5, UNL),
+            counts(3, spent=250, held=750),
+        ],
+    ),
+    "no budget: the output is held in full": (
+        _limits(),
+        [Admit(0, reserve=5, output=(10, 50))],
+        [granted(UNL, counts(1, held=505), 50)],
+    ),
 }
 
 
@@ -142,6 +174,8 @@ def backend(request, monkeypatch) -> str:
 
 
 def _observe(admission: limits.Admission) -> tuple:
+    if admission.allowed and admission.max_tokens is not None:
+        return ("admitted", admission.remaining, admission.used, admission.max_tokens)
     if admission.allowed:
         return ("admitted", admission.remaining, admission.used)
     return ("refused", admission.reason, int(admission.retry_after), admission.remaining)
@@ -153,7 +187,8 @@ def _run(case_limits: Limits, steps: list, clock: list[float], user_id: int) -> 
     for step in steps:
         clock[0] = START.timestamp() + step.at
         if isinstance(step, Admit):
-            admission = limits.admit(user_id=user_id, limits=case_limits, reserve_nano=step.reserve)
+            output = limits.OutputHold(*step.output) if step.output else None
+            admission = limits.admit(user_id=user_id, limits=case_limits, reserve_nano=step.reserve, output=output)
             tickets.append(admission.ticket)
             results.append(_observe(admission))
         elif isinstance(step, Settle):
@@ -217,6 +252,19 @@ def test_concurrent_reservations_never_hold_more_than_the_budget(backend):
     assert sum(a.allowed for a in answers) == 3
     assert {a.reason for a in answers if not a.allowed} == {"budget"}
     assert counters.quota_used(user_id=12)["held"] == 900
+
+
+def test_concurrent_output_holds_share_the_budget_and_never_exceed_it(backend):
+    output = limits.OutputHold(per_token_nano=10, max_tokens=40)
+    answers = _at_once(
+        12, lambda: limits.admit(user_id=14, limits=_limits(budget=1000), reserve_nano=50, output=output)
+    )
+    admitted = [a for a in answers if a.allowed]
+    held = sum(a.ticket.reserved_nano for a in admitted)
+    assert held == counters.quota_used(user_id=14)["held"] <= 1000
+    assert sum(50 + 10 * a.max_tokens for a in admitted) == held
+    assert held > 1000 - 60  # what is left could not hold a prompt and one more token
+    assert sorted(a.max_tokens for a in admitted) == [5, 40, 40]  # 450 + 450, then 50 + 5 x 10
 
 
 def test_a_new_quota_kind_is_one_entry_in_the_table(backend, monkeypatch):

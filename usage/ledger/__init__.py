@@ -37,8 +37,20 @@ def recorded(rows: Iterable[Row]) -> None:
 
 
 def record(row: Row) -> None:
-    """Insert one row in the caller's transaction, then tell the listeners."""
-    from usage.ledger.models import Generation
+    """Insert one row in the caller's transaction, then tell the listeners. A row PostgreSQL refuses
+    (a NUL byte in its text) becomes a dead letter instead of failing a call that was answered and
+    charged; a lost connection raises."""
+    from django.db import transaction
 
-    Generation.objects.create(**row)
+    from usage.ledger.models import Generation
+    from usage.ledger.writer import ROW_ERRORS, TRANSIENT_ERRORS, encode, set_aside
+
+    try:
+        with transaction.atomic():  # a savepoint: a refused row leaves the caller's transaction usable
+            Generation.objects.create(**row)
+    except TRANSIENT_ERRORS:
+        raise
+    except ROW_ERRORS as exc:
+        set_aside(encode(row), f"{type(exc).__name__}: {exc}", generation_id=row.get("id"))
+        return
     recorded([row])

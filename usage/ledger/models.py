@@ -92,3 +92,47 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_slug} {self.status} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeadLetter(models.Model):
+    """A queued ledger row that PostgreSQL refused, kept with the reason so an operator can retry or
+    discard it (admin): one bad row never blocks the rows behind it, and is never silently lost."""
+
+    raw = models.TextField(help_text="The row as it was queued (JSON).")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the raw row: one letter per row.")
+    error = models.TextField(blank=True)
+    generation_id = models.UUIDField(null=True, blank=True, help_text="The row's id, when it could be read.")
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "ledger dead letter"
+
+    def __str__(self) -> str:
+        return f"dead letter {self.generation_id or self.pk}"
+
+
+class PendingSettlement(models.Model):
+    """A call that finished while Redis could not be reached: its ledger row was stored directly, and
+    what settlement must still do to the counters (release the hold, add the cost) waits here until
+    Redis is back (usage.counters.replay_settlements, run by the ledger sweep)."""
+
+    user_id = models.BigIntegerField()
+    month = models.CharField(max_length=6)
+    day = models.CharField(max_length=8)
+    reserved_nano = models.BigIntegerField(default=0)
+    cost_nano = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+    model_slug = models.CharField(max_length=200)
+    status = models.CharField(max_length=16)
+    api_key_id = models.BigIntegerField(null=True, blank=True)
+    generation_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"pending settlement {self.generation_id or self.pk}"

@@ -18,8 +18,10 @@ Nothing is lost between Redis and PostgreSQL:
 - A claim older than `STALE_CLAIM_SECONDS` (its writer died or hung) goes back to the queue; the
   beat task `usage.ledger_sweep` does this, and drains what no writer took.
 - Rows carry their own primary key, so inserting a row twice is a no-op (ON CONFLICT DO NOTHING).
-- A row that can never be stored (its user was deleted meanwhile) goes to a dead-letter list
-  instead of blocking the rows behind it.
+- A batch PostgreSQL refuses is stored row by row; a row that can never be stored (a NUL byte in its
+  text, its user deleted meanwhile) becomes a dead letter (`DeadLetter`, with the error; retried or
+  discarded from the admin) instead of blocking the rows behind it. Only a lost database connection
+  leaves a batch claimed, to be stored on the next attempt.
 
 Rows appear in PostgreSQL within `POLL_SECONDS` plus one INSERT. Redis holds them until then, so a
 production Redis should persist (appendonly), as it must for the counters anyway.
@@ -27,6 +29,7 @@ production Redis should persist (appendonly), as it must for the counters anyway
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -37,12 +40,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, transaction
+from django.db.models import F
 
 from config import store
 from usage.counters import LEDGER_QUEUE
 from usage.ledger import recorded
-from usage.ledger.models import Generation
+from usage.ledger.models import DeadLetter, Generation
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +71,6 @@ def _claim_key(claim_id: str) -> str:
     return store.key("ledger", "claim", claim_id)
 
 
-def _dead() -> str:
-    return store.key("ledger", "dead")
-
-
 # --- rows ----------------------------------------------------------------------------------------
 
 
@@ -82,7 +82,8 @@ def encode(row: dict[str, Any]) -> bytes:
     for name in _DECIMAL_FIELDS:
         data[name] = None if data.get(name) is None else str(data[name])
     for name in _DATETIME_FIELDS:
-        data[name] = data[name].isoformat()
+        if name in data:  # a row recorded at once may leave its time to the model's default
+            data[name] = data[name].isoformat()
     return json.dumps(data, separators=(",", ":")).encode()
 
 
@@ -93,47 +94,86 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     for name in _DECIMAL_FIELDS:
         data[name] = None if data.get(name) is None else Decimal(data[name])
     for name in _DATETIME_FIELDS:
-        data[name] = datetime.fromisoformat(data[name]).astimezone(UTC)
+        if name in data:
+            data[name] = datetime.fromisoformat(data[name]).astimezone(UTC)
     return data
 
 
-def _insert(rows: list[dict[str, Any]]) -> None:
+def insert(rows: list[dict[str, Any]]) -> None:
     """Insert the rows; one already there (stored before by a writer that died) is skipped."""
     with transaction.atomic():
         Generation.objects.bulk_create([Generation(**row) for row in rows], ignore_conflicts=True)
 
 
+# The database could not be reached or went away: nothing is wrong with the rows, so they stay claimed
+# and are stored on a later attempt. Every other database error is about the rows themselves.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# A row refused for what it holds: by PostgreSQL, or by the driver before it is sent (psycopg cannot
+# encode a lone surrogate, and raises UnicodeEncodeError, a ValueError).
+ROW_ERRORS = (DatabaseError, ValueError)
+
+
+def readable(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """The row in `raw`, checked against the model's fields, or None and why it cannot be read."""
+    try:
+        row = decode(raw)
+        Generation(**row)  # an unknown field name fails here, not in the middle of a batch
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return None, f"unreadable row: {exc}"
+    return row, ""
+
+
 def store_rows(raws: list[bytes]) -> int:
-    """Insert queued rows (idempotent). A batch that fails on one bad row is retried row by row,
-    and the rows that still fail go to the dead-letter list. Returns how many rows are now in the
-    database (newly, or already from an earlier attempt)."""
+    """Insert queued rows (idempotent) and return how many are now in the database (newly, or already
+    from an earlier attempt).
+
+    A batch refused for any error other than a lost connection is retried row by row; a row
+    that is refused on its own (a NUL byte in its text, a user deleted meanwhile, a value too long) is
+    set aside as a dead letter with the error, and every other row is stored. A lost connection
+    raises: the claim stays, and the rows are stored on the next attempt."""
     pairs = []
     for raw in raws:
-        try:
-            pairs.append((raw, decode(raw)))
-        except (ValueError, KeyError, TypeError):
-            logger.error("ledger: undecodable row moved to the dead-letter list")
-            _dead_letter([raw])
+        row, problem = readable(raw)
+        if row is None:
+            set_aside(raw, problem)
+        else:
+            pairs.append((raw, row))
     stored = [row for _, row in pairs]
     try:
         if stored:
-            _insert(stored)
-    except IntegrityError:
+            insert(stored)
+    except TRANSIENT_ERRORS:
+        raise
+    except ROW_ERRORS:
         stored = []
         for raw, row in pairs:
             try:
-                _insert([row])
+                insert([row])
                 stored.append(row)
-            except IntegrityError:
-                logger.exception("ledger: row %s cannot be stored; moved to the dead-letter list", row["id"])
-                _dead_letter([raw])
+            except TRANSIENT_ERRORS:
+                raise
+            except ROW_ERRORS as exc:
+                set_aside(raw, f"{type(exc).__name__}: {exc}", generation_id=row["id"])
     recorded(stored)
     return len(stored)
 
 
-def _dead_letter(raws: list[bytes]) -> None:
-    if raws:
-        store.redis_client().rpush(_dead(), *raws)
+def storable_text(text: str) -> str:
+    # PostgreSQL text holds no NUL; a dead letter must be storable whatever the row held.
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def set_aside(raw: bytes | str, error: str, *, generation_id: uuid.UUID | None = None) -> None:
+    """Keep a row PostgreSQL refused as a dead letter (once, however often its batch is retried)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    text = storable_text(text)
+    logger.error("ledger: row %s cannot be stored (%s); kept as a dead letter", generation_id, error)
+    letter, created = DeadLetter.objects.get_or_create(
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        defaults={"raw": text, "error": storable_text(error), "generation_id": generation_id},
+    )
+    if not created:
+        DeadLetter.objects.filter(pk=letter.pk).update(attempts=F("attempts") + 1, error=storable_text(error))
 
 
 # --- the queue (Redis) ---------------------------------------------------------------------------
