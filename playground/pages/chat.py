@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, retarget
@@ -25,6 +26,7 @@ from playground.doors.sse import EventStreamResponse, merge_model_events, run_mo
 from playground.generation.inputs import Origin, origin_of, turn_input
 from playground.models import Conversation, Preset
 from playground.pages import snippets
+from playground.pages.conversations import recent_conversations
 from playground.pages.forms import ParamsForm, PresetForm, SendForm
 from playground.pages.turns import Answer, Turn, history_for_model
 from usage.models import Door, Generation
@@ -72,10 +74,18 @@ def send(request: HttpRequest) -> HttpResponse:
         stream_url=reverse("playground:stream", args=[token]),
         stop_url=reverse("playground:stop", args=[token]),
     )
-    response = render(request, "playground/_turn.html", {"turn": turn, "conversation_id": str(conversation.pk)})
+    context = {"turn": turn, "conversation": conversation, "conversation_id": str(conversation.pk)}
+    html = render_to_string("playground/_turn.html", context, request=request)
     if created:
-        response = push_url(response, conversation.get_absolute_url())
-    return response
+        # The page learns its conversation at once: the address, the composer's hidden field, the
+        # header and the sidebar all change with the first answer, so the next message follows on.
+        oob = {**context, "oob": True, "recent": recent_conversations(request.user)}
+        html += "".join(
+            render_to_string(f"playground/index.html#{part}", oob, request=request)
+            for part in ("conversation-field", "header", "sidebar")
+        )
+    response = HttpResponse(html)
+    return push_url(response, conversation.get_absolute_url()) if created else response
 
 
 def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversation, bool]:

@@ -46,8 +46,13 @@ def _default_selection(request: HttpRequest, conversation: Conversation | None) 
     return [default_model(request.user)]
 
 
+def recent_conversations(user: Any) -> QuerySet[Conversation]:
+    """The sidebar's list: the newest conversations first."""
+    return Conversation.objects.filter(owner=user).only("id", "title", "updated_at")[:15]
+
+
 def _page(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
-    recent = Conversation.objects.filter(owner=request.user).only("id", "title", "updated_at")[:15]
+    recent = recent_conversations(request.user)
     params: dict[str, Any] = {"system_prompt": conversation.system_prompt if conversation else ""}
     context = {
         "conversation": conversation,
