@@ -10,6 +10,7 @@
   }
 
   const FINAL = new Set(["done", "error", "cancelled"]);
+  let followAnswer = function () {}; // set by the scrolling code below
   const LABELS = { done: "done", error: "error", cancelled: "stopped" };
 
   function column(turn, model) {
@@ -63,6 +64,7 @@
         if (col) col.querySelector(".answer-stream").append(document.createTextNode(text));
       });
       pending.clear();
+      followAnswer();
     };
     const source = new EventSource(turn.dataset.streamUrl);
     turn._source = source;
@@ -231,14 +233,68 @@
     form.querySelector("#prompt").focus();
   });
 
-  // Ctrl/Cmd+Enter sends from anywhere in the composer.
-  document.addEventListener("keydown", function (event) {
-    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-      const form = event.target.closest && event.target.closest("form.composer");
-      if (form) {
-        event.preventDefault();
-        form.requestSubmit();
-      }
-    }
+  // Sending: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter for those who prefer it (remembered).
+  const CTRL_KEY = "playground.sendWithCtrl";
+  function sendWithCtrl() {
+    try { return localStorage.getItem(CTRL_KEY) === "1"; } catch (e) { return false; }
+  }
+  function showSendHint() {
+    const ctrl = sendWithCtrl();
+    const box = document.getElementById("send-with-ctrl");
+    if (box) box.checked = ctrl;
+    document.querySelectorAll("[data-send-hint]").forEach(function (hint) {
+      hint.hidden = (hint.dataset.sendHint === "ctrl") !== ctrl;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "send-with-ctrl") return;
+    try { localStorage.setItem(CTRL_KEY, event.target.checked ? "1" : "0"); } catch (e) { /* private mode */ }
+    showSendHint();
   });
+  document.addEventListener("DOMContentLoaded", showSendHint);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.isComposing || event.target.id !== "prompt") return;
+    const modified = event.ctrlKey || event.metaKey;
+    const sends = sendWithCtrl() ? modified : !event.shiftKey && !event.altKey;
+    if (!sends) return;
+    event.preventDefault();
+    if (event.target.value.trim()) event.target.form.requestSubmit();
+  });
+
+  // Scrolling: the view follows a streaming answer while the reader is at the bottom; once they
+  // scroll up it stays put and offers a way back.
+  let following = true;
+  function turnsBox() { return document.getElementById("turns"); }
+  function atBottom(box) { return box.scrollHeight - box.scrollTop - box.clientHeight < 48; }
+  function showJump() {
+    const box = turnsBox();
+    const jump = document.getElementById("jump-latest");
+    if (box && jump) jump.hidden = following || atBottom(box);
+  }
+  function toLatest() {
+    const box = turnsBox();
+    if (!box) return;
+    following = true;
+    box.scrollTop = box.scrollHeight;
+    showJump();
+  }
+  followAnswer = function () {
+    const box = turnsBox();
+    if (box && following) box.scrollTop = box.scrollHeight;
+    showJump();
+  };
+  document.addEventListener("scroll", function (event) {
+    if (event.target.id === "turns") {
+      following = atBottom(event.target);
+      showJump();
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("#jump-latest")) toLatest();
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "turns") toLatest();
+    else if (e.target.closest && e.target.closest("#turns")) followAnswer();
+  });
+  document.addEventListener("DOMContentLoaded", toLatest);
 })();

@@ -1,0 +1,92 @@
+"""The playground as a chat, in Chromium: several turns in a new conversation, the composer's keys, scrolling."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from playground.models import Conversation
+from tests.browser.test_playground_flow import sign_in
+from usage.models import Generation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def catalog(transactional_db):
+    call_command("seed_catalog", verbosity=0)
+
+
+def wait_for_answers(page, count: int) -> None:
+    page.wait_for_function(
+        f"document.querySelectorAll('.turn').length === {count}"
+        " && !document.querySelector('.turn.is-streaming')"
+        " && document.querySelectorAll('.turn:last-child .answer .md').length > 0"
+    )
+
+
+def send(page, text: str) -> None:
+    page.get_by_role("textbox", name="Message").fill(text)
+    page.get_by_role("textbox", name="Message").press("Enter")
+
+
+def test_three_messages_in_a_new_chat_make_one_conversation(page, alice, password, catalog, screenshot):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift")
+    prompt = page.get_by_role("textbox", name="Message")
+    prompt.fill("first line")
+    prompt.press("Shift+Enter")  # a new line, not a send
+    prompt.type("second line")
+    assert prompt.input_value() == "first line\nsecond line"
+    assert page.locator(".turn").count() == 0
+    prompt.press("Enter")
+    wait_for_answers(page, 1)
+    page.wait_for_url(re.compile(r"/playground/c/[0-9a-f-]+/$"))
+    assert page.locator("#conv-list a[aria-current=page]").inner_text().startswith("first line")
+
+    send(page, "Tell me more about rivers and lakes " * 8)
+    wait_for_answers(page, 2)
+    send(page, "And about the sea")
+    wait_for_answers(page, 3)
+    screenshot("chat-three-turns")
+
+    conversation = Conversation.objects.get(owner=alice)
+    assert page.url.endswith(conversation.get_absolute_url())
+    third = Generation.objects.get(conversation=conversation, turn=2)
+    assert [m["role"] for m in third.input_messages] == ["user", "assistant"] * 2 + ["user"]
+    # The newest answer is in view: the chat followed it down.
+    last = page.locator(".turn").last.locator(".answer").bounding_box()
+    assert last["y"] < page.viewport_size["height"]
+    composer = page.get_by_role("textbox", name="Message").bounding_box()
+    assert composer["y"] + composer["height"] <= page.viewport_size["height"]
+
+
+def test_reading_back_stops_following_and_offers_a_way_down(page, alice, password, catalog):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift")
+    for n in range(3):
+        send(page, f"Question {n}: " + "a long question about mountains " * 12)
+        wait_for_answers(page, n + 1)
+    page.locator("#turns").evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+    jump = page.get_by_role("button", name="Jump to latest")
+    jump.wait_for()
+    jump.click()
+    page.wait_for_function(
+        "(() => { const t = document.getElementById('turns'); "
+        "return t.scrollHeight - t.scrollTop - t.clientHeight < 48; })()"
+    )
+    assert jump.is_hidden()
+
+
+def test_ctrl_enter_mode_is_a_remembered_setting(page, alice, password, catalog):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift")
+    page.get_by_label("Send with Ctrl+Enter").check()
+    page.reload()
+    assert page.get_by_label("Send with Ctrl+Enter").is_checked()
+    prompt = page.get_by_role("textbox", name="Message")
+    prompt.fill("one")
+    prompt.press("Enter")
+    assert page.locator(".turn").count() == 0 and prompt.input_value() == "one\n"
+    prompt.press("Control+Enter")
+    wait_for_answers(page, 1)
