@@ -19,9 +19,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, retarget
 
+from catalog.availability import availability_map
+from catalog.models import AIModel
 from playground.doors.sse import EventStreamResponse, merge_model_events, run_model
 from playground.generation.inputs import Origin, origin_of, turn_input
 from playground.models import Conversation, Preset
@@ -45,6 +48,8 @@ def send(request: HttpRequest) -> HttpResponse:
         errors = " ".join(e for field_errors in form.errors.values() for e in field_errors)
         response = HttpResponse(f'<p class="message error">{errors}</p>', status=200)
         return retarget(response, "#send-errors")
+    if refused := _unavailable(request, form.models):
+        return retarget(HttpResponse(f'<p class="message error">{escape(refused)}</p>'), "#send-errors")
     conversation, created = _conversation_for(request, form)
     turn_number = _next_turn(conversation, form.cleaned_data.get("edit_turn"))
     prompt = form.cleaned_data["prompt"]
@@ -86,6 +91,17 @@ def send(request: HttpRequest) -> HttpResponse:
         )
     response = HttpResponse(html)
     return push_url(response, conversation.get_absolute_url()) if created else response
+
+
+def _unavailable(request: HttpRequest, slugs: list[str]) -> str:
+    """Why one of the chosen models cannot answer for this user now ("" when all of them can)."""
+    models = list(AIModel.objects.filter(slug__in=slugs).select_related("provider"))
+    known = availability_map(models, user=request.user)
+    for model in models:
+        availability = known[model.pk]
+        if not availability.available:
+            return f"{model.display_name}: {availability.message}"
+    return ""
 
 
 def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversation, bool]:

@@ -1,5 +1,6 @@
 """The playground's conversation pages: the page itself, history and search, sharing, export."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.availability import availability_map
 from catalog.models import AIModel, Favorite, ModelKind
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
@@ -25,25 +27,52 @@ def _get_conversation_for_user(request: HttpRequest, pk: Any) -> Conversation:
     return get_object_or_404(Conversation, pk=pk, owner=request.user)
 
 
+@dataclass
+class PickerGroup:
+    key: str
+    name: str
+    models: list[AIModel]
+
+
 def _picker_models(request: HttpRequest) -> list[AIModel]:
-    favorites = set(Favorite.objects.filter(user=request.user).values_list("model_id", flat=True))
+    """The chat models, each with its availability for this user (`model.availability`)."""
     models = list(
         AIModel.objects.filter(is_active=True, provider__enabled=True, kind=ModelKind.CHAT)
         .exclude(status="deprecated")
         .select_related("provider")
-        .order_by("display_name")
+        .order_by("provider__name", "display_name")
     )
+    available = availability_map(models, user=request.user)
     for model in models:
-        model.is_favorite = model.pk in favorites
-    return sorted(models, key=lambda m: (not m.is_favorite, m.display_name.lower()))
+        model.availability = available[model.pk]
+    return models
 
 
-def _default_selection(request: HttpRequest, conversation: Conversation | None) -> list[str]:
+def _picker_groups(request: HttpRequest, models: list[AIModel]) -> list[PickerGroup]:
+    """Favourites first, then one group per provider; within each, the models that answer now first."""
+    favorites = set(Favorite.objects.filter(user=request.user).values_list("model_id", flat=True))
+    groups = [PickerGroup("fav", "Favourites", [m for m in models if m.pk in favorites])]
+    by_provider: dict[int, PickerGroup] = {}
+    for model in models:
+        group = by_provider.setdefault(model.provider_id, PickerGroup(model.provider.slug, model.provider.name, []))
+        group.models.append(model)
+    groups += by_provider.values()
+    for group in groups:
+        group.models.sort(key=lambda m: (not m.availability.available, m.display_name.lower()))
+    return [g for g in groups if g.models]
+
+
+def _default_selection(request: HttpRequest, conversation: Conversation | None, models: list[AIModel]) -> list[str]:
+    """What the picker starts with: the conversation's models, the `?model=` ones, else the default,
+    keeping only models this user can call now (the first that answers when none of them can)."""
     if conversation and conversation.models:
-        return list(conversation.models)
-    if wanted := request.GET.getlist("model"):
-        return wanted[:MAX_MODELS]
-    return [default_model(request.user)]
+        wanted = list(conversation.models)
+    else:
+        wanted = request.GET.getlist("model") or [default_model(request.user)]
+    usable = {m.slug for m in models if m.availability.available}
+    chosen = [slug for slug in dict.fromkeys(wanted) if slug in usable][:MAX_MODELS]
+    first = next((m.slug for m in models if m.availability.available), None)
+    return chosen or ([first] if first else [])
 
 
 def recent_conversations(user: Any) -> QuerySet[Conversation]:
@@ -53,14 +82,18 @@ def recent_conversations(user: Any) -> QuerySet[Conversation]:
 
 def _page(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
     recent = recent_conversations(request.user)
+    models = _picker_models(request)
+    by_slug = {m.slug: m for m in models}
+    selected = _default_selection(request, conversation, models)
     params: dict[str, Any] = {"system_prompt": conversation.system_prompt if conversation else ""}
     context = {
         "conversation": conversation,
         "conversation_id": str(conversation.pk) if conversation else "",
         "turns": conversation_turns(conversation) if conversation else [],
         "recent": recent,
-        "models": _picker_models(request),
-        "selected": _default_selection(request, conversation),
+        "groups": _picker_groups(request, models),
+        "selected": selected,
+        "chosen": [by_slug[slug] for slug in selected],
         "presets": Preset.objects.visible_to(request.user),
         "params": params,
         "max_models": MAX_MODELS,

@@ -174,35 +174,163 @@
     }
   });
 
-  // Model picker: search filter, at most the page's limit, parameters the chosen models support.
-  document.addEventListener("input", function (event) {
-    const filter = event.target.closest("[data-filter-target]");
-    if (!filter) return;
-    const q = filter.value.trim().toLowerCase();
-    document.querySelectorAll(filter.dataset.filterTarget).forEach(function (label) {
-      label.hidden = q !== "" && !(label.dataset.search || "").includes(q);
-    });
-  });
-  function syncPicker() {
-    const boxes = Array.from(document.querySelectorAll('#model-picker input[name="models"]'));
-    const chosen = boxes.filter(function (b) { return b.checked; });
-    const picker = document.getElementById("model-picker");
-    const most = Number(picker && picker.dataset.max) || 1;
-    boxes.forEach(function (b) { b.disabled = !b.checked && chosen.length >= most; });
-    const any = function (attr) { return chosen.some(function (b) { return b.dataset[attr] === "1"; }); };
-    document.querySelectorAll("[data-needs]").forEach(function (field) {
-      field.hidden = !any(field.dataset.needs);
-    });
-    const maxTokens = document.getElementById("max_tokens");
-    if (maxTokens && chosen.length) {
-      maxTokens.max = Math.min.apply(null, chosen.map(function (b) { return Number(b.dataset.maxTokens) || 4096; }));
-    }
+  // Model picker: an ARIA combobox (input + listbox). Typing filters, arrows move, Enter adds or
+  // removes the active model, Escape closes; chosen models are chips carrying the form's `models`.
+  function picker() { return document.getElementById("model-picker"); }
+  function pickerMax() { return Number(picker() && picker().dataset.max) || 1; }
+  function chosenSlugs() {
+    return Array.from(document.querySelectorAll('#model-chips input[name="models"]')).map(function (i) { return i.value; });
   }
-  document.addEventListener("change", function (event) {
-    if (event.target.closest("#model-picker")) syncPicker();
+  function visibleOptions() {
+    return Array.from(document.querySelectorAll("#model-options [role=option]")).filter(function (o) { return !o.hidden; });
+  }
+  function setOpen(open) {
+    const input = document.getElementById("model-search");
+    const pop = document.getElementById("picker-pop");
+    if (!input || !pop) return;
+    pop.hidden = !open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) setActive(null);
+  }
+  function note(text, url) {
+    const box = document.getElementById("picker-note");
+    if (!box) return;
+    if (!box.dataset.base) box.dataset.base = box.querySelector(".picker-note-text").textContent;
+    box.querySelector(".picker-note-text").textContent = text || box.dataset.base;
+    const link = box.querySelector(".picker-note-link");
+    link.hidden = !url;
+    if (url) link.href = url;
+  }
+  function explain(option) {
+    if (!option) return note();
+    if (option.dataset.unavailable) return note(option.dataset.name + ": " + option.dataset.unavailable, option.dataset.actionUrl);
+    const full = chosenSlugs().length >= pickerMax() && option.getAttribute("aria-selected") !== "true";
+    note(full ? "Up to " + pickerMax() + " models at once: remove one to add " + option.dataset.name + "." : "");
+  }
+  function setActive(option) {
+    const input = document.getElementById("model-search");
+    document.querySelectorAll("#model-options .is-active").forEach(function (o) { o.classList.remove("is-active"); });
+    if (option) {
+      option.classList.add("is-active");
+      option.scrollIntoView({ block: "nearest" });
+      input.setAttribute("aria-activedescendant", option.id);
+    } else if (input) {
+      input.removeAttribute("aria-activedescendant");
+    }
+    explain(option);
+  }
+  function filterOptions(query) {
+    const q = query.trim().toLowerCase();
+    let shown = 0;
+    document.querySelectorAll("#model-options [role=group]").forEach(function (group) {
+      let any = false;
+      group.querySelectorAll("[role=option]").forEach(function (o) {
+        o.hidden = q !== "" && !(o.dataset.search || "").includes(q);
+        if (!o.hidden) { any = true; shown += 1; }
+      });
+      group.hidden = !any;
+    });
+    const none = document.querySelector(".picker-none");
+    if (none) none.hidden = shown > 0;
+  }
+  function chip(option) {
+    const li = document.createElement("li");
+    li.className = "chip";
+    li.dataset.slug = option.dataset.slug;
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "models";
+    input.value = option.dataset.slug;
+    const name = document.createElement("span");
+    name.textContent = option.dataset.name;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "chip-remove";
+    remove.setAttribute("aria-label", "Remove " + option.dataset.name);
+    remove.textContent = "×";
+    li.append(input, name, remove);
+    return li;
+  }
+  function removeModel(slug) {
+    document.querySelectorAll("#model-chips .chip").forEach(function (c) { if (c.dataset.slug === slug) c.remove(); });
+    syncPicker();
+  }
+  function toggle(option) {
+    if (!option || option.getAttribute("aria-disabled") === "true") return explain(option);
+    const slug = option.dataset.slug;
+    if (chosenSlugs().includes(slug)) return removeModel(slug);
+    if (chosenSlugs().length >= pickerMax()) return explain(option);
+    document.getElementById("model-chips").appendChild(chip(option));
+    syncPicker();
+    explain(option);
+  }
+  function optionFor(slug) {
+    return document.querySelector('#model-options [role=option][data-slug="' + CSS.escape(slug) + '"]');
+  }
+  function syncPicker() {
+    const chosen = chosenSlugs();
+    document.querySelectorAll("#model-options [role=option]").forEach(function (o) {
+      o.setAttribute("aria-selected", chosen.includes(o.dataset.slug) ? "true" : "false");
+    });
+    const models = chosen.map(optionFor).filter(Boolean);
+    document.dispatchEvent(new CustomEvent("playground:models", { detail: models }));
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "model-search") return;
+    filterOptions(event.target.value);
+    setOpen(true);
+    setActive(visibleOptions()[0] || null);
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "model-search") setOpen(true);
+    else if (!event.target.closest("#model-picker")) setOpen(false);
+  });
+  document.addEventListener("keydown", function (event) {
+    const input = event.target;
+    if (input.id !== "model-search") return;
+    const options = visibleOptions();
+    const active = document.querySelector("#model-options .is-active");
+    const at = options.indexOf(active);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      setOpen(true);
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const next = at < 0 ? (step > 0 ? 0 : options.length - 1) : (at + step + options.length) % options.length;
+      setActive(options[next] || null);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      toggle(active);
+    } else if (event.key === "Escape") {
+      if (input.value) { input.value = ""; filterOptions(""); } else { setOpen(false); }
+    } else if (event.key === "Backspace" && !input.value) {
+      const last = chosenSlugs().pop();
+      if (last) removeModel(last);
+    }
+  });
+  document.addEventListener("mousedown", function (event) {
+    // Keep the focus in the input while an option is clicked, so the list stays open.
+    if (event.target.closest("#model-options")) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    const option = event.target.closest("#model-options [role=option]");
+    if (option) { setActive(option); toggle(option); return; }
+    const remove = event.target.closest(".chip-remove");
+    if (remove) {
+      removeModel(remove.closest(".chip").dataset.slug);
+      const input = document.getElementById("model-search");
+      if (input) input.focus();
+      return;
+    }
+    if (!event.target.closest("#model-picker")) setOpen(false);
   });
   document.addEventListener("DOMContentLoaded", syncPicker);
-  document.addEventListener("htmx:afterSwap", syncPicker);
+
+  // Parameters the chosen models support, within the ranges they all accept.
+  document.addEventListener("playground:models", function (event) {
+    const chosen = event.detail;
+    const any = function (attr) { return chosen.some(function (o) { return o.dataset[attr] === "1"; }); };
+    document.querySelectorAll("[data-needs]").forEach(function (field) { field.hidden = !any(field.dataset.needs); });
+  });
 
   // Edit an earlier message: put it back in the composer; sending replaces that turn onwards.
   document.addEventListener("click", function (event) {

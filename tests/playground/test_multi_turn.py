@@ -81,3 +81,17 @@ def test_the_first_send_tells_the_page_its_conversation(client, alice, make_mode
         HTTP_HX_REQUEST="true",
     )
     assert "hx-swap-oob" not in again.content.decode() and "HX-Push-Url" not in again
+
+
+def test_a_model_that_needs_a_key_is_refused_before_anything_is_stored(client, alice):
+    from tests.factories import AIModelFactory, ProviderFactory
+
+    openai = ProviderFactory(slug="openai", name="OpenAI", adapter_kind="openai", api_key="")
+    AIModelFactory(provider=openai, upstream_id="gpt-4o-mini", slug="openai/gpt-4o-mini", display_name="GPT-4o mini")
+    client.force_login(alice)
+    response = client.post(
+        "/playground/send", {"prompt": "Hi", "models": ["openai/gpt-4o-mini"]}, HTTP_HX_REQUEST="true"
+    )
+    assert response["HX-Retarget"] == "#send-errors"
+    assert "GPT-4o mini: OpenAI needs an API key" in response.content.decode()
+    assert not Conversation.objects.exists()
