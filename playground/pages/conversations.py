@@ -16,9 +16,10 @@ from catalog.availability import availability_map
 from catalog.models import AIModel, Favorite, ModelKind
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
+from playground.pages import live
 from playground.pages.markdown import highlight_css, render_markdown
 from playground.pages.search import search_conversations
-from playground.pages.turns import conversation_turns
+from playground.pages.turns import Turn, conversation_turns, streaming_turn
 from usage.models import Generation
 from usage.settings_store import default_model
 
@@ -80,6 +81,19 @@ def recent_conversations(user: Any) -> QuerySet[Conversation]:
     return Conversation.objects.filter(owner=user).only("id", "title", "updated_at")[:15]
 
 
+def _turns_with_the_running_one(conversation: Conversation) -> list[Turn]:
+    """The stored turns, and the one still being answered (read from its events, from the start)."""
+    turns = conversation_turns(conversation)
+    running = live.running_turn(str(conversation.pk))
+    if running is None:
+        return turns
+    # Answers of the running turn that are already stored come back through its events as well.
+    now = streaming_turn(
+        number=running["turn"], prompt=running["prompt"], models=running["models"], token=running["token"]
+    )
+    return [t for t in turns if t.number != now.number] + [now]
+
+
 def _page(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
     recent = recent_conversations(request.user)
     models = _picker_models(request)
@@ -89,7 +103,7 @@ def _page(request: HttpRequest, conversation: Conversation | None) -> HttpRespon
     context = {
         "conversation": conversation,
         "conversation_id": str(conversation.pk) if conversation else "",
-        "turns": conversation_turns(conversation) if conversation else [],
+        "turns": _turns_with_the_running_one(conversation) if conversation else [],
         "recent": recent,
         "groups": _picker_groups(request, models),
         "selected": selected,

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
 from config.money import dollars
 from playground.models import Conversation
 from playground.pages.markdown import render_markdown
@@ -35,6 +37,17 @@ class Turn:
     answers: list[Answer] = field(default_factory=list)
     stream_url: str = ""
     stop_url: str = ""
+
+
+def streaming_turn(*, number: int, prompt: str, models: list[str], token: str) -> Turn:
+    """A turn whose answers are still arriving: the page reads them from the turn's event stream."""
+    return Turn(
+        number=number,
+        prompt=prompt,
+        answers=[Answer(model=slug, status="queued", status_label="queued") for slug in models],
+        stream_url=reverse("playground:stream", args=[token]),
+        stop_url=reverse("playground:stop", args=[token]),
+    )
 
 
 def metrics_line(g: Generation, *, show_cost: bool = True) -> str:

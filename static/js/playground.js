@@ -123,10 +123,10 @@
       }
     };
     source.onerror = function () {
-      // The server closes the stream after `done`; anything else is a lost connection.
-      if (source.readyState === EventSource.CLOSED) return;
-      source.close();
+      // The answers keep running on the server: the browser reconnects by itself and, sending the
+      // last event id it saw, gets the rest. Only a turn the server no longer knows ends here.
       paint();
+      if (source.readyState !== EventSource.CLOSED) return;
       turn.classList.remove("is-streaming");
       turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
         setStatus(c, "error", "connection lost");
@@ -156,11 +156,13 @@
     }
     const stopAll = event.target.closest("#stop-all");
     if (stopAll) {
+      // Stop is the one thing that cancels: every running model of every streaming turn.
       document.querySelectorAll(".turn.is-streaming").forEach(function (turn) {
-        if (turn._source) turn._source.close();
-        turn.classList.remove("is-streaming");
-        turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
-          setStatus(c, "cancelled", "stopped");
+        fetch(turn.dataset.stopUrl, {
+          method: "POST",
+          headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+          body: "",
+          credentials: "same-origin",
         });
       });
     }

@@ -90,3 +90,22 @@ def test_ctrl_enter_mode_is_a_remembered_setting(page, alice, password, catalog)
     assert page.locator(".turn").count() == 0 and prompt.input_value() == "one\n"
     prompt.press("Control+Enter")
     wait_for_answers(page, 1)
+
+
+def test_a_reload_mid_answer_shows_the_whole_answer(page, alice, password, catalog):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/deliberate")
+    page.get_by_label("Max tokens").fill("2000")
+    send(page, "A long story about mountains")
+    page.wait_for_function("document.querySelector('.answer-stream')?.textContent.length > 60")
+    page.wait_for_url(re.compile(r"/playground/c/"))
+    page.reload()
+    answer = page.locator('.answer[data-model="demo/deliberate"]')
+    assert answer.get_attribute("data-status") in ("queued", "streaming")  # the pane is there at once
+    answer.locator(".md").wait_for(timeout=30000)
+    assert answer.get_attribute("data-status") == "done"
+    generation = Generation.objects.get()
+    assert generation.status == "success"
+    shown = " ".join(answer.locator(".answer-body").inner_text().split())
+    last_words = " ".join(generation.content.split()[-4:]).strip("*_`")
+    assert last_words[-20:] in shown
