@@ -26,10 +26,10 @@ from playground.doors.sse import EventStreamResponse
 from playground.generation.inputs import origin_of
 from playground.models import Conversation, Preset
 from playground.pages import live, snippets
-from playground.pages.conversations import recent_conversations
+from playground.pages.conversations import cut_title, recent_conversations
 from playground.pages.forms import ParamsForm, PresetForm, SendForm
 from playground.pages.turns import history_for_model, streaming_turn
-from usage.models import Door, Generation
+from usage.models import Door
 from usage.settings_store import default_model
 
 _TURN_KEY = "pg-turn:{}"
@@ -107,7 +107,7 @@ def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversatio
             conversation.system_prompt = system
             conversation.save(update_fields=["models", "system_prompt", "updated_at"])
             return conversation, False
-    title = " ".join(form.cleaned_data["prompt"].split())[:80]
+    title = cut_title(form.cleaned_data["prompt"])
     conversation = Conversation.objects.create(
         owner=request.user, title=title, system_prompt=system, models=form.models
     )
@@ -115,11 +115,15 @@ def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversatio
 
 
 def _next_turn(conversation: Conversation, edit_turn: int | None) -> int:
-    if edit_turn is not None:
-        # Editing an earlier message replaces that turn and everything after it.
-        Generation.objects.filter(conversation=conversation, turn__gte=edit_turn).delete()
-        return edit_turn
+    """The new turn's number. Editing (or regenerating) a turn hides it and every turn after it; their
+    generations stay in the ledger as they were, and the new answers are a new turn."""
     latest = conversation.generations.aggregate(latest=Max("turn"))["latest"]
+    if edit_turn is not None:
+        edited = conversation.generations.filter(turn__gte=edit_turn).values_list("turn", flat=True).distinct()
+        later = set(edited) - set(conversation.hidden_turns)
+        if later:
+            conversation.hidden_turns = sorted({*conversation.hidden_turns, *later})
+            conversation.save(update_fields=["hidden_turns", "updated_at"])
     return 0 if latest is None else latest + 1
 
 

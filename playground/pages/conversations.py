@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.availability import availability_map
 from catalog.models import AIModel, Favorite, ModelKind
@@ -139,6 +140,49 @@ def highlight_stylesheet(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(highlight_css(), content_type="text/css")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@login_required
+@require_POST
+def branch(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Continue from a turn in a new conversation: it starts with the turns up to that one, as text."""
+    source = _get_conversation_for_user(request, pk)
+    turns = conversation_turns(source)
+    upto = _branch_point(turns, request.POST.get("turn", ""))
+    if upto is None:
+        return HttpResponse("No such turn in this conversation.", status=400)
+    carried = [
+        {"prompt": t.prompt, "answers": [{"model": a.model, "content": a.content} for a in t.answers]}
+        for t in turns[: upto + 1]
+    ]
+    new = Conversation.objects.create(
+        owner=request.user,
+        title=cut_title(f"{source.title} (branch)"),
+        system_prompt=source.system_prompt,
+        models=source.models,
+        carried_turns=carried,
+    )
+    return HttpResponseClientRedirect(new.get_absolute_url()) if request.htmx else redirect(new)
+
+
+def _branch_point(turns: list[Turn], wanted: str) -> int | None:
+    """The position of the turn named by `wanted`: a turn number, or "c<i>" for a carried turn."""
+    own = [i for i, t in enumerate(turns) if not t.carried and str(t.number) == wanted]
+    if own:
+        return own[0]
+    carried = [i for i, t in enumerate(turns) if t.carried]
+    if wanted.startswith("c") and wanted[1:].isdigit() and int(wanted[1:]) < len(carried):
+        return carried[int(wanted[1:])]
+    return None
+
+
+def cut_title(text: str, limit: int = 80) -> str:
+    """A title of at most `limit` characters, cut at a word boundary."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1].rsplit(" ", 1)[0] if " " in words[: limit - 1] else words[: limit - 1]
+    return cut.rstrip(" ,.;:-") + "…"
 
 
 # --- History ---------------------------------------------------------------------------------

@@ -334,13 +334,9 @@
     document.querySelectorAll("[data-needs]").forEach(function (field) { field.hidden = !any(field.dataset.needs); });
   });
 
-  // Edit an earlier message: put it back in the composer; sending replaces that turn onwards.
-  document.addEventListener("click", function (event) {
-    const edit = event.target.closest("[data-edit-turn]");
-    if (!edit) return;
-    const form = document.querySelector("form.composer");
-    const turn = edit.closest(".turn");
-    form.querySelector("#prompt").value = turn.querySelector(".turn-text").textContent;
+  // Edit or regenerate a turn: the composer sends it again as a new turn that replaces this one and
+  // everything after it (they are hidden, not deleted). The page drops them once the server accepts.
+  function editField(form) {
     let field = form.querySelector('input[name="edit_turn"]');
     if (!field) {
       field = document.createElement("input");
@@ -348,19 +344,45 @@
       field.name = "edit_turn";
       form.appendChild(field);
     }
-    field.value = edit.dataset.editTurn;
+    return field;
+  }
+  document.addEventListener("click", function (event) {
+    const edit = event.target.closest("[data-edit-turn]");
+    if (!edit) return;
+    const form = document.querySelector("form.composer");
+    const turn = edit.closest(".turn");
+    const prompt = form.querySelector("#prompt");
+    prompt.value = turn.querySelector(".turn-text").textContent;
+    editField(form).value = edit.dataset.editTurn;
+    document.querySelectorAll(".turn.is-editing").forEach(function (t) { t.classList.remove("is-editing"); });
+    turn.classList.add("is-editing");
     if (edit.hasAttribute("data-resend")) {
-      // Regenerate: the same prompt again; the turn and everything after it are replaced.
-      let node = turn;
-      while (node) {
-        const next = node.nextElementSibling;
-        node.remove();
-        node = next && next.classList.contains("turn") ? next : null;
-      }
       form.requestSubmit();
       return;
     }
-    form.querySelector("#prompt").focus();
+    prompt.focus();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // Only the composer's accepted turns land in #turns; a refusal is retargeted to #send-errors.
+    if (!event.detail.target || event.detail.target.id !== "turns" || event.detail.xhr.status !== 200) return;
+    const form = document.querySelector("form.composer");
+    const field = form.querySelector('input[name="edit_turn"]');
+    if (!field || field.value === "") return;
+    const edited = document.querySelector('.turn[data-turn="' + CSS.escape(field.value) + '"]');
+    let node = edited;
+    while (node) {
+      const next = node.nextElementSibling;
+      node.remove();
+      node = next && next.classList.contains("turn") ? next : null;
+    }
+    field.value = "";
+  });
+  document.addEventListener("keydown", function (event) {
+    // Escape in the composer leaves edit mode: the next message is a new turn again.
+    if (event.key !== "Escape" || event.target.id !== "prompt") return;
+    const field = event.target.form.querySelector('input[name="edit_turn"]');
+    if (field) field.value = "";
+    document.querySelectorAll(".turn.is-editing").forEach(function (t) { t.classList.remove("is-editing"); });
   });
 
   // Sending: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter for those who prefer it (remembered).

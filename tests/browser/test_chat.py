@@ -109,3 +109,40 @@ def test_a_reload_mid_answer_shows_the_whole_answer(page, alice, password, catal
     shown = " ".join(answer.locator(".answer-body").inner_text().split())
     last_words = " ".join(generation.content.split()[-4:]).strip("*_`")
     assert last_words[-20:] in shown
+
+
+def test_edit_and_regenerate_the_first_turn_update_the_page_at_once(page, alice, password, catalog, screenshot):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift")
+    send(page, "Name a river")
+    wait_for_answers(page, 1)
+    send(page, "Name a lake")
+    wait_for_answers(page, 2)
+
+    first = page.locator(".turn").first
+    first.get_by_role("button", name="Edit and resend").click()
+    composer = page.get_by_role("textbox", name="Message")
+    assert composer.input_value() == "Name a river"
+    composer.fill("Name a mountain")
+    composer.press("Enter")
+    wait_for_answers(page, 1)  # the edited turn and the one after it left the page without a reload
+    assert page.locator(".turn .turn-text").all_inner_texts() == ["Name a mountain"]
+
+    page.locator(".turn").first.get_by_role("button", name="Regenerate the answers").click()
+    page.wait_for_function(
+        "document.querySelectorAll('.turn').length === 1 && !!document.querySelector('.turn.is-streaming')"
+    )
+    wait_for_answers(page, 1)
+    assert page.locator(".turn .turn-text").all_inner_texts() == ["Name a mountain"]
+    screenshot("chat-after-regenerate")
+    conversation = Conversation.objects.get(owner=alice)
+    assert Generation.objects.filter(conversation=conversation).count() == 4  # every billed call kept
+    page.reload()
+    assert page.locator(".turn .turn-text").all_inner_texts() == ["Name a mountain"]
+
+    page.locator(".turn").first.get_by_role("button", name="Branch").click()
+    page.wait_for_url(lambda url: conversation.get_absolute_url() not in url and "/playground/c/" in url)
+    assert page.locator(".turn .turn-text").all_inner_texts() == ["Name a mountain"]
+    send(page, "And a valley")
+    wait_for_answers(page, 2)
+    assert Conversation.objects.count() == 2

@@ -163,7 +163,7 @@ async def test_a_turn_is_for_its_owner_only_and_runs_once_however_often_it_is_re
     assert await Generation.objects.acount() == 1  # read twice, answered (and charged) once
 
 
-async def test_editing_an_earlier_turn_replaces_it_and_what_followed(client, alice, demo_models):
+async def test_editing_the_first_turn_replaces_the_thread_but_keeps_every_ledger_row(client, alice, demo_models):
     await sync_to_async(client.force_login)(alice)
     await _events(alice, _stream_url(await _send(client, "First question", ["demo/swift"])))
     conversation = await Conversation.objects.aget(owner=alice)
@@ -171,7 +171,12 @@ async def test_editing_an_earlier_turn_replaces_it_and_what_followed(client, ali
     html = await _send(client, "First, rephrased", ["demo/swift"], conversation=str(conversation.pk), edit_turn="0")
     await _events(alice, _stream_url(html))
     rows = [(g.turn, g.input_messages[-1]["content"]) async for g in Generation.objects.order_by("turn")]
-    assert rows == [(0, "First, rephrased")]
+    assert rows == [(0, "First question"), (1, "Second"), (2, "First, rephrased")]  # billed calls stay
+    edited = await Generation.objects.aget(turn=2)
+    assert [m["content"] for m in edited.input_messages] == ["First, rephrased"]  # no trace of the old thread
+    page = (await sync_to_async(client.get)(conversation.get_absolute_url())).content.decode()
+    thread = page.split('id="turns"')[1].split('id="jump-latest"')[0]
+    assert "First, rephrased" in thread and "First question" not in thread and "Second" not in thread
 
 
 def _signed_in(app_server, user, password):
