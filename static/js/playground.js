@@ -327,11 +327,83 @@
   });
   document.addEventListener("DOMContentLoaded", syncPicker);
 
-  // Parameters the chosen models support, within the ranges they all accept.
+  // Parameters the chosen models support, within the ranges they all accept. A value outside them is
+  // explained next to its field (and the send stops there), never dropped silently.
+  const BOUNDS = [
+    { id: "temperature", min: "tempMin", max: "tempMax" },
+    { id: "top_p", min: "topPMin", max: "topPMax" },
+    { id: "max_tokens", max: "maxTokens" },
+  ];
+  function fieldNote(input) {
+    let note = document.getElementById(input.id + "-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = input.id + "-note";
+      note.className = "field-note";
+      note.setAttribute("role", "status");
+      note.hidden = true;
+      (input.closest(".param, .field") || input.parentNode).appendChild(note);
+      input.setAttribute("aria-describedby", note.id);
+    }
+    return note;
+  }
+  function explainField(input, text) {
+    const note = fieldNote(input);
+    let message = text || "";
+    if (!input.validity.valid) {
+      const who = input.dataset.boundBy ? " for " + input.dataset.boundBy : "";
+      if (input.validity.rangeOverflow) message = "At most " + input.max + who + ".";
+      else if (input.validity.rangeUnderflow) message = "At least " + input.min + who + ".";
+      else message = input.validationMessage;
+      input.setAttribute("aria-invalid", "true");
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+    note.textContent = message;
+    note.hidden = !message;
+    note.classList.toggle("is-error", !input.validity.valid);
+  }
   document.addEventListener("playground:models", function (event) {
     const chosen = event.detail;
     const any = function (attr) { return chosen.some(function (o) { return o.dataset[attr] === "1"; }); };
     document.querySelectorAll("[data-needs]").forEach(function (field) { field.hidden = !any(field.dataset.needs); });
+    BOUNDS.forEach(function (bound) {
+      const input = document.getElementById(bound.id);
+      if (!input) return;
+      input.dataset.defaultMin = input.dataset.defaultMin || input.min;
+      input.dataset.defaultMax = input.dataset.defaultMax || input.max;
+      const values = function (attr) {
+        return chosen.map(function (o) { return parseFloat(o.dataset[attr]); }).filter(function (n) { return !isNaN(n); });
+      };
+      const mins = bound.min ? values(bound.min) : [];
+      const maxes = values(bound.max);
+      const min = mins.length ? Math.max.apply(null, mins) : Number(input.dataset.defaultMin);
+      const max = maxes.length ? Math.min.apply(null, maxes) : Number(input.dataset.defaultMax);
+      const strictest = chosen.filter(function (o) { return parseFloat(o.dataset[bound.max]) === max; })[0];
+      input.dataset.boundBy = strictest && chosen.length ? strictest.dataset.name : "";
+      const before = input.value;
+      input.min = String(min);
+      input.max = String(max);
+      let text = "";
+      if (input.type === "range" && input.value !== before) {
+        // A slider moves itself inside its new range: say so rather than change the value unseen.
+        text = "Set to " + input.value + ": " + (input.dataset.boundBy || "the chosen models") + " accepts " + min + " to " + max + ".";
+        document.querySelectorAll('output[for="' + input.id + '"]').forEach(function (out) { out.value = input.value; });
+      }
+      explainField(input, text);
+    });
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#params")) explainField(event.target);
+  });
+  document.addEventListener("htmx:validation:failed", function (event) {
+    explainField(event.target);
+  });
+  document.addEventListener("htmx:validation:halted", function () {
+    const invalid = document.querySelector("#params [aria-invalid=true]");
+    const errors = document.getElementById("send-errors");
+    if (errors) errors.textContent = "Not sent: a setting is out of range" + (invalid ? " (" + (invalid.labels[0] ? invalid.labels[0].firstChild.textContent.trim() : invalid.name) + ")." : ".");
+    if (invalid) invalid.focus();
   });
 
   // Edit or regenerate a turn: the composer sends it again as a new turn that replaces this one and
@@ -365,6 +437,8 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     // Only the composer's accepted turns land in #turns; a refusal is retargeted to #send-errors.
     if (!event.detail.target || event.detail.target.id !== "turns" || event.detail.xhr.status !== 200) return;
+    const errors = document.getElementById("send-errors");
+    if (errors) errors.textContent = "";
     const form = document.querySelector("form.composer");
     const field = form.querySelector('input[name="edit_turn"]');
     if (!field || field.value === "") return;

@@ -77,3 +77,33 @@ def test_search_keyboard_and_availability(page, alice, password, catalog, screen
         "document.querySelectorAll('.turn .answer').length === 3 && !document.querySelector('.turn.is-streaming')"
     )
     assert sorted(Generation.objects.values_list("requested_model", flat=True)) == sorted(chips(page))
+
+
+def test_parameters_follow_the_chosen_models_ranges_and_explain_themselves(page, alice, password, catalog):
+    narrow = AIModelFactory(
+        provider=Provider.objects.get(slug="demo"), upstream_id="swift", slug="demo/narrow",
+        display_name="Demo Narrow", temperature_max=1, max_output_tokens=500,
+    )  # fmt: skip
+    sign_in(page, alice, password)
+    page.goto("/playground/")
+    page.locator("#temperature").fill("1.5")
+    search = page.get_by_role("combobox", name="Add a model")
+    search.fill("narrow")
+    search.press("ArrowDown")
+    search.press("Enter")
+    assert page.locator("#temperature").get_attribute("max") == "1"
+    assert page.locator("#temperature").input_value() == "1"
+    assert "Set to 1: Demo Narrow accepts 0 to 1." in page.locator("#temperature-note").inner_text()
+
+    page.get_by_label("Max tokens").fill("900")
+    assert page.locator("#max_tokens-note").inner_text() == f"At most 500 for {narrow.display_name}."
+    page.get_by_role("textbox", name="Message").fill("Hello")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    page.wait_for_function("document.getElementById('send-errors').textContent.includes('out of range')")
+    assert "Max tokens" in page.locator("#send-errors").inner_text()
+    assert page.locator(".turn").count() == 0 and not Generation.objects.exists()
+
+    page.get_by_role("button", name="Remove Demo Narrow").click()  # only demo/swift left: its own ranges
+    assert page.locator("#max_tokens-note").is_hidden()
+    page.get_by_role("textbox", name="Message").press("Enter")
+    page.locator(".turn").first.wait_for()
