@@ -164,7 +164,8 @@ def view_code(request: HttpRequest) -> HttpResponse:
     if system := form.cleaned_data.get("system_prompt"):
         msgs.append({"role": "system", "content": system})
     msgs.append({"role": "user", "content": request.GET.get("prompt") or "Hello!"})
-    base = getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/")
+    # The address this page was served from, unless the site's public URL is configured.
+    base = settings.SITE_URL_CONFIGURED or request.build_absolute_uri("/")
     code = snippets.all_snippets(base_url=base, model=models[0], messages=msgs, params=params)
     return render(request, "playground/_code.html", {"code": code, "model": models[0]})
 
