@@ -146,3 +146,21 @@ def test_edit_and_regenerate_the_first_turn_update_the_page_at_once(page, alice,
     send(page, "And a valley")
     wait_for_answers(page, 2)
     assert Conversation.objects.count() == 2
+
+
+def test_four_answers_share_one_row_from_1280_px(page, alice, password, catalog, screenshot):
+    from catalog.models import Provider
+    from tests.factories import AIModelFactory
+
+    AIModelFactory(provider=Provider.objects.get(slug="demo"), upstream_id="swift", slug="demo/swift-2")
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift&model=demo/deliberate&model=demo/echo&model=demo/swift-2")
+    assert page.viewport_size["width"] == 1280
+    send(page, "Hello, four of you")
+    page.locator('.answer[data-model="demo/swift-2"]').wait_for()
+    tops = page.locator(".answer").evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(tops) == 4 and len(set(tops)) == 1
+    wait_for_answers(page, 1)
+    screenshot("playground-four-models")
+    page.goto("/playground/video/")
+    screenshot("video-form")
