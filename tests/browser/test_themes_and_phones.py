@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.browser.axe import serious_violations
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_playground_flow import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -43,7 +44,9 @@ def conversation_url(transactional_db, browser_instance, app_server, alice, pass
     [("dark", 1440, 900), ("dark", 390, 844), ("light", 390, 844)],
     ids=["dark-desktop", "dark-phone", "light-phone"],
 )
-def test_pages_pass_axe_and_fit(browser_instance, app_server, alice, password, conversation_url, scheme, width, height):
+def test_pages_pass_axe_and_fit(
+    request, browser_instance, app_server, alice, password, conversation_url, scheme, width, height
+):
     context = browser_instance.new_context(
         base_url=app_server.url, color_scheme=scheme, viewport={"width": width, "height": height}, bypass_csp=True
     )
@@ -59,6 +62,9 @@ def test_pages_pass_axe_and_fit(browser_instance, app_server, alice, password, c
         if overflow > 0:
             found.setdefault(path, []).append({"id": "scrolls-sideways", "by": overflow})
     page.goto(conversation_url)
+    if request.config.getoption("--screenshots", default=False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"playground-{scheme}-{width}.png"))
     box = page.get_by_role("textbox", name="Message").bounding_box()
     assert box["y"] + box["height"] <= height, "the composer is below the first screen"
     if scheme == "dark":
