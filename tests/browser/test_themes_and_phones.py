@@ -65,8 +65,9 @@ def test_pages_pass_axe_and_fit(
     if request.config.getoption("--screenshots", default=False):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"playground-{scheme}-{width}.png"))
-    box = page.get_by_role("textbox", name="Message").bounding_box()
-    assert box["y"] + box["height"] <= height, "the composer is below the first screen"
+    for control in (page.get_by_role("textbox", name="Message"), page.get_by_role("button", name="Send", exact=True)):
+        box = control.bounding_box()
+        assert box["y"] + box["height"] <= height, "the composer is below the first screen"
     if scheme == "dark":
         code_bg = page.locator(".answer .md pre.code").first.evaluate("el => getComputedStyle(el).backgroundColor")
         assert code_bg != "rgb(248, 248, 248)"
