@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playground', '0006_videojob_door'),
+        ('playground', '0008_session_status'),
     ]
 
     operations = [
