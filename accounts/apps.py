@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
         from accounts import schema, signals  # noqa: F401
 
         post_migrate.connect(_ensure_moderator_group, dispatch_uid="accounts-moderator-group")
+        post_migrate.connect(_name_the_site, dispatch_uid="accounts-site-name")
         _register_api_keys_in_me()
 
 
@@ -32,3 +33,14 @@ def _ensure_moderator_group(sender: AppConfig, **kwargs: object) -> None:
     from accounts.roles import moderator_group
 
     moderator_group()
+
+
+def _name_the_site(sender: AppConfig, **kwargs: object) -> None:
+    # Emails and pages name the site from the Site row: keep it to settings, never "example.com".
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    domain = urlsplit(settings.SITE_URL).netloc or "localhost"
+    Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": domain, "name": settings.SITE_NAME})

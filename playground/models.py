@@ -44,6 +44,11 @@ class Conversation(models.Model):
     total_cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Editing a turn hides it and the turns after it; their generations stay in the ledger untouched.
+    hidden_turns = models.JSONField(default=list, blank=True)
+    # A branch starts with the turns it was branched from, copied as text: [{"prompt", "answers": [{"model",
+    # "content"}]}]. Their generations belong to the original conversation.
+    carried_turns = models.JSONField(default=list, blank=True)
     # Declared last: the field's name would shadow the `models` module for the lines after it.
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     share_shows_cost = models.BooleanField(default=False)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("playground/history/", conversations.history, name="history"),
     path("playground/c/<uuid:pk>/rename", conversations.rename, name="rename"),
     path("playground/c/<uuid:pk>/delete", conversations.delete, name="delete"),
+    path("playground/c/<uuid:pk>/branch", conversations.branch, name="branch"),
     path("playground/c/<uuid:pk>/share", conversations.share, name="share"),
     path("playground/c/<uuid:pk>/export.<str:fmt>", conversations.export, name="export"),
     path("playground/code", chat.view_code, name="code"),

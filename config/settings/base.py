@@ -4,7 +4,7 @@ providers and the gateway (providers), background jobs: video, batch and webhook
 Everything variable comes from the environment (environment.py)."""
 
 from .celery import *  # noqa: F403
-from .environment import BASE_DIR, REDIS_URL, SITE_NAME, SITE_URL, VAR_DIR, env  # noqa: F401
+from .environment import BASE_DIR, REDIS_URL, SITE_NAME, SITE_URL, SITE_URL_CONFIGURED, VAR_DIR, env  # noqa: F401
 from .jobs import *  # noqa: F403
 from .providers import *  # noqa: F403
 from .security import *  # noqa: F403

@@ -1,38 +1,39 @@
 """The playground's composer: send a turn, stream its answers, stop a model; view code; presets.
 
-Sending stores the turn under a one-time token (so prompts of any length never travel in a URL);
-the page then opens one EventSource for the turn, which carries every model of the comparison, on
-the same runner as the API's event stream (playground.doors.sse).
+Sending stores the turn under a token (so prompts of any length never travel in a URL); the page
+then opens one EventSource for the turn, which carries every model of the comparison. The answers
+run on the server until they end or Stop is pressed, whatever happens to the page
+(playground.pages.live); a reloaded page or a reconnecting EventSource reads on from where it was.
 """
 
-import asyncio
+import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, retarget
 
-from playground.doors.sse import EventStreamResponse, merge_model_events, run_model
-from playground.generation.inputs import Origin, origin_of, turn_input
+from catalog.availability import availability_map
+from catalog.models import AIModel
+from playground.doors.sse import EventStreamResponse
+from playground.generation.inputs import origin_of
 from playground.models import Conversation, Preset
-from playground.pages import snippets
+from playground.pages import live, snippets
+from playground.pages.conversations import cut_title, recent_conversations
 from playground.pages.forms import ParamsForm, PresetForm, SendForm
-from playground.pages.turns import Answer, Turn, history_for_model
-from usage.models import Door, Generation
+from playground.pages.turns import history_for_model, streaming_turn
+from usage.models import Door
 from usage.settings_store import default_model
 
-TURN_TTL = 600
 _TURN_KEY = "pg-turn:{}"
-_STOP_KEY = "pg-stop:{}:{}"
+_EVENT_ID = re.compile(r"\d{1,20}(-\d{1,20})?")
 
 
 @login_required
@@ -43,6 +44,8 @@ def send(request: HttpRequest) -> HttpResponse:
         errors = " ".join(e for field_errors in form.errors.values() for e in field_errors)
         response = HttpResponse(f'<p class="message error">{errors}</p>', status=200)
         return retarget(response, "#send-errors")
+    if refused := _unavailable(request, form.models):
+        return retarget(HttpResponse(f'<p class="message error">{escape(refused)}</p>'), "#send-errors")
     conversation, created = _conversation_for(request, form)
     turn_number = _next_turn(conversation, form.cleaned_data.get("edit_turn"))
     prompt = form.cleaned_data["prompt"]
@@ -63,19 +66,35 @@ def send(request: HttpRequest) -> HttpResponse:
             "ip": origin.ip,
             "user_agent": origin.user_agent[:300],
         },
-        TURN_TTL,
+        live.TURN_TTL,
     )
-    turn = Turn(
-        number=turn_number,
-        prompt=prompt,
-        answers=[Answer(model=slug, status="queued", status_label="queued") for slug in form.models],
-        stream_url=reverse("playground:stream", args=[token]),
-        stop_url=reverse("playground:stop", args=[token]),
+    live.mark_running(
+        str(conversation.pk), {"token": token, "turn": turn_number, "prompt": prompt, "models": form.models}
     )
-    response = render(request, "playground/_turn.html", {"turn": turn, "conversation_id": str(conversation.pk)})
+    turn = streaming_turn(number=turn_number, prompt=prompt, models=form.models, token=token)
+    context = {"turn": turn, "conversation": conversation, "conversation_id": str(conversation.pk)}
+    html = render_to_string("playground/_turn.html", context, request=request)
     if created:
-        response = push_url(response, conversation.get_absolute_url())
-    return response
+        # The page learns its conversation at once: the address, the composer's hidden field, the
+        # header and the sidebar all change with the first answer, so the next message follows on.
+        oob = {**context, "oob": True, "recent": recent_conversations(request.user)}
+        html += "".join(
+            render_to_string(f"playground/index.html#{part}", oob, request=request)
+            for part in ("conversation-field", "header", "sidebar")
+        )
+    response = HttpResponse(html)
+    return push_url(response, conversation.get_absolute_url()) if created else response
+
+
+def _unavailable(request: HttpRequest, slugs: list[str]) -> str:
+    """Why one of the chosen models cannot answer for this user now ("" when all of them can)."""
+    models = list(AIModel.objects.filter(slug__in=slugs).select_related("provider"))
+    known = availability_map(models, user=request.user)
+    for model in models:
+        availability = known[model.pk]
+        if not availability.available:
+            return f"{model.display_name}: {availability.message}"
+    return ""
 
 
 def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversation, bool]:
@@ -88,7 +107,7 @@ def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversatio
             conversation.system_prompt = system
             conversation.save(update_fields=["models", "system_prompt", "updated_at"])
             return conversation, False
-    title = " ".join(form.cleaned_data["prompt"].split())[:80]
+    title = cut_title(form.cleaned_data["prompt"])
     conversation = Conversation.objects.create(
         owner=request.user, title=title, system_prompt=system, models=form.models
     )
@@ -96,63 +115,39 @@ def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversatio
 
 
 def _next_turn(conversation: Conversation, edit_turn: int | None) -> int:
-    if edit_turn is not None:
-        # Editing an earlier message replaces that turn and everything after it.
-        Generation.objects.filter(conversation=conversation, turn__gte=edit_turn).delete()
-        return edit_turn
+    """The new turn's number. Editing (or regenerating) a turn hides it and every turn after it; their
+    generations stay in the ledger as they were, and the new answers are a new turn."""
     latest = conversation.generations.aggregate(latest=Max("turn"))["latest"]
+    if edit_turn is not None:
+        edited = conversation.generations.filter(turn__gte=edit_turn).values_list("turn", flat=True).distinct()
+        later = set(edited) - set(conversation.hidden_turns)
+        if later:
+            conversation.hidden_turns = sorted({*conversation.hidden_turns, *later})
+            conversation.save(update_fields=["hidden_turns", "updated_at"])
     return 0 if latest is None else latest + 1
 
 
 @login_required
 @require_POST
 def stop(request: HttpRequest, token: str) -> HttpResponse:
-    model = request.POST.get("model", "")
-    cache.set(_STOP_KEY.format(token, model), 1, TURN_TTL)
+    """Stop one model of a running turn (`model`), or all of them."""
+    pending = cache.get(_TURN_KEY.format(token))
+    if pending is None or pending["user_id"] != request.user.pk:
+        return HttpResponse("This turn is not yours or has ended.", status=404)
+    live.request_stop(token, request.POST.get("model", ""))
     return HttpResponse(status=204)
 
 
 @require_GET
 async def stream(request: HttpRequest, token: str) -> HttpResponse:
+    """The turn's events; the first request starts its answers, a reconnect resumes after Last-Event-ID."""
     user = await request.auser()
-    pending = await sync_to_async(cache.get)(_TURN_KEY.format(token))
+    pending = await cache.aget(_TURN_KEY.format(token))
     if not user.is_authenticated or pending is None or pending["user_id"] != user.pk:
         return HttpResponse("This turn is not yours or has expired.", status=404)
-    await sync_to_async(cache.delete)(_TURN_KEY.format(token))  # a turn is streamed once
-    conversation_url = reverse("playground:conversation", args=[pending["conversation_id"]])
-    return EventStreamResponse(_events(user, token, pending, conversation_url))
-
-
-def _stop_check(token: str, slug: str) -> Callable[[], Awaitable[bool]]:
-    """Whether the user pressed Stop on this model of this turn (asked between batches of deltas)."""
-
-    async def stopped() -> bool:
-        return await sync_to_async(cache.get)(_STOP_KEY.format(token, slug)) is not None
-
-    return stopped
-
-
-def _events(user: Any, token: str, pending: dict[str, Any], conversation_url: str) -> AsyncIterator[bytes]:
-    origin = Origin(user=user, door=Door.PLAYGROUND, ip=pending["ip"], user_agent=pending["user_agent"])
-
-    def start(queue: asyncio.Queue) -> list[asyncio.Task]:
-        def answer(slug: str) -> Awaitable[object]:
-            return run_model(turn_input(origin, pending, slug), slug, queue, _stop_check(token, slug))
-
-        return [asyncio.create_task(answer(slug)) for slug in pending["models"]]
-
-    # A browser that goes away (refresh, Stop all, closed tab) cancels every model; each records what
-    # had arrived as a cancelled generation, so reopening the conversation shows it.
-    return merge_model_events(
-        start,
-        session={
-            "type": "session",
-            "conversation_id": pending["conversation_id"],
-            "conversation_url": conversation_url,
-        },
-        done={"type": "done"},
-        conversation_id=pending["conversation_id"],
-    )
+    await live.start_once(token, pending, user)
+    after = request.headers.get("Last-Event-ID", "")
+    return EventStreamResponse(live.replay(token, after if _EVENT_ID.fullmatch(after) else ""))
 
 
 # --- View code and presets ---------------------------------------------------------------------
@@ -169,7 +164,8 @@ def view_code(request: HttpRequest) -> HttpResponse:
     if system := form.cleaned_data.get("system_prompt"):
         msgs.append({"role": "system", "content": system})
     msgs.append({"role": "user", "content": request.GET.get("prompt") or "Hello!"})
-    base = getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/")
+    # The address this page was served from, unless the site's public URL is configured.
+    base = settings.SITE_URL_CONFIGURED or request.build_absolute_uri("/")
     code = snippets.all_snippets(base_url=base, model=models[0], messages=msgs, params=params)
     return render(request, "playground/_code.html", {"code": code, "model": models[0]})
 

@@ -1,5 +1,6 @@
 """The playground's conversation pages: the page itself, history and search, sharing, export."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -10,13 +11,16 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from catalog.availability import availability_map
 from catalog.models import AIModel, Favorite, ModelKind
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
+from playground.pages import live
 from playground.pages.markdown import highlight_css, render_markdown
 from playground.pages.search import search_conversations
-from playground.pages.turns import conversation_turns
+from playground.pages.turns import Turn, conversation_turns, streaming_turn
 from usage.ledger.export import generations_csv
 from usage.models import Generation
 from usage.settings_store import default_model
@@ -26,37 +30,86 @@ def _get_conversation_for_user(request: HttpRequest, pk: Any) -> Conversation:
     return get_object_or_404(Conversation, pk=pk, owner=request.user)
 
 
+@dataclass
+class PickerGroup:
+    key: str
+    name: str
+    models: list[AIModel]
+
+
 def _picker_models(request: HttpRequest) -> list[AIModel]:
-    favorites = set(Favorite.objects.filter(user=request.user).values_list("model_id", flat=True))
+    """The chat models, each with its availability for this user (`model.availability`)."""
     models = list(
         AIModel.objects.filter(is_active=True, provider__enabled=True, kind=ModelKind.CHAT)
         .exclude(status="deprecated")
         .select_related("provider")
-        .order_by("display_name")
+        .order_by("provider__name", "display_name")
     )
+    available = availability_map(models, user=request.user)
     for model in models:
-        model.is_favorite = model.pk in favorites
-    return sorted(models, key=lambda m: (not m.is_favorite, m.display_name.lower()))
+        model.availability = available[model.pk]
+    return models
 
 
-def _default_selection(request: HttpRequest, conversation: Conversation | None) -> list[str]:
+def _picker_groups(request: HttpRequest, models: list[AIModel]) -> list[PickerGroup]:
+    """Favourites first, then one group per provider; within each, the models that answer now first."""
+    favorites = set(Favorite.objects.filter(user=request.user).values_list("model_id", flat=True))
+    groups = [PickerGroup("fav", "Favourites", [m for m in models if m.pk in favorites])]
+    by_provider: dict[int, PickerGroup] = {}
+    for model in models:
+        group = by_provider.setdefault(model.provider_id, PickerGroup(model.provider.slug, model.provider.name, []))
+        group.models.append(model)
+    groups += by_provider.values()
+    for group in groups:
+        group.models.sort(key=lambda m: (not m.availability.available, m.display_name.lower()))
+    return [g for g in groups if g.models]
+
+
+def _default_selection(request: HttpRequest, conversation: Conversation | None, models: list[AIModel]) -> list[str]:
+    """What the picker starts with: the conversation's models, the `?model=` ones, else the default,
+    keeping only models this user can call now (the first that answers when none of them can)."""
     if conversation and conversation.models:
-        return list(conversation.models)
-    if wanted := request.GET.getlist("model"):
-        return wanted[:MAX_MODELS]
-    return [default_model(request.user)]
+        wanted = list(conversation.models)
+    else:
+        wanted = request.GET.getlist("model") or [default_model(request.user)]
+    usable = {m.slug for m in models if m.availability.available}
+    chosen = [slug for slug in dict.fromkeys(wanted) if slug in usable][:MAX_MODELS]
+    first = next((m.slug for m in models if m.availability.available), None)
+    return chosen or ([first] if first else [])
+
+
+def recent_conversations(user: Any) -> QuerySet[Conversation]:
+    """The sidebar's list: the newest conversations first."""
+    return Conversation.objects.filter(owner=user).only("id", "title", "updated_at")[:15]
+
+
+def _turns_with_the_running_one(conversation: Conversation) -> list[Turn]:
+    """The stored turns, and the one still being answered (read from its events, from the start)."""
+    turns = conversation_turns(conversation)
+    running = live.running_turn(str(conversation.pk))
+    if running is None:
+        return turns
+    # Answers of the running turn that are already stored come back through its events as well.
+    now = streaming_turn(
+        number=running["turn"], prompt=running["prompt"], models=running["models"], token=running["token"]
+    )
+    return [t for t in turns if t.number != now.number] + [now]
 
 
 def _page(request: HttpRequest, conversation: Conversation | None) -> HttpResponse:
-    recent = Conversation.objects.filter(owner=request.user).only("id", "title", "updated_at")[:15]
+    recent = recent_conversations(request.user)
+    models = _picker_models(request)
+    by_slug = {m.slug: m for m in models}
+    selected = _default_selection(request, conversation, models)
     params: dict[str, Any] = {"system_prompt": conversation.system_prompt if conversation else ""}
     context = {
         "conversation": conversation,
         "conversation_id": str(conversation.pk) if conversation else "",
-        "turns": conversation_turns(conversation) if conversation else [],
+        "turns": _turns_with_the_running_one(conversation) if conversation else [],
         "recent": recent,
-        "models": _picker_models(request),
-        "selected": _default_selection(request, conversation),
+        "groups": _picker_groups(request, models),
+        "selected": selected,
+        "chosen": [by_slug[slug] for slug in selected],
         "presets": Preset.objects.visible_to(request.user),
         "params": params,
         "max_models": MAX_MODELS,
@@ -88,6 +141,49 @@ def highlight_stylesheet(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(highlight_css(), content_type="text/css")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@login_required
+@require_POST
+def branch(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Continue from a turn in a new conversation: it starts with the turns up to that one, as text."""
+    source = _get_conversation_for_user(request, pk)
+    turns = conversation_turns(source)
+    upto = _branch_point(turns, request.POST.get("turn", ""))
+    if upto is None:
+        return HttpResponse("No such turn in this conversation.", status=400)
+    carried = [
+        {"prompt": t.prompt, "answers": [{"model": a.model, "content": a.content} for a in t.answers]}
+        for t in turns[: upto + 1]
+    ]
+    new = Conversation.objects.create(
+        owner=request.user,
+        title=cut_title(f"{source.title} (branch)"),
+        system_prompt=source.system_prompt,
+        models=source.models,
+        carried_turns=carried,
+    )
+    return HttpResponseClientRedirect(new.get_absolute_url()) if request.htmx else redirect(new)
+
+
+def _branch_point(turns: list[Turn], wanted: str) -> int | None:
+    """The position of the turn named by `wanted`: a turn number, or "c<i>" for a carried turn."""
+    own = [i for i, t in enumerate(turns) if not t.carried and str(t.number) == wanted]
+    if own:
+        return own[0]
+    carried = [i for i, t in enumerate(turns) if t.carried]
+    if wanted.startswith("c") and wanted[1:].isdigit() and int(wanted[1:]) < len(carried):
+        return carried[int(wanted[1:])]
+    return None
+
+
+def cut_title(text: str, limit: int = 80) -> str:
+    """A title of at most `limit` characters, cut at a word boundary."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1].rsplit(" ", 1)[0] if " " in words[: limit - 1] else words[: limit - 1]
+    return cut.rstrip(" ,.;:-") + "…"
 
 
 # --- History ---------------------------------------------------------------------------------

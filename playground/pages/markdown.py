@@ -57,5 +57,15 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(clean)  # noqa: S308 - nh3 has reduced it to the allow-list above
 
 
+_LIGHT_STYLE = "default"
+_DARK_STYLE = "github-dark"
+
+
 def highlight_css() -> str:
-    return _FORMATTER.get_style_defs(".md")
+    """Token colours for code in answers, light and dark; the code block's background is the page's own
+    (static/css), so text and background always come from the same theme."""
+    light = "\n".join(HtmlFormatter(style=_LIGHT_STYLE, classprefix="hl-").get_token_style_defs(".md"))
+    dark = HtmlFormatter(style=_DARK_STYLE, classprefix="hl-")
+    chosen_dark = "\n".join(dark.get_token_style_defs(':root[data-theme="dark"] .md'))
+    system_dark = "\n".join(dark.get_token_style_defs(':root:not([data-theme="light"]) .md'))
+    return f"{light}\n{chosen_dark}\n@media (prefers-color-scheme: dark) {{\n{system_dark}\n}}\n"

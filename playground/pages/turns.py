@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
 from config.money import dollars
 from playground.models import Conversation
 from playground.pages.markdown import render_markdown
@@ -35,6 +37,18 @@ class Turn:
     answers: list[Answer] = field(default_factory=list)
     stream_url: str = ""
     stop_url: str = ""
+    carried: bool = False  # copied into a branch from the conversation it was branched from
+
+
+def streaming_turn(*, number: int, prompt: str, models: list[str], token: str) -> Turn:
+    """A turn whose answers are still arriving: the page reads them from the turn's event stream."""
+    return Turn(
+        number=number,
+        prompt=prompt,
+        answers=[Answer(model=slug, status="queued", status_label="queued") for slug in models],
+        stream_url=reverse("playground:stream", args=[token]),
+        stop_url=reverse("playground:stop", args=[token]),
+    )
 
 
 def metrics_line(g: Generation, *, show_cost: bool = True) -> str:
@@ -74,9 +88,27 @@ def answer_for(g: Generation, *, show_cost: bool = True) -> Answer:
     )
 
 
+def _carried_answer(model: str, content: str) -> Answer:
+    html = render_markdown(content) if content else ""
+    return Answer(model=model, status="success", status_label="done", content=content, html=html)
+
+
+def carried_turns(conversation: Conversation) -> list[Turn]:
+    return [
+        Turn(
+            number=-1,
+            prompt=t["prompt"],
+            carried=True,
+            answers=[_carried_answer(a["model"], a["content"]) for a in t["answers"]],
+        )
+        for t in conversation.carried_turns
+    ]
+
+
 def conversation_turns(conversation: Conversation, *, show_cost: bool = True, public: bool = False) -> list[Turn]:
+    """The conversation as it reads now: turns carried into a branch, then its own visible turns."""
     turns: dict[int, Turn] = {}
-    generations = conversation.generations.order_by("turn", "created_at")
+    generations = conversation.generations.exclude(turn__in=conversation.hidden_turns).order_by("turn", "created_at")
     if public:  # answers hidden by moderation stay off share pages; the owner still sees them
         generations = generations.filter(hidden=False)
     for g in generations:
@@ -84,7 +116,7 @@ def conversation_turns(conversation: Conversation, *, show_cost: bool = True, pu
         if turn is None:
             turn = turns[g.turn] = Turn(number=g.turn, prompt=last_user_message(g.input_messages))
         turn.answers.append(answer_for(g, show_cost=show_cost))
-    return [turns[n] for n in sorted(turns)]
+    return carried_turns(conversation) + [turns[n] for n in sorted(turns)]
 
 
 def history_for_model(conversation: Conversation, model_slug: str, upto_turn: int) -> list[dict[str, str]]:
@@ -94,7 +126,7 @@ def history_for_model(conversation: Conversation, model_slug: str, upto_turn: in
     if conversation.system_prompt:
         messages.append({"role": "system", "content": conversation.system_prompt})
     for turn in conversation_turns(conversation):
-        if turn.number >= upto_turn:
+        if turn.number >= upto_turn and not turn.carried:
             break
         messages.append({"role": "user", "content": turn.prompt})
         mine = [a for a in turn.answers if a.model == model_slug and a.content]

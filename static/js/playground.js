@@ -10,6 +10,7 @@
   }
 
   const FINAL = new Set(["done", "error", "cancelled"]);
+  let followAnswer = function () {}; // set by the scrolling code below
   const LABELS = { done: "done", error: "error", cancelled: "stopped" };
 
   function column(turn, model) {
@@ -63,6 +64,7 @@
         if (col) col.querySelector(".answer-stream").append(document.createTextNode(text));
       });
       pending.clear();
+      followAnswer();
     };
     const source = new EventSource(turn.dataset.streamUrl);
     turn._source = source;
@@ -121,10 +123,10 @@
       }
     };
     source.onerror = function () {
-      // The server closes the stream after `done`; anything else is a lost connection.
-      if (source.readyState === EventSource.CLOSED) return;
-      source.close();
+      // The answers keep running on the server: the browser reconnects by itself and, sending the
+      // last event id it saw, gets the rest. Only a turn the server no longer knows ends here.
       paint();
+      if (source.readyState !== EventSource.CLOSED) return;
       turn.classList.remove("is-streaming");
       turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
         setStatus(c, "error", "connection lost");
@@ -154,11 +156,13 @@
     }
     const stopAll = event.target.closest("#stop-all");
     if (stopAll) {
+      // Stop is the one thing that cancels: every running model of every streaming turn.
       document.querySelectorAll(".turn.is-streaming").forEach(function (turn) {
-        if (turn._source) turn._source.close();
-        turn.classList.remove("is-streaming");
-        turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
-          setStatus(c, "cancelled", "stopped");
+        fetch(turn.dataset.stopUrl, {
+          method: "POST",
+          headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+          body: "",
+          credentials: "same-origin",
         });
       });
     }
@@ -172,43 +176,239 @@
     }
   });
 
-  // Model picker: search filter, at most the page's limit, parameters the chosen models support.
-  document.addEventListener("input", function (event) {
-    const filter = event.target.closest("[data-filter-target]");
-    if (!filter) return;
-    const q = filter.value.trim().toLowerCase();
-    document.querySelectorAll(filter.dataset.filterTarget).forEach(function (label) {
-      label.hidden = q !== "" && !(label.dataset.search || "").includes(q);
-    });
-  });
-  function syncPicker() {
-    const boxes = Array.from(document.querySelectorAll('#model-picker input[name="models"]'));
-    const chosen = boxes.filter(function (b) { return b.checked; });
-    const picker = document.getElementById("model-picker");
-    const most = Number(picker && picker.dataset.max) || 1;
-    boxes.forEach(function (b) { b.disabled = !b.checked && chosen.length >= most; });
-    const any = function (attr) { return chosen.some(function (b) { return b.dataset[attr] === "1"; }); };
-    document.querySelectorAll("[data-needs]").forEach(function (field) {
-      field.hidden = !any(field.dataset.needs);
-    });
-    const maxTokens = document.getElementById("max_tokens");
-    if (maxTokens && chosen.length) {
-      maxTokens.max = Math.min.apply(null, chosen.map(function (b) { return Number(b.dataset.maxTokens) || 4096; }));
-    }
+  // Model picker: an ARIA combobox (input + listbox). Typing filters, arrows move, Enter adds or
+  // removes the active model, Escape closes; chosen models are chips carrying the form's `models`.
+  function picker() { return document.getElementById("model-picker"); }
+  function pickerMax() { return Number(picker() && picker().dataset.max) || 1; }
+  function chosenSlugs() {
+    return Array.from(document.querySelectorAll('#model-chips input[name="models"]')).map(function (i) { return i.value; });
   }
-  document.addEventListener("change", function (event) {
-    if (event.target.closest("#model-picker")) syncPicker();
+  function visibleOptions() {
+    return Array.from(document.querySelectorAll("#model-options [role=option]")).filter(function (o) { return !o.hidden; });
+  }
+  function setOpen(open) {
+    const input = document.getElementById("model-search");
+    const pop = document.getElementById("picker-pop");
+    if (!input || !pop) return;
+    pop.hidden = !open;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) setActive(null);
+  }
+  function note(text, url) {
+    const box = document.getElementById("picker-note");
+    if (!box) return;
+    if (!box.dataset.base) box.dataset.base = box.querySelector(".picker-note-text").textContent;
+    box.querySelector(".picker-note-text").textContent = text || box.dataset.base;
+    const link = box.querySelector(".picker-note-link");
+    link.hidden = !url;
+    if (url) link.href = url;
+  }
+  function explain(option) {
+    if (!option) return note();
+    if (option.dataset.unavailable) return note(option.dataset.name + ": " + option.dataset.unavailable, option.dataset.actionUrl);
+    const full = chosenSlugs().length >= pickerMax() && option.getAttribute("aria-selected") !== "true";
+    note(full ? "Up to " + pickerMax() + " models at once: remove one to add " + option.dataset.name + "." : "");
+  }
+  function setActive(option) {
+    const input = document.getElementById("model-search");
+    document.querySelectorAll("#model-options .is-active").forEach(function (o) { o.classList.remove("is-active"); });
+    if (option) {
+      option.classList.add("is-active");
+      option.scrollIntoView({ block: "nearest" });
+      input.setAttribute("aria-activedescendant", option.id);
+    } else if (input) {
+      input.removeAttribute("aria-activedescendant");
+    }
+    explain(option);
+  }
+  function filterOptions(query) {
+    const q = query.trim().toLowerCase();
+    let shown = 0;
+    document.querySelectorAll("#model-options [role=group]").forEach(function (group) {
+      let any = false;
+      group.querySelectorAll("[role=option]").forEach(function (o) {
+        o.hidden = q !== "" && !(o.dataset.search || "").includes(q);
+        if (!o.hidden) { any = true; shown += 1; }
+      });
+      group.hidden = !any;
+    });
+    const none = document.querySelector(".picker-none");
+    if (none) none.hidden = shown > 0;
+  }
+  function chip(option) {
+    const li = document.createElement("li");
+    li.className = "chip";
+    li.dataset.slug = option.dataset.slug;
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "models";
+    input.value = option.dataset.slug;
+    const name = document.createElement("span");
+    name.textContent = option.dataset.name;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "chip-remove";
+    remove.setAttribute("aria-label", "Remove " + option.dataset.name);
+    remove.textContent = "×";
+    li.append(input, name, remove);
+    return li;
+  }
+  function removeModel(slug) {
+    document.querySelectorAll("#model-chips .chip").forEach(function (c) { if (c.dataset.slug === slug) c.remove(); });
+    syncPicker();
+  }
+  function toggle(option) {
+    if (!option || option.getAttribute("aria-disabled") === "true") return explain(option);
+    const slug = option.dataset.slug;
+    if (chosenSlugs().includes(slug)) return removeModel(slug);
+    if (chosenSlugs().length >= pickerMax()) return explain(option);
+    document.getElementById("model-chips").appendChild(chip(option));
+    syncPicker();
+    explain(option);
+  }
+  function optionFor(slug) {
+    return document.querySelector('#model-options [role=option][data-slug="' + CSS.escape(slug) + '"]');
+  }
+  function syncPicker() {
+    const chosen = chosenSlugs();
+    document.querySelectorAll("#model-options [role=option]").forEach(function (o) {
+      o.setAttribute("aria-selected", chosen.includes(o.dataset.slug) ? "true" : "false");
+    });
+    const models = chosen.map(optionFor).filter(Boolean);
+    document.dispatchEvent(new CustomEvent("playground:models", { detail: models }));
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "model-search") return;
+    filterOptions(event.target.value);
+    setOpen(true);
+    setActive(visibleOptions()[0] || null);
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "model-search") setOpen(true);
+    else if (!event.target.closest("#model-picker")) setOpen(false);
+  });
+  document.addEventListener("keydown", function (event) {
+    const input = event.target;
+    if (input.id !== "model-search") return;
+    const options = visibleOptions();
+    const active = document.querySelector("#model-options .is-active");
+    const at = options.indexOf(active);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      setOpen(true);
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const next = at < 0 ? (step > 0 ? 0 : options.length - 1) : (at + step + options.length) % options.length;
+      setActive(options[next] || null);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      toggle(active);
+    } else if (event.key === "Escape") {
+      if (input.value) { input.value = ""; filterOptions(""); } else { setOpen(false); }
+    } else if (event.key === "Backspace" && !input.value) {
+      const last = chosenSlugs().pop();
+      if (last) removeModel(last);
+    }
+  });
+  document.addEventListener("mousedown", function (event) {
+    // Keep the focus in the input while an option is clicked, so the list stays open.
+    if (event.target.closest("#model-options")) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    const option = event.target.closest("#model-options [role=option]");
+    if (option) { setActive(option); toggle(option); return; }
+    const remove = event.target.closest(".chip-remove");
+    if (remove) {
+      removeModel(remove.closest(".chip").dataset.slug);
+      const input = document.getElementById("model-search");
+      if (input) input.focus();
+      return;
+    }
+    if (!event.target.closest("#model-picker")) setOpen(false);
   });
   document.addEventListener("DOMContentLoaded", syncPicker);
-  document.addEventListener("htmx:afterSwap", syncPicker);
 
-  // Edit an earlier message: put it back in the composer; sending replaces that turn onwards.
-  document.addEventListener("click", function (event) {
-    const edit = event.target.closest("[data-edit-turn]");
-    if (!edit) return;
-    const form = document.querySelector("form.composer");
-    const turn = edit.closest(".turn");
-    form.querySelector("#prompt").value = turn.querySelector(".turn-text").textContent;
+  // Parameters the chosen models support, within the ranges they all accept. A value outside them is
+  // explained next to its field (and the send stops there), never dropped silently.
+  const BOUNDS = [
+    { id: "temperature", min: "tempMin", max: "tempMax" },
+    { id: "top_p", min: "topPMin", max: "topPMax" },
+    { id: "max_tokens", max: "maxTokens" },
+  ];
+  function fieldNote(input) {
+    let note = document.getElementById(input.id + "-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = input.id + "-note";
+      note.className = "field-note";
+      note.setAttribute("role", "status");
+      note.hidden = true;
+      (input.closest(".param, .field") || input.parentNode).appendChild(note);
+      input.setAttribute("aria-describedby", note.id);
+    }
+    return note;
+  }
+  function explainField(input, text) {
+    const note = fieldNote(input);
+    let message = text || "";
+    if (!input.validity.valid) {
+      const who = input.dataset.boundBy ? " for " + input.dataset.boundBy : "";
+      if (input.validity.rangeOverflow) message = "At most " + input.max + who + ".";
+      else if (input.validity.rangeUnderflow) message = "At least " + input.min + who + ".";
+      else message = input.validationMessage;
+      input.setAttribute("aria-invalid", "true");
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+    note.textContent = message;
+    note.hidden = !message;
+    note.classList.toggle("is-error", !input.validity.valid);
+  }
+  document.addEventListener("playground:models", function (event) {
+    const chosen = event.detail;
+    const any = function (attr) { return chosen.some(function (o) { return o.dataset[attr] === "1"; }); };
+    document.querySelectorAll("[data-needs]").forEach(function (field) { field.hidden = !any(field.dataset.needs); });
+    BOUNDS.forEach(function (bound) {
+      const input = document.getElementById(bound.id);
+      if (!input) return;
+      input.dataset.defaultMin = input.dataset.defaultMin || input.min;
+      input.dataset.defaultMax = input.dataset.defaultMax || input.max;
+      const values = function (attr) {
+        return chosen.map(function (o) { return parseFloat(o.dataset[attr]); }).filter(function (n) { return !isNaN(n); });
+      };
+      const mins = bound.min ? values(bound.min) : [];
+      const maxes = values(bound.max);
+      const min = mins.length ? Math.max.apply(null, mins) : Number(input.dataset.defaultMin);
+      const max = maxes.length ? Math.min.apply(null, maxes) : Number(input.dataset.defaultMax);
+      const strictest = chosen.filter(function (o) { return parseFloat(o.dataset[bound.max]) === max; })[0];
+      input.dataset.boundBy = strictest && chosen.length ? strictest.dataset.name : "";
+      const before = input.value;
+      input.min = String(min);
+      input.max = String(max);
+      let text = "";
+      if (input.type === "range" && input.value !== before) {
+        // A slider moves itself inside its new range: say so rather than change the value unseen.
+        text = "Set to " + input.value + ": " + (input.dataset.boundBy || "the chosen models") + " accepts " + min + " to " + max + ".";
+        document.querySelectorAll('output[for="' + input.id + '"]').forEach(function (out) { out.value = input.value; });
+      }
+      explainField(input, text);
+    });
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#params")) explainField(event.target);
+  });
+  document.addEventListener("htmx:validation:failed", function (event) {
+    explainField(event.target);
+  });
+  document.addEventListener("htmx:validation:halted", function () {
+    const invalid = document.querySelector("#params [aria-invalid=true]");
+    const errors = document.getElementById("send-errors");
+    if (errors) errors.textContent = "Not sent: a setting is out of range" + (invalid ? " (" + (invalid.labels[0] ? invalid.labels[0].firstChild.textContent.trim() : invalid.name) + ")." : ".");
+    if (invalid) invalid.focus();
+  });
+
+  // Edit or regenerate a turn: the composer sends it again as a new turn that replaces this one and
+  // everything after it (they are hidden, not deleted). The page drops them once the server accepts.
+  function editField(form) {
     let field = form.querySelector('input[name="edit_turn"]');
     if (!field) {
       field = document.createElement("input");
@@ -216,29 +416,111 @@
       field.name = "edit_turn";
       form.appendChild(field);
     }
-    field.value = edit.dataset.editTurn;
+    return field;
+  }
+  document.addEventListener("click", function (event) {
+    const edit = event.target.closest("[data-edit-turn]");
+    if (!edit) return;
+    const form = document.querySelector("form.composer");
+    const turn = edit.closest(".turn");
+    const prompt = form.querySelector("#prompt");
+    prompt.value = turn.querySelector(".turn-text").textContent;
+    editField(form).value = edit.dataset.editTurn;
+    document.querySelectorAll(".turn.is-editing").forEach(function (t) { t.classList.remove("is-editing"); });
+    turn.classList.add("is-editing");
     if (edit.hasAttribute("data-resend")) {
-      // Regenerate: the same prompt again; the turn and everything after it are replaced.
-      let node = turn;
-      while (node) {
-        const next = node.nextElementSibling;
-        node.remove();
-        node = next && next.classList.contains("turn") ? next : null;
-      }
       form.requestSubmit();
       return;
     }
-    form.querySelector("#prompt").focus();
+    prompt.focus();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // Only the composer's accepted turns land in #turns; a refusal is retargeted to #send-errors.
+    if (!event.detail.target || event.detail.target.id !== "turns" || event.detail.xhr.status !== 200) return;
+    const errors = document.getElementById("send-errors");
+    if (errors) errors.textContent = "";
+    const form = document.querySelector("form.composer");
+    const field = form.querySelector('input[name="edit_turn"]');
+    if (!field || field.value === "") return;
+    const edited = document.querySelector('.turn[data-turn="' + CSS.escape(field.value) + '"]');
+    let node = edited;
+    while (node) {
+      const next = node.nextElementSibling;
+      node.remove();
+      node = next && next.classList.contains("turn") ? next : null;
+    }
+    field.value = "";
+  });
+  document.addEventListener("keydown", function (event) {
+    // Escape in the composer leaves edit mode: the next message is a new turn again.
+    if (event.key !== "Escape" || event.target.id !== "prompt") return;
+    const field = event.target.form.querySelector('input[name="edit_turn"]');
+    if (field) field.value = "";
+    document.querySelectorAll(".turn.is-editing").forEach(function (t) { t.classList.remove("is-editing"); });
   });
 
-  // Ctrl/Cmd+Enter sends from anywhere in the composer.
-  document.addEventListener("keydown", function (event) {
-    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
-      const form = event.target.closest && event.target.closest("form.composer");
-      if (form) {
-        event.preventDefault();
-        form.requestSubmit();
-      }
-    }
+  // Sending: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter for those who prefer it (remembered).
+  const CTRL_KEY = "playground.sendWithCtrl";
+  function sendWithCtrl() {
+    try { return localStorage.getItem(CTRL_KEY) === "1"; } catch (e) { return false; }
+  }
+  function showSendHint() {
+    const ctrl = sendWithCtrl();
+    const box = document.getElementById("send-with-ctrl");
+    if (box) box.checked = ctrl;
+    document.querySelectorAll("[data-send-hint]").forEach(function (hint) {
+      hint.hidden = (hint.dataset.sendHint === "ctrl") !== ctrl;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "send-with-ctrl") return;
+    try { localStorage.setItem(CTRL_KEY, event.target.checked ? "1" : "0"); } catch (e) { /* private mode */ }
+    showSendHint();
   });
+  document.addEventListener("DOMContentLoaded", showSendHint);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.isComposing || event.target.id !== "prompt") return;
+    const modified = event.ctrlKey || event.metaKey;
+    const sends = sendWithCtrl() ? modified : !event.shiftKey && !event.altKey;
+    if (!sends) return;
+    event.preventDefault();
+    if (event.target.value.trim()) event.target.form.requestSubmit();
+  });
+
+  // Scrolling: the view follows a streaming answer while the reader is at the bottom; once they
+  // scroll up it stays put and offers a way back.
+  let following = true;
+  function turnsBox() { return document.getElementById("turns"); }
+  function atBottom(box) { return box.scrollHeight - box.scrollTop - box.clientHeight < 48; }
+  function showJump() {
+    const box = turnsBox();
+    const jump = document.getElementById("jump-latest");
+    if (box && jump) jump.hidden = following || atBottom(box);
+  }
+  function toLatest() {
+    const box = turnsBox();
+    if (!box) return;
+    following = true;
+    box.scrollTop = box.scrollHeight;
+    showJump();
+  }
+  followAnswer = function () {
+    const box = turnsBox();
+    if (box && following) box.scrollTop = box.scrollHeight;
+    showJump();
+  };
+  document.addEventListener("scroll", function (event) {
+    if (event.target.id === "turns") {
+      following = atBottom(event.target);
+      showJump();
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("#jump-latest")) toLatest();
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "turns") toLatest();
+    else if (e.target.closest && e.target.closest("#turns")) followAnswer();
+  });
+  document.addEventListener("DOMContentLoaded", toLatest);
 })();

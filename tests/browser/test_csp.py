@@ -80,13 +80,17 @@ def test_signed_in_pages_run_without_violations_and_keep_working(watched, alice,
     slider = watched.locator("#temperature")
     slider.fill("1.5")
     assert watched.locator('output[for="temperature"]').inner_text() == "1.5"
-    watched.locator("#model-filter").press("Enter")  # the settings form does not submit itself
+    watched.locator("#preset").press("Enter")  # the settings form does not submit itself
     assert watched.url.endswith("/playground/")
-    watched.locator('#model-picker input[value="demo/swift"]').check()
-    watched.get_by_label("Message").fill("Hello")
-    watched.get_by_label("Message").press("Control+Enter")
+    search = watched.get_by_role("combobox", name="Add a model")
+    search.fill("deliberate")
+    search.press("ArrowDown")
+    search.press("Enter")
+    assert watched.locator("#model-chips .chip").count() == 2
+    watched.get_by_role("textbox", name="Message").fill("Hello")
+    watched.get_by_role("textbox", name="Message").press("Enter")
     watched.locator(".turn").first.wait_for()
-    expect(watched.get_by_label("Message")).to_have_value("")  # reset after the hx-post
+    expect(watched.get_by_role("textbox", name="Message")).to_have_value("")  # reset after the hx-post
     assert watched.locator("#empty-state").count() == 0
 
     visit(watched, "/dashboard/")

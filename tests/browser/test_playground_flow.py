@@ -27,11 +27,13 @@ def sign_in(page, user, password):
 def test_compare_two_models_stop_one_and_share(page, alice, password, catalog, new_context, screenshot):
     sign_in(page, alice, password)
     page.goto("/playground/")
-    page.locator('#model-picker input[value="demo/deliberate"]').check()
-    page.locator('#model-picker input[value="demo/swift"]').check()
+    search = page.get_by_role("combobox", name="Add a model")
+    search.fill("deliberate")
+    search.press("ArrowDown")
+    search.press("Enter")  # demo/swift is already chosen: it is the default model
     page.get_by_label("Max tokens").fill("600")
-    page.get_by_label("Message").fill("Compare rivers and lakes, with a code example")
-    page.get_by_label("Message").press("Control+Enter")
+    page.get_by_role("textbox", name="Message").fill("Compare rivers and lakes, with a code example")
+    page.get_by_role("textbox", name="Message").press("Enter")
 
     slow = page.locator('.answer[data-model="demo/deliberate"]')
     fast = page.locator('.answer[data-model="demo/swift"]')
@@ -98,5 +100,5 @@ def test_playground_fits_a_small_phone(browser_instance, app_server, alice, pass
     page.goto("/playground/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
-    assert page.get_by_label("Message").is_visible()
+    assert page.get_by_role("textbox", name="Message").is_visible()
     context.close()

@@ -150,20 +150,20 @@ def test_send_refuses_more_than_four_models_or_no_prompt(client, alice, demo_mod
     assert not Conversation.objects.exists()
 
 
-async def test_a_turn_token_is_for_its_owner_only_and_streams_once(client, alice, bob, demo_models):
+async def test_a_turn_is_for_its_owner_only_and_runs_once_however_often_it_is_read(client, alice, bob, demo_models):
     await sync_to_async(client.force_login)(alice)
     url = _stream_url(await _send(client, "Private", ["demo/swift"]))
     other = AsyncClient()
     await other.aforce_login(bob)
     assert (await other.get(url)).status_code == 404
     assert (await AsyncClient().get(url)).status_code == 404
-    await _events(alice, url)
-    again = AsyncClient()
-    await again.aforce_login(alice)
-    assert (await again.get(url)).status_code == 404
+    first = await _events(alice, url)
+    again = await _events(alice, url)  # a reloaded page reads the same turn from the start
+    assert again == first
+    assert await Generation.objects.acount() == 1  # read twice, answered (and charged) once
 
 
-async def test_editing_an_earlier_turn_replaces_it_and_what_followed(client, alice, demo_models):
+async def test_editing_the_first_turn_replaces_the_thread_but_keeps_every_ledger_row(client, alice, demo_models):
     await sync_to_async(client.force_login)(alice)
     await _events(alice, _stream_url(await _send(client, "First question", ["demo/swift"])))
     conversation = await Conversation.objects.aget(owner=alice)
@@ -171,38 +171,87 @@ async def test_editing_an_earlier_turn_replaces_it_and_what_followed(client, ali
     html = await _send(client, "First, rephrased", ["demo/swift"], conversation=str(conversation.pk), edit_turn="0")
     await _events(alice, _stream_url(html))
     rows = [(g.turn, g.input_messages[-1]["content"]) async for g in Generation.objects.order_by("turn")]
-    assert rows == [(0, "First, rephrased")]
+    assert rows == [(0, "First question"), (1, "Second"), (2, "First, rephrased")]  # billed calls stay
+    edited = await Generation.objects.aget(turn=2)
+    assert [m["content"] for m in edited.input_messages] == ["First, rephrased"]  # no trace of the old thread
+    page = (await sync_to_async(client.get)(conversation.get_absolute_url())).content.decode()
+    thread = page.split('id="turns"')[1].split('id="jump-latest"')[0]
+    assert "First, rephrased" in thread and "First question" not in thread and "Second" not in thread
 
 
-def test_refresh_mid_answer_keeps_what_had_arrived(app_server, alice, password, demo_models):
-    """The browser goes away (a refresh) while a slow model streams: the upstream call stops and the
-    part that arrived is recorded, so reopening the conversation shows it."""
-    import time
-
+def _signed_in(app_server, user, password):
     import httpx
 
     web = httpx.Client(base_url=app_server.url)
     web.get("/accounts/login/")
     web.post(
         "/accounts/login/",
-        data={"login": alice.email, "password": password, "csrfmiddlewaretoken": web.cookies["csrftoken"]},
+        data={"login": user.email, "password": password, "csrfmiddlewaretoken": web.cookies["csrftoken"]},
     )
+    return web
+
+
+def _frames(response, until_chars: int | None = None) -> tuple[list[tuple[str, dict]], str]:
+    """(event id, event) pairs read from a live stream, stopping early once `until_chars` of text arrived."""
+    import json
+
+    read, last_id, text = [], "", ""
+    for line in response.iter_lines():
+        if line.startswith("id: "):
+            last_id = line[4:]
+        elif line.startswith("data: "):
+            event = json.loads(line[6:])
+            read.append((last_id, event))
+            text += event.get("content", "") if event["type"] == "chunk" else ""
+            if until_chars is not None and len(text) > until_chars:
+                break
+    return read, last_id
+
+
+def test_a_reload_mid_answer_gets_the_rest_and_the_answer_is_stored_whole(app_server, alice, password, demo_models):
+    """The page goes away while a slow model streams: the answer runs on to its end on the server; the
+    reconnecting page, sending the last event id it saw, receives the rest with nothing lost or repeated."""
+    web = _signed_in(app_server, alice, password)
     html = web.post(
         "/playground/send",
         data={"prompt": "A long story about mountains", "models": ["demo/deliberate"], "max_tokens": "2000"},
         headers={"X-CSRFToken": web.cookies["csrftoken"], "HX-Request": "true"},
     ).text
-    received = ""
-    with web.stream("GET", _stream_url(html), timeout=30) as response:
-        for line in response.iter_lines():
-            if '"type":"chunk"' in line:
-                received += line
-                if len(received) > 200:
-                    break  # the page is refreshed mid-answer
-    deadline = time.monotonic() + 10
-    while not Generation.objects.filter(status="cancelled").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    url = _stream_url(html)
+    with web.stream("GET", url, timeout=30) as response:
+        before, last_id = _frames(response, until_chars=80)  # then the page is reloaded
+    conversation_id = before[0][1]["conversation_id"]
+    page = web.get(f"/playground/c/{conversation_id}/").text
+    assert f'data-stream-url="{url}"' in page  # the reloaded page shows the turn still answering
+    with web.stream("GET", url, headers={"Last-Event-ID": last_id}, timeout=30) as response:
+        after, _ = _frames(response)
+    text = "".join(e["content"] for _, e in before + after if e["type"] == "chunk")
+    assert after[-1][1] == {"type": "done"}
     generation = Generation.objects.get()
-    assert generation.status == "cancelled" and generation.content
-    page = web.get(f"/playground/c/{generation.conversation_id}/").text
-    assert generation.content.split()[0] in page
+    assert generation.status == "success"
+    assert generation.content == text and len(text) > 200
+    assert [i for i, _ in after] == sorted(i for i, _ in after) and before[-1][0] < after[0][0]
+    page = web.get(f"/playground/c/{conversation_id}/").text
+    assert "data-stream-url" not in page  # finished: rendered from the ledger row
+
+
+def test_stop_is_the_only_thing_that_cancels(app_server, alice, password, bob, demo_models):
+    web = _signed_in(app_server, alice, password)
+    html = web.post(
+        "/playground/send",
+        data={"prompt": "A long story about rivers", "models": ["demo/deliberate"], "max_tokens": "2000"},
+        headers={"X-CSRFToken": web.cookies["csrftoken"], "HX-Request": "true"},
+    ).text
+    stop_url = re.search(r'data-stop-url="([^"]+)"', html).group(1)
+    with web.stream("GET", _stream_url(html), timeout=30) as response:
+        _frames(response, until_chars=40)
+    intruder = _signed_in(app_server, bob, password)
+    refused = intruder.post(stop_url, headers={"X-CSRFToken": intruder.cookies["csrftoken"]})
+    assert refused.status_code == 404
+    stopped = web.post(stop_url, headers={"X-CSRFToken": web.cookies["csrftoken"]})  # Stop, for every model
+    assert stopped.status_code == 204
+    with web.stream("GET", _stream_url(html), timeout=30) as response:
+        events, _ = _frames(response)
+    assert {"type": "status", "model": "demo/deliberate", "status": "cancelled"} in [e for _, e in events]
+    generation = Generation.objects.get()
+    assert generation.status == "cancelled" and 40 < len(generation.content) < 1000

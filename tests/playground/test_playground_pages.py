@@ -158,3 +158,37 @@ def test_generation_render_is_owner_only(client, alice, bob, conversation):
     assert client.get(reverse("playground:render", args=[generation.pk])).status_code == 404
     client.force_login(alice)
     assert b"<strong>Danube</strong>" in client.get(reverse("playground:render", args=[generation.pk])).content
+
+
+def test_branching_continues_from_a_turn_in_a_new_conversation(client, alice, bob, conversation):
+    Generation.objects.create(
+        conversation=conversation, user=alice, turn=1, requested_model="demo/swift", model_slug="demo/swift",
+        input_messages=[{"role": "user", "content": "And the second?"}], content="The Volga.", status="success",
+        door="playground",
+    )  # fmt: skip
+    url = reverse("playground:branch", args=[conversation.pk])
+    client.force_login(bob)
+    assert client.post(url, {"turn": "0"}).status_code == 404
+    client.force_login(alice)
+    assert client.post(url, {"turn": "7"}).status_code == 400
+    response = client.post(url, {"turn": "0"}, HTTP_HX_REQUEST="true")
+    branch = Conversation.objects.exclude(pk=conversation.pk).get()
+    assert response["HX-Redirect"] == branch.get_absolute_url()
+    assert branch.title == "Rivers of Europe (branch)"
+    page = client.get(branch.get_absolute_url()).content.decode()
+    assert "Name a long river" in page and "<strong>Danube</strong>" in page and "Volga" not in page
+    assert Generation.objects.count() == 2  # the branch owns no copy of a billed row
+    from playground.pages.turns import history_for_model
+
+    assert history_for_model(branch, "demo/swift", 0) == [
+        {"role": "user", "content": "Name a long river"},
+        {"role": "assistant", "content": "The **Danube**."},
+    ]
+
+
+def test_titles_are_cut_at_a_word_boundary():
+    from playground.pages.conversations import cut_title
+
+    assert cut_title("word " * 30) == ("word " * 15).strip() + "…"
+    assert len(cut_title("a" * 200)) == 80
+    assert cut_title("Short  and\nsweet") == "Short and sweet"

@@ -75,3 +75,37 @@ def test_python_sample_runs_with_the_openai_package():
     assert sent["auth"] == f"Bearer {KEY_PLACEHOLDER}"
     assert sent["body"]["messages"] == MESSAGES
     assert sent["body"]["temperature"] == 0.3 and sent["body"]["stream"] is True
+
+
+def test_the_curl_sample_from_the_page_runs_against_the_server_that_served_it(app_server, alice, password, alice_key):
+    """The page's own curl sample, with only the key filled in, answers from the server it came from."""
+    import html as html_lib
+    import re
+
+    import httpx
+    from django.core.management import call_command
+
+    call_command("seed_catalog", verbosity=0)
+    web = httpx.Client(base_url=app_server.url)
+    web.get("/accounts/login/")
+    web.post(
+        "/accounts/login/",
+        data={"login": alice.email, "password": password, "csrfmiddlewaretoken": web.cookies["csrftoken"]},
+    )
+    page = web.get("/playground/code", params={"models": "demo/swift", "prompt": "Say hi"}).text
+    curl = html_lib.unescape(re.search(r'<pre id="code-curl"><code>(.*?)</code></pre>', page, re.S).group(1))
+    assert curl.startswith(f"curl {app_server.url}/v1/chat/completions")
+    ran = subprocess.run(
+        ["sh", "-c", curl.replace(KEY_PLACEHOLDER, alice_key) + " --silent --show-error --max-time 20"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer["object"] == "chat.completion" and answer["choices"][0]["message"]["content"]
+
+
+def test_a_configured_site_url_wins_over_the_request(client, alice, settings):
+    settings.SITE_URL_CONFIGURED = "https://switchboard.example.org"
+    client.force_login(alice)
+    html = client.get("/playground/code", {"models": "demo/swift", "prompt": "Hi"}).content.decode()
+    assert "curl https://switchboard.example.org/v1/chat/completions" in html
