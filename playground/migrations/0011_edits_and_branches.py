@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playground', '0008_session_status'),
+        ('playground', '0010_door_anthropic_responses'),
     ]
 
     operations = [
