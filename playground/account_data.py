@@ -2,6 +2,10 @@
 
 from typing import Any
 
+from django.db.models import Value
+from django.db.models.functions import Coalesce, TruncDay
+from django.utils import timezone
+
 from config.money import money
 from playground.models import Conversation, Preset
 from usage.models import Generation
@@ -27,10 +31,23 @@ def account_export(user: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# What erasure keeps of a generation: the money facts (tokens, cost, model, door, status, and the day,
+# not the moment). The rest is content or identity and goes.
+_ERASED = {
+    "input_messages": [], "parameters": {}, "content": "", "error_message": "", "upstream_id": "",
+    "ip": None, "user_agent": "",
+}  # fmt: skip
+
+
 def account_erase(user: Any) -> None:
-    """Generations stay, without their text or where they came from, so platform totals stay right;
-    conversations and presets go."""
-    anonymous = {"conversation": None, "input_messages": [], "content": "", "ip": None, "user_agent": ""}
-    Generation.objects.filter(user=user).update(**anonymous)
-    Conversation.objects.filter(owner=user).delete()
+    """Generations stay as anonymous billing records, so usage and platform totals stay right; the text
+    of conversations goes, and presets go. Conversations are emptied and marked deleted rather than
+    deleted, so a row still queued behind a response can be stored (and billed) after this."""
+    now = timezone.now()
+    Generation.objects.filter(user=user).update(
+        **_ERASED, created_at=TruncDay("created_at"), removed_at=Coalesce("removed_at", Value(now))
+    )
+    Conversation.all_objects.filter(owner=user).update(
+        deleted_at=Coalesce("deleted_at", Value(now)), title="", system_prompt="", share_id=None, models=[]
+    )
     Preset.objects.filter(user=user).delete()

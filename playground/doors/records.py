@@ -96,7 +96,7 @@ class ConversationDetailSerializer(ConversationSerializer):
         fields = [*ConversationSerializer.Meta.fields, "generations"]
 
     def get_generations(self, conversation: Conversation) -> list[dict[str, Any]]:
-        rows = conversation.generations.order_by("created_at")
+        rows = conversation.generations.filter(removed_at__isnull=True).order_by("created_at")
         return [
             {**GenerationSerializer(g).data, "content": g.content, "input_messages": g.input_messages} for g in rows
         ]
@@ -128,5 +128,5 @@ class SessionDetailView(APIView):
 
     @extend_schema(responses={200: None})
     def delete(self, request: Request, session_id: Any) -> Response:
-        _own_conversation(request, session_id).delete()
+        _own_conversation(request, session_id).remove()  # its generations stay billed
         return Response(WithMessage(None, "Session deleted successfully"))

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, retarget
 
@@ -97,10 +98,12 @@ def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversatio
 
 def _next_turn(conversation: Conversation, edit_turn: int | None) -> int:
     if edit_turn is not None:
-        # Editing an earlier message replaces that turn and everything after it.
-        Generation.objects.filter(conversation=conversation, turn__gte=edit_turn).delete()
+        # Editing an earlier message replaces that turn and everything after it: the old answers
+        # leave the conversation but stay in the ledger, since they were billed.
+        later = Generation.objects.filter(conversation=conversation, turn__gte=edit_turn, removed_at__isnull=True)
+        later.update(removed_at=timezone.now())
         return edit_turn
-    latest = conversation.generations.aggregate(latest=Max("turn"))["latest"]
+    latest = conversation.generations.filter(removed_at__isnull=True).aggregate(latest=Max("turn"))["latest"]
     return 0 if latest is None else latest + 1
 
 

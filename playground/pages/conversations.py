@@ -125,7 +125,7 @@ def rename(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: Any) -> HttpResponse:
     conversation = _get_conversation_for_user(request, pk)
-    conversation.delete()
+    conversation.remove()  # its generations stay in the ledger: they were billed
     if request.htmx:
         return HttpResponse("")
     messages.success(request, "Conversation deleted.")

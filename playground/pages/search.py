@@ -18,7 +18,7 @@ def search_conversations(base: QuerySet[Conversation], query: str) -> QuerySet[C
         search = SearchQuery(query, search_type="websearch", config=CONFIG)
         by_title = base.annotate(sv=SearchVector("title", config=CONFIG)).filter(sv=search).values("pk")
         by_answer = (
-            Generation.objects.filter(conversation__in=base.values("pk"))
+            Generation.objects.filter(conversation__in=base.values("pk"), removed_at__isnull=True)
             .annotate(sv=SearchVector("content", config=CONFIG))
             .filter(sv=search)
             .values("conversation_id")
@@ -27,8 +27,8 @@ def search_conversations(base: QuerySet[Conversation], query: str) -> QuerySet[C
     return (
         base.filter(
             Q(title__icontains=query)
-            | Q(generations__content__icontains=query)
-            | Q(generations__input_messages__icontains=query)
+            | Q(generations__content__icontains=query, generations__removed_at__isnull=True)
+            | Q(generations__input_messages__icontains=query, generations__removed_at__isnull=True)
         )
         .distinct()
         .order_by("-updated_at")

@@ -76,7 +76,7 @@ def answer_for(g: Generation, *, show_cost: bool = True) -> Answer:
 
 def conversation_turns(conversation: Conversation, *, show_cost: bool = True, public: bool = False) -> list[Turn]:
     turns: dict[int, Turn] = {}
-    generations = conversation.generations.order_by("turn", "created_at")
+    generations = conversation.generations.filter(removed_at__isnull=True).order_by("turn", "created_at")
     if public:  # answers hidden by moderation stay off share pages; the owner still sees them
         generations = generations.filter(hidden=False)
     for g in generations:

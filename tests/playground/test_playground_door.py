@@ -170,8 +170,12 @@ async def test_editing_an_earlier_turn_replaces_it_and_what_followed(client, ali
     await _events(alice, _stream_url(await _send(client, "Second", ["demo/swift"], conversation=str(conversation.pk))))
     html = await _send(client, "First, rephrased", ["demo/swift"], conversation=str(conversation.pk), edit_turn="0")
     await _events(alice, _stream_url(html))
-    rows = [(g.turn, g.input_messages[-1]["content"]) async for g in Generation.objects.order_by("turn")]
-    assert rows == [(0, "First, rephrased")]
+    live = Generation.objects.filter(removed_at__isnull=True).order_by("turn")
+    assert [(g.turn, g.input_messages[-1]["content"]) async for g in live] == [(0, "First, rephrased")]
+    page = (await sync_to_async(client.get)(conversation.get_absolute_url())).content.decode()
+    assert "First, rephrased" in page and "Second" not in page
+    # The replaced answers were billed: they leave the conversation, not the ledger.
+    assert await Generation.objects.filter(user=alice).acount() == 3
 
 
 def test_refresh_mid_answer_keeps_what_had_arrived(app_server, alice, password, demo_models):

@@ -67,7 +67,9 @@ def test_rename_and_delete(client, alice, conversation):
     assert conversation.title == "Long rivers"
     client.post(reverse("playground:delete", args=[conversation.pk]))
     assert not Conversation.objects.filter(pk=conversation.pk).exists()
-    assert not Generation.objects.filter(conversation_id=conversation.pk).exists()
+    assert client.get(conversation.get_absolute_url()).status_code == 404
+    # The billed answers stay in the ledger (tests/usage/test_ledger_immutability.py).
+    assert Generation.objects.filter(conversation_id=conversation.pk).exists()
 
 
 def test_shared_link_is_read_only_public_and_revocable(client, alice, conversation):
