@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Index, Manager
 from django.utils import timezone
@@ -36,6 +37,9 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The words of its title, prompts and answers (PostgreSQL full text, GIN-indexed with the owner),
+    # added to as each turn ends: history search never reads the ledger (playground/search.py).
+    search = SearchVectorField(null=True, editable=False)
 
     # Declared last: the field's name would shadow the `models` module for the lines after it.
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -27,6 +28,7 @@ from playground.doors.base import caller_origin, usage_block
 from playground.generation import MAX_MODELS, GenerationInput, GenerationOutcome, GenerationStream, generation_stream
 from playground.generation.inputs import rest_input
 from playground.models import Conversation
+from playground.search import search_index_turn
 from usage.middleware import meters_itself
 from usage.models import Door
 
@@ -157,7 +159,12 @@ async def run_model(
 
 
 async def merge_model_events(
-    start: Callable[[asyncio.Queue], list[asyncio.Task]], *, session: dict, done: dict, conversation_id: Any
+    start: Callable[[asyncio.Queue], list[asyncio.Task]],
+    *,
+    session: dict,
+    done: dict,
+    conversation_id: Any,
+    prompt: str = "",
 ) -> AsyncIterator[bytes]:
     """One event stream for several models: each task puts its events on the queue, then None."""
     yield sse(session)
@@ -180,11 +187,11 @@ async def merge_model_events(
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
         outcomes = [r for r in results if isinstance(r, GenerationOutcome)]
-        await asyncio.shield(_conversation_totals(conversation_id, outcomes))
+        await asyncio.shield(_conversation_totals(conversation_id, outcomes, prompt))
 
 
-async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOutcome]) -> None:
-    """Add one turn's figures to the conversation (a conversation has many turns)."""
+async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOutcome], prompt: str) -> None:
+    """Add one turn's figures and words to the conversation (a conversation has many turns)."""
     costs = [o.cost for o in outcomes if o.cost is not None]
     changes: dict[str, Any] = {
         "generation_count": F("generation_count") + len(outcomes),
@@ -193,6 +200,7 @@ async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOu
     if costs:
         changes["total_cost"] = Coalesce(F("total_cost"), Value(Decimal(0))) + sum(costs)
     await Conversation.objects.filter(pk=conversation_id).aupdate(**changes)
+    await sync_to_async(search_index_turn)(conversation_id, [prompt, *(o.content for o in outcomes)])
 
 
 def _query_number(raw: str) -> Any:
@@ -248,5 +256,6 @@ async def stream(request: HttpRequest) -> HttpResponse:
             session={"type": "session", "session_id": str(conversation.pk), "models": conversation.models},
             done={"type": "done", "session_id": str(conversation.pk)},
             conversation_id=conversation.pk,
+            prompt=prompt,
         )
     )

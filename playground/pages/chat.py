@@ -28,6 +28,7 @@ from playground.models import Conversation, Preset
 from playground.pages import snippets
 from playground.pages.forms import ParamsForm, PresetForm, SendForm
 from playground.pages.turns import Answer, Turn, history_for_model
+from playground.search import search_reindex
 from usage.models import Door, Generation
 from usage.settings_store import default_model
 
@@ -55,6 +56,7 @@ def send(request: HttpRequest) -> HttpResponse:
             "user_id": request.user.pk,
             "conversation_id": str(conversation.pk),
             "turn": turn_number,
+            "prompt": prompt,
             "models": form.models,
             "messages": {
                 slug: [*history_for_model(conversation, slug, turn_number), {"role": "user", "content": prompt}]
@@ -102,6 +104,7 @@ def _next_turn(conversation: Conversation, edit_turn: int | None) -> int:
         # leave the conversation but stay in the ledger, since they were billed.
         later = Generation.objects.filter(conversation=conversation, turn__gte=edit_turn, removed_at__isnull=True)
         later.update(removed_at=timezone.now())
+        search_reindex(conversation.pk)  # the replaced turns' words leave the search too
         return edit_turn
     latest = conversation.generations.filter(removed_at__isnull=True).aggregate(latest=Max("turn"))["latest"]
     return 0 if latest is None else latest + 1
@@ -155,6 +158,7 @@ def _events(user: Any, token: str, pending: dict[str, Any], conversation_url: st
         },
         done={"type": "done"},
         conversation_id=pending["conversation_id"],
+        prompt=pending.get("prompt", ""),
     )
 
 

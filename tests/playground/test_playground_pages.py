@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from playground.models import Conversation
+from playground.search import search_reindex
 from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ def conversation(alice):
         prompt_tokens=5, completion_tokens=3, total_tokens=8, cost=Decimal("0.00001234"), status="success",
         ip="10.1.2.3", door="playground",
     )  # fmt: skip
+    search_reindex(c.pk)  # what the end of a turn does (written here without one)
     return c
 
 
