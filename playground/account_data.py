@@ -6,27 +6,30 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, TruncDay
 from django.utils import timezone
 
+from accounts.hooks import ExportSection
 from config.money import money
 from playground.models import Conversation, Preset
 from usage.models import Generation
 
 
 def account_export(user: Any) -> dict[str, Any]:
+    """Conversations and generations as sections read in chunks (an account can hold millions)."""
     conversations = Conversation.objects.filter(owner=user).order_by("created_at")
     generations = Generation.objects.filter(user=user).order_by("created_at")
     return {
-        "conversations": [
+        "conversations": ExportSection(conversations.count(), (
             {"id": str(c.pk), "title": c.title, "system_prompt": c.system_prompt, "models": c.models,
              "created_at": c.created_at.isoformat(), "shared": bool(c.share_id)}
-            for c in conversations.iterator()
-        ],
-        "generations": [
+            for c in conversations.iterator(chunk_size=2000)
+        )),
+        "generations": ExportSection(generations.count(), (
             {"id": str(g.pk), "conversation": str(g.conversation_id) if g.conversation_id else None,
              "model": g.model_slug, "door": g.door, "status": g.status, "input_messages": g.input_messages,
              "content": g.content, "prompt_tokens": g.prompt_tokens, "completion_tokens": g.completion_tokens,
-             "cost": money(g.cost), "created_at": g.created_at.isoformat()}
-            for g in generations.iterator()
-        ],
+             "cost": money(g.cost), "created_at": g.created_at.isoformat(),
+             "removed": g.removed_at is not None}
+            for g in generations.iterator(chunk_size=2000)
+        )),
         "presets": list(Preset.objects.filter(user=user).values("name", "params")),
     }  # fmt: skip
 
