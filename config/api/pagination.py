@@ -95,8 +95,10 @@ class PagePagination(BasePagination):
     def _after_cursor(self, queryset: QuerySet, desc: bool) -> list:
         if self.cursor:
             value, pk = _typed(queryset, self.field, *decode_cursor(self.cursor))
-            before = "lt" if desc else "gt"
-            queryset = queryset.filter(
+            before, bound = ("lt", "lte") if desc else ("gt", "gte")
+            # The plain bound on the sort field lets the index start at the cursor; the OR alone
+            # would make PostgreSQL walk the caller's rows from the top and filter.
+            queryset = queryset.filter(**{f"{self.field}__{bound}": value}).filter(
                 Q(**{f"{self.field}__{before}": value}) | Q(**{self.field: value, f"pk__{before}": pk})
             )
         rows = list(queryset[: self.limit + 1])

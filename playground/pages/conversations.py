@@ -6,7 +6,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -106,13 +105,16 @@ HISTORY_PAGE = 20
 
 
 def _history_after(rows: QuerySet[Conversation], cursor: str) -> tuple[list[Conversation], bool]:
-    """The conversations after a cursor (keyset on updated_at, id): deep pages without an OFFSET."""
+    """The conversations after a cursor (keyset on updated_at, id), or the newest without one."""
+    if not cursor:
+        found = list(rows[: HISTORY_PAGE + 1])
+        return found[:HISTORY_PAGE], len(found) > HISTORY_PAGE
     try:
         value, pk = decode_cursor(cursor)
         updated, pk = Conversation._meta.get_field("updated_at").to_python(value), UUID(pk)
     except (ValidationError, DjangoValidationError, ValueError):
         raise Http404("No such page.") from None
-    older = rows.filter(Q(updated_at__lt=updated) | Q(updated_at=updated, pk__lt=pk))
+    older = rows.filter(updated_at__lte=updated).filter(Q(updated_at__lt=updated) | Q(updated_at=updated, pk__lt=pk))
     found = list(older[: HISTORY_PAGE + 1])
     return found[:HISTORY_PAGE], len(found) > HISTORY_PAGE
 
@@ -120,13 +122,11 @@ def _history_after(rows: QuerySet[Conversation], cursor: str) -> tuple[list[Conv
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
+    # Pages by position, never by number: counting a heavy user's conversations (or a common word's
+    # matches) cost more than showing them.
     rows = _history_queryset(request).only("id", "title", "updated_at", "models", "total_cost")
-    context: dict[str, Any] = {"q": request.GET.get("q", "")}
-    if cursor := request.GET.get("cursor"):
-        context["rows"], has_next = _history_after(rows, cursor)
-    else:
-        context["page"] = page = Paginator(rows, HISTORY_PAGE).get_page(request.GET.get("page"))
-        context["rows"], has_next = list(page), page.has_next()
+    context: dict[str, Any] = {"q": request.GET.get("q", ""), "cursor": request.GET.get("cursor", "")}
+    context["rows"], has_next = _history_after(rows, context["cursor"])
     last = context["rows"][-1] if context["rows"] else None
     context["next_cursor"] = encode_cursor(last.updated_at, last.pk) if has_next and last else ""
     template = "playground/history.html#results" if request.htmx else "playground/history.html"
