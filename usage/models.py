@@ -54,6 +54,9 @@ class DailyRollup(models.Model):
     errors = models.PositiveIntegerField(default=0)
     tokens = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=18, decimal_places=8, default=0)
+    # Calls per duration bucket (usage.rollups.latency_bucket): percentiles over any range of days
+    # add these up instead of sorting a week of the ledger.
+    latency = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "model_slug"], name="unique_rollup_day_model")]

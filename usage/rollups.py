@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Floor, Greatest, Log, TruncDate
 from django.utils import timezone
 
 from usage.models import ClosedDay, DailyRollup, Generation, GenerationStatus, UsageDay, UserDay
@@ -103,6 +103,9 @@ def _rollup_run(first: date, last: date) -> int:
         provider=Max("provider_id"),  # a model slug belongs to one provider
     )
     DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
+    histograms: dict[tuple[date, str], dict[str, int]] = {}
+    for r in latency_buckets(ledger, "day", "model_slug"):
+        histograms.setdefault((r["day"], r["model_slug"]), {})[str(r["bucket"])] = r["calls"]
     rows = [
         DailyRollup(
             day=r["day"],
@@ -112,6 +115,7 @@ def _rollup_run(first: date, last: date) -> int:
             errors=r["errors"],
             tokens=r["tokens"] or 0,
             cost=r["cost"] or Decimal(0),
+            latency=histograms.get((r["day"], r["model_slug"]), {}),
         )
         for r in per_model
     ]
@@ -121,6 +125,27 @@ def _rollup_run(first: date, last: date) -> int:
     UserDay.objects.bulk_create([UserDay(day=d, user_id=u) for d, u in active], batch_size=10000)
     _rollup_users(ledger, first, last)
     return len(rows)
+
+
+# Durations fall in quarter-octave buckets (each ~19 % wide): a percentile read from the summed
+# buckets is within ~10 % of the exact one, and any range of days sums in a few hundred rows.
+BUCKETS_PER_OCTAVE = 4
+
+
+def latency_buckets(ledger: QuerySet[Generation], *group: str) -> QuerySet[Generation]:
+    bucket = Floor(Log(Value(2.0), Greatest(F("duration_ms"), Value(1))) * BUCKETS_PER_OCTAVE)
+    return (
+        ledger.filter(duration_ms__isnull=False)
+        .annotate(bucket=Cast(bucket, IntegerField()))
+        .values(*group, "bucket")
+        .annotate(calls=Count("id"))
+        .order_by()
+    )
+
+
+def bucket_ms(bucket: int) -> float:
+    """The middle of a bucket, in milliseconds."""
+    return 2 ** ((bucket + 0.5) / BUCKETS_PER_OCTAVE)
 
 
 def _rollup_users(ledger: QuerySet[Generation], first: date, last: date) -> None:
