@@ -81,6 +81,18 @@ def _ledger_days(user_id: int, first: date, last: date, model: str | None) -> An
     )
 
 
+def ledger_total(*, user_id: int, model: str | None = None) -> int:
+    """How many ledger rows a user has (of one model): the usage figures from the oldest row on, which
+    agree with the ledger row for row (reconcile_usage checks it); two index lookups and a few
+    hundred rollup rows, where a count walks every row."""
+    rows = Generation.objects.filter(user_id=user_id, **({"model_slug": model} if model else {}))
+    oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
+    if oldest is None:
+        return 0
+    days = user_days(user_id=user_id, first=timezone.localtime(oldest).date(), last=timezone.localdate(), model=model)
+    return sum(f.requests for models in days.values() for f in models.values())
+
+
 def _limit(value: Any) -> int | None:
     return None if value is None else int(value)
 

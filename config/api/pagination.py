@@ -86,7 +86,11 @@ class PagePagination(BasePagination):
             if self.cursor is not None:
                 return self._after_cursor(queryset, desc)
         self.cursor = None
-        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        counted = getattr(view, "count_rows", None)
+        total = counted(queryset) if counted else None
+        self.total = (
+            total if total is not None else queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        )
         start = (self.page - 1) * self.limit
         self.rows = list(queryset[start : start + self.limit])
         self.has_next = start + len(self.rows) < self.total

@@ -84,3 +84,17 @@ def test_search_finds_a_streamed_turns_words_and_forgets_an_edited_one(
     _next_turn(conversation, 0)  # an edit of the first turn takes it out of the conversation
     assert str(conversation.pk) not in client.get(url, {"q": "echo"}, HTTP_HOST="localhost").content.decode()
     assert str(conversation.pk) in client.get(url, {"q": "zambezi"}, HTTP_HOST="localhost").content.decode()  # title
+
+
+def test_the_page_total_is_the_ledgers_over_closed_and_open_days(alice, alice_keyed):
+    from usage.rollups import rollup_days
+
+    today = timezone.localdate()
+    old = [GenerationFactory(user=alice, created_at=timezone.now() - timedelta(days=3)) for _ in range(4)]
+    GenerationFactory.create_batch(3, user=alice)
+    rollup_days(first=today - timedelta(days=5), last=today)  # the old day closes, today stays open
+    assert alice_keyed.get("/api/v1/usage?limit=2").json()["data"]["pagination"]["total"] == 7
+    by_model = alice_keyed.get("/api/v1/usage", {"model": old[0].model_slug}).json()["data"]["pagination"]
+    assert by_model["total"] == 1
+    errors = alice_keyed.get("/api/v1/usage", {"status": "error"}).json()["data"]["pagination"]
+    assert errors["total"] == 0
