@@ -13,13 +13,14 @@ so PostgreSQL can walk the (status, created_at) index instead of scanning a mill
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Floor, Greatest, Log, TruncDate
+from django.db.models import Count, F, FloatField, IntegerField, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Floor, Greatest, Ln, TruncDate
 from django.utils import timezone
 
 from usage.models import ClosedDay, DailyRollup, Generation, GenerationStatus, UsageDay, UserDay
@@ -133,7 +134,9 @@ BUCKETS_PER_OCTAVE = 4
 
 
 def latency_buckets(ledger: QuerySet[Generation], *group: str) -> QuerySet[Generation]:
-    bucket = Floor(Log(Value(2.0), Greatest(F("duration_ms"), Value(1))) * BUCKETS_PER_OCTAVE)
+    # ln() in double precision: PostgreSQL's LOG(2, x) is numeric, and took ~20 µs a row.
+    duration = Cast(Greatest(F("duration_ms"), Value(1)), FloatField())
+    bucket = Floor(Ln(duration) * Value(BUCKETS_PER_OCTAVE / math.log(2), output_field=FloatField()))
     return (
         ledger.filter(duration_ms__isnull=False)
         .annotate(bucket=Cast(bucket, IntegerField()))
