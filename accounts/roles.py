@@ -15,6 +15,9 @@ MODERATOR_PERMISSIONS = [
     ("usage", "moderate_generation"),
     ("playground", "view_flag"),
     ("playground", "change_flag"),
+    ("arena", "view_battle"),
+    ("arena", "view_vote"),
+    ("arena", "void_vote"),
 ]
 
 

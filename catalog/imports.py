@@ -15,31 +15,13 @@ from django import forms
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from catalog.models import AIModel, Category, Provider
-from catalog.prices import model_price_record_change, stored_price_snapshot
+from catalog.models import CAPABILITY_FIELDS, STATED_CAPABILITIES, AIModel, Category, Provider
+from catalog.prices import PRICE_AMOUNT_FIELDS, model_price_record_change, stored_price_snapshot
 from catalog.selectors import catalog_changed
 
 MAX_ROWS = 5000
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*/[A-Za-z0-9][\w.:@+/-]*$")
-PRICE_FIELDS = [
-    "input_price_per_1m",
-    "output_price_per_1m",
-    "cached_input_price_per_1m",
-    "price_per_request",
-    "price_per_video",
-    "price_per_video_second",
-    "image_output_price_per_1m",
-]
-CAPABILITY_FIELDS = [
-    "supports_tools",
-    "supports_vision",
-    "supports_json_mode",
-    "supports_json_schema",
-    "supports_logprobs",
-    "supports_reasoning_effort",
-    "supports_n",
-    "supports_dimensions",
-]
+CAPABILITY_COLUMNS = [CAPABILITY_FIELDS[c] for c in STATED_CAPABILITIES]
 IMPORT_FIELDS = [
     "slug",
     "display_name",
@@ -49,7 +31,7 @@ IMPORT_FIELDS = [
     "kind",
     "status",
     "description",
-    *PRICE_FIELDS,
+    *PRICE_AMOUNT_FIELDS,
     "currency",
     "price_date",
     "price_source",
@@ -60,7 +42,7 @@ IMPORT_FIELDS = [
     "max_output_tokens",
     "embedding_dimensions",
     "image_prices",
-    *CAPABILITY_FIELDS,
+    *CAPABILITY_COLUMNS,
 ]
 
 
@@ -87,7 +69,7 @@ class ModelImportForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name in PRICE_FIELDS:
+        for name in PRICE_AMOUNT_FIELDS:
             value = data.get(name)
             if value is not None and value < Decimal(0):
                 self.add_error(name, "A price cannot be negative.")

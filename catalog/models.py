@@ -106,6 +106,18 @@ class Capability(models.TextChoices):
 
 
 CAPABILITY_FIELDS: dict[str, str] = {c.value: f"supports_{c.value}" for c in Capability}
+# The capabilities that may be unknown (null, refused until stated): the ones the catalog file's
+# "supports" list and a CSV import's columns state model by model.
+STATED_CAPABILITIES: tuple[Capability, ...] = (
+    Capability.TOOLS,
+    Capability.VISION,
+    Capability.JSON_MODE,
+    Capability.JSON_SCHEMA,
+    Capability.LOGPROBS,
+    Capability.REASONING_EFFORT,
+    Capability.N,
+    Capability.DIMENSIONS,
+)
 
 
 class PriceUnit(models.TextChoices):

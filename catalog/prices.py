@@ -15,17 +15,18 @@ from django.utils import timezone
 
 from catalog.models import AIModel, ModelPrice
 
-PRICE_FIELDS = (
+# A model's amounts of money (Decimal columns), one for each way a call can be priced.
+PRICE_AMOUNT_FIELDS = (
     "input_price_per_1m",
     "output_price_per_1m",
     "cached_input_price_per_1m",
     "price_per_request",
     "price_per_video",
     "price_per_video_second",
-    "image_prices",
     "image_output_price_per_1m",
-    "currency",
 )
+# A price as a whole, as the history keeps it: the amounts, the per-size image prices, the currency.
+PRICE_FIELDS = (*PRICE_AMOUNT_FIELDS, "image_prices", "currency")
 
 
 def price_snapshot(model: AIModel) -> dict[str, Any]:

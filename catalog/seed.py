@@ -19,8 +19,8 @@ from typing import Any
 
 from django.db import transaction
 
-from catalog.models import CAPABILITY_FIELDS, AIModel, Capability, Category, ModelFallback, Provider
-from catalog.prices import model_price_record_change, price_snapshot
+from catalog.models import CAPABILITY_FIELDS, STATED_CAPABILITIES, AIModel, Category, ModelFallback, Provider
+from catalog.prices import PRICE_AMOUNT_FIELDS, model_price_record_change, price_snapshot
 from catalog.selectors import catalog_changed
 from catalog.upsert import SeedResult, plain, seed_upsert
 
@@ -46,33 +46,10 @@ _RENAMES = {
     "temp_max": "temperature_max",
     "temp_default": "temperature_default",
 }
-_DECIMALS = {
-    "input_price_per_1m",
-    "output_price_per_1m",
-    "cached_input_price_per_1m",
-    "price_per_request",
-    "price_per_video",
-    "price_per_video_second",
-    "image_output_price_per_1m",
-    "temperature_max",
-    "temperature_default",
-}
+_DECIMALS = {*PRICE_AMOUNT_FIELDS, "temperature_max", "temperature_default"}
 _DATES = {"price_date", "release_date"}
-_PRICES = ("input_price_per_1m", "output_price_per_1m", "cached_input_price_per_1m", "price_per_request")
-_VIDEO_PRICES = ("price_per_video", "price_per_video_second", "image_output_price_per_1m")
 MODEL_CREATE_ONLY = ("featured", "status", "is_active")
 _SKIP = {"slug", "provider", "category", "fallbacks", "supports", *MODEL_CREATE_ONLY}
-# What the file's "supports" list decides: listed means yes, not listed means no.
-_LISTED_CAPABILITIES = (
-    Capability.TOOLS,
-    Capability.VISION,
-    Capability.JSON_MODE,
-    Capability.JSON_SCHEMA,
-    Capability.LOGPROBS,
-    Capability.REASONING_EFFORT,
-    Capability.N,
-    Capability.DIMENSIONS,
-)
 
 
 @dataclass(frozen=True)
@@ -113,7 +90,7 @@ def _convert(field: str, value: Any) -> Any:
 
 def model_values(entry: dict[str, Any]) -> dict[str, Any]:
     """The file-owned fields of one model entry. Prices missing from the file are null (unpriced)."""
-    values: dict[str, Any] = {name: None for name in (*_PRICES, *_VIDEO_PRICES)}
+    values: dict[str, Any] = {name: None for name in PRICE_AMOUNT_FIELDS}
     values.update({"is_free": False, "tags": [], "capabilities": [], "image_prices": {}})
     for key, raw in entry.items():
         if key.startswith("_") or key in _SKIP:
@@ -126,9 +103,10 @@ def model_values(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _supports(slug: str, listed: list[str]) -> dict[str, bool]:
-    if unknown := set(listed) - set(_LISTED_CAPABILITIES):
+    """What the file's "supports" list decides: listed means yes, not listed means no."""
+    if unknown := set(listed) - set(STATED_CAPABILITIES):
         raise ValueError(f"{slug}: unknown capabilities {sorted(unknown)} in the catalog file.")
-    return {CAPABILITY_FIELDS[c]: c in listed for c in _LISTED_CAPABILITIES}
+    return {CAPABILITY_FIELDS[c]: c in listed for c in STATED_CAPABILITIES}
 
 
 def _seed_providers(rows: list[dict[str, Any]], report: SeedReport) -> dict[str, Provider]:

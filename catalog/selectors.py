@@ -129,12 +129,7 @@ def model_resolve(slug_or_id: str) -> AIModel | None:
 def model_aliases() -> dict[str, str]:
     """Every short name the catalog accepts, with the slug it stands for: provider names (their default
     chat model) and bare upstream ids that exactly one visible model has. Cached per catalog version."""
-    key = f"catalog:aliases:{catalog_version()}"
-    aliases = cache.get(key)
-    if aliases is None:
-        aliases = _build_aliases()
-        cache.set(key, aliases, _RESOLVE_SECONDS)
-    return aliases
+    return cache.get_or_set(f"catalog:aliases:{catalog_version()}", _build_aliases, _RESOLVE_SECONDS)
 
 
 def _build_aliases() -> dict[str, str]:

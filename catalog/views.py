@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.availability import availability_map, model_availability
 from catalog.forms import DiscoverForm
-from catalog.models import AIModel, Capability, Favorite, ModelKind
+from catalog.models import STATED_CAPABILITIES, AIModel, Capability, Favorite, ModelKind
 from catalog.selectors import favorite_models, model_stats, models_qs, visible_models
 from catalog.selectors import model_list as select_models
 
@@ -27,18 +27,10 @@ TRY_IT = {
     ModelKind.IMAGE: ("/playground/images", "Generate images"),
     ModelKind.VIDEO: ("/playground/video/", "Generate a video"),
 }
-# Capabilities shown on a model's page, by kind.
+# Capabilities shown on a model's page, by kind: what a chat model's catalog entry states (all
+# but the embeddings' dimensions) and streaming; an embedding model's dimensions.
 SHOWN_CAPABILITIES = {
-    ModelKind.CHAT: [
-        Capability.TOOLS,
-        Capability.VISION,
-        Capability.JSON_MODE,
-        Capability.JSON_SCHEMA,
-        Capability.LOGPROBS,
-        Capability.REASONING_EFFORT,
-        Capability.N,
-        Capability.STREAMING,
-    ],
+    ModelKind.CHAT: [*(c for c in STATED_CAPABILITIES if c != Capability.DIMENSIONS), Capability.STREAMING],
     ModelKind.EMBEDDING: [Capability.DIMENSIONS],
 }
 

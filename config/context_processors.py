@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 NAV = [
     ("Models", "catalog:discover", "all"),
     ("Playground", "playground:index", "user"),
+    ("Arena", "arena:index", "user"),
     ("Dashboard", "usage:dashboard", "user"),
     ("Admin", "admin:index", "staff"),
 ]

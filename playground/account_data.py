@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.hooks import ExportSection
 from config.money import money
-from playground.models import Conversation, Preset
+from playground import image_store
+from playground.models import Conversation, GeneratedImage, Preset
 from usage.models import Generation
 
 
@@ -31,6 +32,11 @@ def account_export(user: Any) -> dict[str, Any]:
             for g in generations.iterator(chunk_size=2000)
         )),
         "presets": list(Preset.objects.filter(user=user).values("name", "params")),
+        "images": [
+            {"id": str(i.pk), "generation": str(i.generation_id), "model": i.model_slug, "prompt": i.prompt,
+             "mime_type": i.mime_type, "width": i.width, "height": i.height, "created_at": i.created_at.isoformat()}
+            for i in GeneratedImage.objects.filter(user=user).order_by("created_at").iterator()
+        ],
     }  # fmt: skip
 
 
@@ -54,3 +60,4 @@ def account_erase(user: Any) -> None:
         deleted_at=Coalesce("deleted_at", Value(now)), title="", system_prompt="", share_id=None, models=[]
     )
     Preset.objects.filter(user=user).delete()
+    image_store.pictures_erase(user_id=user.pk)

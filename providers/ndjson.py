@@ -9,6 +9,8 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
+from providers.sse import iter_decoded
+
 
 class NDJSONDecoder:
     def __init__(self) -> None:
@@ -30,10 +32,5 @@ class NDJSONDecoder:
         return json.loads(line.decode("utf-8"))  # raises ValueError on garbage
 
 
-async def iter_ndjson(chunks: AsyncIterable[bytes]) -> AsyncIterator[Any]:
-    decoder = NDJSONDecoder()
-    async for chunk in chunks:
-        for item in decoder.feed(chunk):
-            yield item
-    for item in decoder.flush():
-        yield item
+def iter_ndjson(chunks: AsyncIterable[bytes]) -> AsyncIterator[Any]:
+    return iter_decoded(NDJSONDecoder(), chunks)

@@ -153,7 +153,11 @@ def _within(number: float, schema: dict[str, Any]) -> bool:
     if "exclusiveMaximum" in schema and number >= schema["exclusiveMaximum"]:
         return False
     step = schema.get("multipleOf")
-    return not step or (number / step) == int(number / step)
+    if not step:
+        return True
+    if isinstance(number, int) and isinstance(step, int):
+        return number % step == 0  # exact: a float quotient of a large integer rounds to a whole one
+    return (number / step) == int(number / step)
 
 
 def _string(schema: dict[str, Any], prompt: Prompt) -> str:

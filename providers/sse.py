@@ -10,7 +10,7 @@ import codecs
 import json
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,28 @@ class SSEDecoder:
         return [event]
 
 
-async def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
-    decoder = SSEDecoder()
+T = TypeVar("T")
+
+
+class StreamDecoder(Protocol[T]):
+    """An incremental decoder of a byte stream (SSE events, NDJSON lines): `feed` returns what the
+    bytes so far complete, `flush` what is left when the stream ends."""
+
+    def feed(self, chunk: bytes) -> list[T]: ...
+
+    def flush(self) -> list[T]: ...
+
+
+async def iter_decoded(decoder: StreamDecoder[T], chunks: AsyncIterable[bytes]) -> AsyncIterator[T]:
     async for chunk in chunks:
-        for event in decoder.feed(chunk):
-            yield event
-    for event in decoder.flush():
-        yield event
+        for item in decoder.feed(chunk):
+            yield item
+    for item in decoder.flush():
+        yield item
+
+
+def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
+    return iter_decoded(SSEDecoder(), chunks)
 
 
 def is_done(event: SSEEvent) -> bool:

@@ -1,7 +1,9 @@
 import os
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -24,6 +26,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError("CI must set REDIS_URL: tests marked `redis` may not be skipped there.")
     for item in needs_redis:
         item.add_marker(pytest.mark.skip(reason="needs REDIS_URL (a real Redis); CI always sets it"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases, and before they are dropped, the connection of the thread that
+    ran async tests' ORM calls (asgiref's single thread for sync_to_async outside a request). That
+    thread outlives every test and keeps its connection checked out of psycopg's pool, which closing
+    the pool leaves open, so DROP DATABASE found "other users"."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
 
 
 @pytest.fixture(autouse=True)

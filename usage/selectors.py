@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from catalog.models import AIModel, ModelKind
 from config.money import money
 from usage import counters, limits
 from usage.limits import from_nano
@@ -153,6 +154,7 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
     for figures in by_model.values():
         totals.add(figures)
     return {
+        "by_kind": _by_kind(by_model),
         "total_requests": totals.requests,
         "total_tokens": totals.tokens,
         "total_cost": money(totals.cost),
@@ -165,3 +167,13 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
 
 def _shown(figures: Figures) -> dict[str, Any]:
     return {"requests": figures.requests, "tokens": figures.tokens, "cost": money(figures.cost)}
+
+
+def _by_kind(by_model: dict[str, Figures]) -> dict[str, dict[str, Any]]:
+    """The per-model figures summed by the model's kind (chat, embedding, image, video); a model since
+    removed from the catalog is counted under "other", so the kinds always add up to the total."""
+    kinds = dict(AIModel.objects.filter(slug__in=list(by_model)).values_list("slug", "kind")) if by_model else {}
+    sums = {kind: Figures() for kind in ModelKind.values}
+    for slug, figures in by_model.items():
+        sums.setdefault(kinds.get(slug, "other"), Figures()).add(figures)
+    return {kind: _shown(row) for kind, row in sums.items()}

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "playground",
     "usage",
     "webhooks",
+    "arena",
 ]
 
 # CORS sits right below SecurityMiddleware on both handlers: above everything that can answer on its
@@ -174,6 +175,7 @@ SPECTACULAR_SETTINGS = {
         "ModelStatusEnum": "catalog.models.ModelStatus",
         "GenerationStatusEnum": "usage.models.GenerationStatus",
         "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "SessionStatusEnum": "playground.models.SessionStatus",
     },
 }
 

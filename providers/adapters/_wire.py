@@ -1,17 +1,22 @@
-"""Reading OpenAI-shaped answers (OpenAI, OpenRouter, Hugging Face's router, MiniMax) and keeping
-track of a stream while it arrives (every adapter)."""
+"""Reading OpenAI-shaped answers (OpenAI, OpenRouter, Hugging Face's router, MiniMax), keeping
+track of a stream while it arrives (every adapter), and the chat calls of every server that answers
+in OpenAI's chat-completion shape (`ChatCompletions`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
-from providers.adapters._http import estimated_usage
+import httpx
+
+from providers.adapters._http import HTTPAdapter, estimated_usage, to_decimal
 from providers.base import (
     ChatRequest,
     ChatResult,
     Choice,
     ProviderError,
+    StreamDelta,
     StreamEnd,
     TokenLogprob,
     ToolCall,
@@ -20,6 +25,22 @@ from providers.base import (
     Usage,
 )
 from providers.errors import empty_reply_error, protocol_error
+from providers.sse import SSEEvent, decode_json_event, is_done, iter_sse
+
+
+def parse_usage(raw: dict[str, Any]) -> Usage:
+    prompt = int(raw.get("prompt_tokens") or 0)
+    completion = int(raw.get("completion_tokens") or 0)
+    prompt_details = raw.get("prompt_tokens_details") or {}
+    completion_details = raw.get("completion_tokens_details") or {}
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=int(raw.get("total_tokens") or prompt + completion),
+        cached_tokens=int(prompt_details.get("cached_tokens") or 0),
+        reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
+        reported_cost=to_decimal(raw.get("cost")),
+    )
 
 
 def parse_tool_calls(raw: Any) -> list[ToolCall]:
@@ -115,6 +136,17 @@ def result_from_choices(
     )
 
 
+def result_from_reply(provider: str, req: ChatRequest, payload: Any) -> ChatResult:
+    """The ChatResult of a whole chat-completion reply (`choices`, `usage`, `id`, `model`)."""
+    try:
+        choices = [parse_choice(c, i) for i, c in enumerate(payload["choices"])]
+        choices[0]
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise protocol_error(provider, f"no choices in reply: {str(payload)[:200]}") from exc
+    usage = parse_usage(payload["usage"]) if payload.get("usage") else None
+    return result_from_choices(provider, req, choices, usage, payload.get("id"), payload.get("model"))
+
+
 class StreamState:
     """What has arrived so far, per choice: enough to build StreamEnd (assembled tool calls, every
     choice's finish) and to tell an empty stream from a real one."""
@@ -187,6 +219,92 @@ class StreamState:
         refusal = "".join(self.refusals[index]) if index in self.refusals else None
         content = "".join(self.parts.get(index, ()))
         return Choice(index, content, self.finish.get(index), calls, self.logprobs.get(index), refusal)
+
+
+def chunk_delta(choice: dict[str, Any], state: StreamState) -> StreamDelta | None:
+    """One chunk choice as a StreamDelta (None when it carries nothing new), noted in `state`."""
+    index = choice.get("index") or 0
+    delta = choice.get("delta") or {}
+    text = delta.get("content")
+    raw_calls = delta.get("tool_calls")
+    raw_logprobs = choice.get("logprobs")
+    refusal = delta.get("refusal")
+    if choice.get("finish_reason"):
+        state.finished(index, choice["finish_reason"])
+    if not (text or raw_calls or raw_logprobs or refusal):
+        return None
+    item = StreamDelta(text or "", index)
+    if text:
+        state.text(index, text)
+    if raw_calls:
+        item.tool_calls = parse_tool_call_deltas(raw_calls)
+        state.tool_deltas(index, item.tool_calls)
+    if raw_logprobs and (logprobs := parse_logprobs(raw_logprobs)):
+        item.logprobs = logprobs
+        state.add_logprobs(index, logprobs)
+    if refusal:
+        item.refusal = refusal
+        state.refusal(index, refusal)
+    return item
+
+
+class ChatCompletions(HTTPAdapter):
+    """Chat, whole and streamed, with a server that answers in OpenAI's chat-completion shape. A
+    subclass gives `chat_path` and `body`, and says how its errors arrive inside a 200 stream."""
+
+    chat_path = "/chat/completions"
+    # OpenAI ends every stream with [DONE], so a stream that sent it is complete; where [DONE] is
+    # optional (MiniMax) only a finish_reason tells a whole stream from a cut one.
+    done_ends_stream = True
+
+    def body(self, req: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def chunk_error(self, chunk: dict[str, Any]) -> ProviderError | None:
+        """The error a stream chunk reports, if any."""
+        return None
+
+    async def chat(self, req: ChatRequest) -> ChatResult:
+        self.refuse_unsupported(req)
+        payload = await self.request_json("POST", self.url(self.chat_path), json=self.body(req, stream=False))
+        return result_from_reply(self.name, req, payload)
+
+    def stream_chat(self, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
+        return self.stream(
+            self.url(self.chat_path), lambda: self.body(req, stream=True), lambda r: self.parse_stream(r, req), req
+        )
+
+    async def parse_stream(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
+        state = StreamState()
+        done = False
+        name, chunk_error = self.name, self.chunk_error  # read once: this loop runs per token
+        async for event in iter_sse(response.aiter_bytes()):
+            if is_done(event):
+                done = True
+                break
+            chunk = decode_chunk(name, event)
+            if error := chunk_error(chunk):
+                raise error
+            state.upstream_id = state.upstream_id or chunk.get("id")
+            if chunk.get("usage"):
+                state.usage = parse_usage(chunk["usage"])
+            for choice in chunk.get("choices") or ():
+                if delta := chunk_delta(choice, state):
+                    yield delta
+        if not state.finish and not (done and self.done_ends_stream):
+            raise state.incomplete_error(self.name)
+        yield state.end(self.name, req)
+
+
+def decode_chunk(provider: str, event: SSEEvent) -> dict[str, Any]:
+    """A stream event's JSON object; anything else is a protocol error."""
+    try:
+        chunk = decode_json_event(event)
+    except ValueError as exc:
+        raise protocol_error(provider, f"bad JSON in stream: {event.data[:200]!r}") from exc
+    if not isinstance(chunk, dict):
+        raise protocol_error(provider, f"unexpected stream event: {event.data[:200]!r}")
+    return chunk
 
 
 def _json_text(value: Any) -> str:

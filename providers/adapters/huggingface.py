@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 
-from providers.adapters._http import drop_none
+from providers.adapters._http import drop_none, to_decimal
+from providers.adapters._wire import decode_chunk
 from providers.adapters.huggingface_media import HuggingFaceMedia
-from providers.adapters.openai import OpenAIAdapter, to_decimal
+from providers.adapters.openai import OpenAIAdapter
 from providers.base import (
     OPTIONAL_FIELDS,
     ChatRequest,
@@ -35,7 +36,7 @@ from providers.base import (
 )
 from providers.errors import empty_reply_error, error_fields, protocol_error
 from providers.messages import image_parts
-from providers.sse import decode_json_event, is_done, iter_sse
+from providers.sse import is_done, iter_sse
 from providers.tokens import estimate_prompt_tokens, estimate_tokens, message_text
 
 _FINISH = {"length": "length", "eos_token": "stop", "stop_sequence": "stop"}
@@ -157,12 +158,7 @@ class HuggingFaceLegacyAdapter(HuggingFaceMedia):
         async for event in iter_sse(response.aiter_bytes()):
             if is_done(event):  # TGI may or may not send it
                 break
-            try:
-                chunk = decode_json_event(event)
-            except ValueError as exc:
-                raise protocol_error(self.name, f"bad JSON in stream: {event.data[:200]!r}") from exc
-            if not isinstance(chunk, dict):
-                raise protocol_error(self.name, f"unexpected stream event: {event.data[:200]!r}")
+            chunk = decode_chunk(self.name, event)
             if chunk.get("error"):
                 message, _, _ = error_fields(chunk)
                 raise ProviderError("unavailable", provider=self.name, detail=message or "generation failed")

@@ -15,12 +15,10 @@ from typing import Any
 import httpx
 
 from providers.adapters._http import drop_none
-from providers.adapters._wire import StreamState, parse_choice, result_from_choices
+from providers.adapters._wire import ChatCompletions
 from providers.adapters.minimax_images import MiniMaxImages
-from providers.adapters.openai import OpenAIAdapter, parse_usage
 from providers.base import (
     ChatRequest,
-    ChatResult,
     ErrorKind,
     ProviderError,
     StreamDelta,
@@ -32,7 +30,6 @@ from providers.base import (
 )
 from providers.errors import client_message, load_json, protocol_error
 from providers.messages import ChatMessage
-from providers.sse import decode_json_event, is_done, iter_sse
 
 # base_resp.status_code -> (kind, worth retrying)
 STATUS_CODES: dict[int, tuple[ErrorKind, bool]] = {
@@ -94,7 +91,7 @@ def _message(message: ChatMessage) -> dict[str, Any]:
     return dict(message)
 
 
-class MiniMaxAdapter(MiniMaxImages):
+class MiniMaxAdapter(ChatCompletions, MiniMaxImages):
     name = "minimax"
     chat_path = "/v1/text/chatcompletion_v2"
     # chatcompletion_v2 as MiniMax documents it: max_completion_tokens, temperature, top_p, stop,
@@ -106,6 +103,9 @@ class MiniMaxAdapter(MiniMaxImages):
     )
     checks_more = True
     modalities = frozenset({"chat", "image", "video"})
+    # Streams are OpenAI's chunks; the last one repeats the whole reply under `message`, which is
+    # not read again. [DONE] is sent by some deployments, not others.
+    done_ends_stream = False
 
     def unsupported_values(self, req: ChatRequest) -> list[str]:
         found = []
@@ -139,47 +139,16 @@ class MiniMaxAdapter(MiniMaxImages):
         body.update(self.passthrough(req))
         return body
 
-    async def chat(self, req: ChatRequest) -> ChatResult:
-        self.refuse_unsupported(req)
-        payload = await self.request_json("POST", self.url(self.chat_path), json=self.body(req, stream=False))
-        try:
-            choices = [parse_choice(c, i) for i, c in enumerate(payload["choices"])]
-            choices[0]
-        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-            raise protocol_error(self.name, f"no choices in reply: {str(payload)[:200]}") from exc
-        usage = parse_usage(payload["usage"]) if payload.get("usage") else None
-        return result_from_choices(self.name, req, choices, usage, payload.get("id"), payload.get("model"))
+    def chunk_error(self, chunk: dict[str, Any]) -> ProviderError | None:
+        return base_resp_error(chunk, self.name)
 
-    def stream_chat(self, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
-        return self.stream(
-            self.url(self.chat_path), lambda: self.body(req, stream=True), lambda r: self._parse(r, req), req
-        )
-
-    async def _parse(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
+    async def parse_stream(self, response: httpx.Response, req: ChatRequest) -> AsyncIterator[StreamDelta | StreamEnd]:
         if response.headers.get("content-type", "").startswith("application/json"):
             # A refused stream comes back as one JSON object with base_resp, not as SSE.
             payload = load_json(await response.aread())
             raise base_resp_error(payload, self.name) or protocol_error(self.name, f"unexpected reply: {payload}")
-        state = StreamState()
-        async for event in iter_sse(response.aiter_bytes()):
-            if is_done(event):  # sent by some deployments, not others
-                break
-            try:
-                chunk = decode_json_event(event)
-            except ValueError as exc:
-                raise protocol_error(self.name, f"bad JSON in stream: {event.data[:200]!r}") from exc
-            if error := base_resp_error(chunk, self.name):
-                raise error
-            state.upstream_id = state.upstream_id or chunk.get("id")
-            if chunk.get("usage"):
-                state.usage = parse_usage(chunk["usage"])
-            for choice in chunk.get("choices") or ():
-                # The last chunk repeats the whole reply under `message`; only deltas are new.
-                if delta := OpenAIAdapter._delta(choice, state):
-                    yield delta
-        if not state.finish:
-            raise state.incomplete_error(self.name)
-        yield state.end(self.name, req)
+        async for item in super().parse_stream(response, req):
+            yield item
 
     async def list_models(self) -> list[UpstreamModel]:
         return [

@@ -50,6 +50,8 @@ _THINK = {"none": False, "low": "low", "medium": "medium", "high": "high"}
 
 class OllamaAdapter(HTTPAdapter):
     name = "ollama"
+    # The fields `body` translates into Ollama's own names, listed one by one rather than taken
+    # from OPTIONAL_FIELDS: a typed field added later is refused here until it is translated.
     supported_fields = frozenset(
         {
             "max_tokens",

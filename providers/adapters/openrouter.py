@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from providers.adapters.openai import OpenAIAdapter, to_decimal
+from providers.adapters._http import to_decimal
+from providers.adapters.openai import OpenAIAdapter
 from providers.base import OPTIONAL_FIELDS, Adapter, ProviderError, UpstreamModel
 from providers.errors import http_error, load_json
 

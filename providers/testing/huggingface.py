@@ -9,7 +9,7 @@ from typing import Any
 
 from providers.testing import replies
 from providers.testing.huggingface_media import HuggingFaceMedia, is_text_to_image
-from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Request, Route, parse_faults, sse
+from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Request, Route, sse
 
 FEATURES = "/pipeline/feature-extraction"
 
@@ -31,22 +31,9 @@ class HuggingFace:
             return await self.media.features(req, full_model.removesuffix(FEATURES))
         if is_text_to_image(full_model):
             return await self.media.text_to_image(req, full_model)
-        key, count = self.book.record("hf_legacy", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key):
+        if (received := await self.media.admit(req, "hf_legacy", full_model, error_type="fake")) is None:
             return
-        if faults.has("auth"):
-            await req.respond(401, {"error": "Invalid credentials in Authorization header"})
-            return
-        if faults.loading and faults.failing(count):
-            eta = faults.value("eta", 20.0)
-            await req.respond(503, {"error": f"Model {faults.model} is currently loading", "estimated_time": eta})
-            return
-        if faults.status and faults.failing(count):
-            headers = {"Retry-After": "1", "retry-after-ms": "50"} if faults.status == 429 else {}
-            await req.respond(faults.status, {"error": f"Fake error {faults.status}", "error_type": "fake"}, headers)
-            return
-        body = req.json() or {}
+        body, key, _, faults = received
         inputs = str(body.get("inputs", ""))
         params = body.get("parameters") or {}
         stop = params.get("stop") or []

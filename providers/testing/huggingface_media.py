@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from providers.testing.pictures import HTML_PAGE, fake_vector, picture
-from providers.testing.plumbing import Book, Faults, Request, parse_faults
+from providers.testing.plumbing import Book, Received, Request, parse_faults
 
 FEATURE_SIZE = 384
 TEXT_TO_IMAGE = frozenset({"black-forest-labs/FLUX.1-schnell", "stabilityai/stable-diffusion-xl-base-1.0"})
@@ -28,29 +28,31 @@ class HuggingFaceMedia:
     def __init__(self, book: Book) -> None:
         self.book = book
 
-    async def failed(self, req: Request, faults: Faults, key: str, count: int) -> bool:
-        """The shared and loading faults; True when one has answered."""
-        if await self.book.common_faults(req, faults, key):
-            return True
+    async def admit(self, req: Request, provider: str, full_model: str, **error: str) -> Received | None:
+        """Take on a task-API request and apply its faults (the shared ones, auth, loading and
+        failing statuses); None when a fault has answered. `error` adds fields to the status error."""
+        received = await self.book.admit(req, provider, full_model)
+        if received is None:
+            return None
+        faults, count = received.faults, received.count
         if faults.has("auth"):
             await req.respond(401, {"error": "Invalid credentials in Authorization header"})
-            return True
+            return None
         if faults.loading and faults.failing(count):
             eta = faults.value("eta", 20.0)
             await req.respond(503, {"error": f"Model {faults.model} is currently loading", "estimated_time": eta})
-            return True
+            return None
         if faults.status and faults.failing(count):
             headers = {"Retry-After": "1", "retry-after-ms": "50"} if faults.status == 429 else {}
-            await req.respond(faults.status, {"error": f"Fake error {faults.status}"}, headers)
-            return True
-        return False
+            await req.respond(faults.status, {"error": f"Fake error {faults.status}", **error}, headers)
+            return None
+        return received
 
     async def features(self, req: Request, full_model: str) -> None:
-        key, count = self.book.record("hf_features", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.failed(req, faults, key, count):
+        if (received := await self.admit(req, "hf_features", full_model)) is None:
             return
-        inputs = (req.json() or {}).get("inputs")
+        body, key, _, faults = received
+        inputs = body.get("inputs")
         texts = [inputs] if isinstance(inputs, str) else inputs
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
             await req.respond(400, {"error": "Input should be a valid string or a list of strings"})
@@ -61,11 +63,9 @@ class HuggingFaceMedia:
         await self.book.send_json(req, key, faults, vectors[0] if isinstance(inputs, str) else vectors)
 
     async def text_to_image(self, req: Request, full_model: str) -> None:
-        key, count = self.book.record("hf_image", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.failed(req, faults, key, count):
+        if (received := await self.admit(req, "hf_image", full_model)) is None:
             return
-        body = req.json() or {}
+        body, key, _, faults = received
         prompt = body.get("inputs")
         parameters = body.get("parameters") or {}
         if not isinstance(prompt, str) or not prompt:

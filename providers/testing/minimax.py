@@ -15,15 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from providers.testing import replies
-from providers.testing.minimax_images import MiniMaxImagesFake
+from providers.testing.minimax_images import MiniMaxImagesFake, base_resp
+from providers.testing.openai_family import ask_from
 from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Faults, Request, Route, parse_faults, sse
 
 DEMO_VIDEO = Path(__file__).resolve().parent.parent / "demo_assets" / "demo.mp4"
 ROLES = frozenset({"system", "user", "assistant", "tool"})
-
-
-def base_resp(code: int = 0, message: str = "success") -> dict[str, Any]:
-    return {"base_resp": {"status_code": code, "status_msg": message}}
 
 
 def invalid(body: dict[str, Any]) -> str | None:
@@ -71,33 +68,16 @@ class MiniMax:
         return None
 
     async def chat(self, req: Request) -> None:
-        body = req.json() or {}
-        full_model = str(body.get("model", ""))
-        key, count = self.book.record("minimax", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key):
+        if (received := await self.book.admit(req, "minimax")) is None:
             return
+        body, key, count, faults = received
         error = self.fault_code(faults, count)
         if error is None and (problem := invalid(body)):
             error = (2013, problem)
         if error:
             await req.respond(200, {"id": "", "choices": None, **base_resp(*error)}, {"trace-id": "fake-trace"})
             return
-        messages = body.get("messages") or []
-        echo, after_tool, images = replies.last_turn(messages)
-        response_format = body.get("response_format") or {}
-        ask = replies.Ask(
-            model=faults.model,
-            echo=echo,
-            prompt_tokens=replies.prompt_tokens(messages),
-            after_tool=after_tool,
-            images=images,
-            max_tokens=body.get("max_completion_tokens", body.get("max_tokens")),
-            stop=list(body.get("stop") or []),
-            tools=replies.openai_tools(body.get("tools")),
-            tool_choice=body.get("tool_choice"),
-            schema=(response_format.get("json_schema") or {}).get("schema") if response_format else None,
-        )
+        ask = ask_from(body, faults)  # chatcompletion_v2 takes OpenAI's request shape
         answer = replies.Answer([], "stop") if faults.has("empty") else replies.answer(ask)
         usage = {
             "total_tokens": ask.prompt_tokens + answer.completion_tokens,

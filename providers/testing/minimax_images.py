@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from providers.testing.pictures import picture
-from providers.testing.plumbing import Book, Faults, Request, parse_faults
+from providers.testing.plumbing import Book, Faults, Request
 
 ASPECT_RATIOS = {
     "1:1": (1024, 1024),
@@ -63,12 +63,9 @@ class MiniMaxImagesFake:
         self.fault_code = fault_code
 
     async def generate(self, req: Request) -> None:
-        body = req.json() or {}
-        full_model = str(body.get("model", ""))
-        key, count = self.book.record("minimax", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key):
+        if (received := await self.book.admit(req, "minimax")) is None:
             return
+        body, key, count, faults = received
         error = self.fault_code(faults, count)
         if error is None and (problem := invalid(body, faults.model)):
             error = (2013, problem)

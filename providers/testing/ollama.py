@@ -17,7 +17,7 @@ from typing import Any
 
 from providers.testing import replies
 from providers.testing.pictures import fake_vector, shortened
-from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Request, Route, dumps, parse_faults
+from providers.testing.plumbing import MIDSTREAM_AFTER, Book, Request, Route, dumps
 
 STAMP = "2023-08-04T19:22:45.499127Z"
 ROLES = frozenset({"system", "user", "assistant", "tool"})
@@ -64,12 +64,9 @@ class Ollama:
     async def embed(self, req: Request) -> None:
         """POST /api/embed: `input` a string or strings, `dimensions` up to the model's 768, and
         `truncate` (default true: an input over the context is cut silently; false: a 400)."""
-        body = req.json() or {}
-        full_model = str(body.get("model", ""))
-        key, count = self.book.record("ollama", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key):
+        if (received := await self.book.admit(req, "ollama")) is None:
             return
+        body, key, count, faults = received
         if faults.status and faults.failing(count):
             message = {404: f'model "{faults.model}" not found, try pulling it first'}.get(faults.status, "failed")
             await req.respond(faults.status, {"error": message})
@@ -98,12 +95,9 @@ class Ollama:
         await self.book.send_json(req, key, faults, payload)
 
     async def chat(self, req: Request) -> None:
-        body = req.json() or {}
-        full_model = str(body.get("model", ""))
-        key, count = self.book.record("ollama", full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key):
+        if (received := await self.book.admit(req, "ollama")) is None:
             return
+        body, key, count, faults = received
         if faults.status and faults.failing(count):
             message = {404: f'model "{faults.model}" not found, try pulling it first'}.get(
                 faults.status, "the model failed to generate a response"

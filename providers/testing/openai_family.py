@@ -20,7 +20,6 @@ from providers.testing.plumbing import (
     Request,
     Route,
     dumps,
-    parse_faults,
     sse,
 )
 from providers.testing.replies import Answer, Ask
@@ -156,12 +155,10 @@ class OpenAIFamily:
         return usage
 
     async def chat(self, req: Request, provider: str) -> None:
-        body = req.json() or {}
-        full_model = str(body.get("model", ""))
-        key, count = self.book.record(provider, full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key) or await self.fault_response(req, provider, faults, count):
+        received = await self.book.admit(req, provider)
+        if received is None or await self.fault_response(req, provider, received.faults, received.count):
             return
+        body, key, _, faults = received
         if problem := malformed(body):
             await req.respond(400, openai_error(provider, 400, problem, "invalid_request_error", None))
             return

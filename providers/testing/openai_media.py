@@ -25,7 +25,7 @@ from typing import Any
 
 from providers.testing.openai_family import OpenAIFamily, openai_error, openrouter_cost
 from providers.testing.pictures import FORMATS, HTML_PAGE, base64_floats, fake_vector, picture, shortened, words
-from providers.testing.plumbing import Book, Faults, Request, Route, parse_faults
+from providers.testing.plumbing import Book, Faults, Request, Route
 
 EMBEDDING_SIZES = {"text-embedding-3-large": 3072, "text-embedding-3-small": 1536, "text-embedding-ada-002": 1536}
 DEFAULT_EMBEDDING_SIZE = 384
@@ -80,15 +80,10 @@ class OpenAIMediaFake:
 
     async def start(self, req: Request, provider: str) -> tuple[dict[str, Any], str, Faults] | None:
         """Record the request and apply the shared faults; None when a fault has answered."""
-        body = req.json() or {}
-        full_model = str(body.get("model", ""))
-        key, count = self.book.record(provider, full_model, req)
-        faults = parse_faults(full_model)
-        if await self.book.common_faults(req, faults, key) or await self.family.fault_response(
-            req, provider, faults, count
-        ):
+        received = await self.book.admit(req, provider)
+        if received is None or await self.family.fault_response(req, provider, received.faults, received.count):
             return None
-        return body, key, faults
+        return received.body, received.key, received.faults
 
     async def refuse(self, req: Request, provider: str, message: str, param: str | None = None) -> None:
         error = openai_error(provider, 400, message, "invalid_request_error", None)

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 Scope = dict[str, Any]
@@ -148,6 +148,16 @@ class Request:
 # ---- the book --------------------------------------------------------------------------------
 
 
+class Received(NamedTuple):
+    """A request a fake has taken on: its JSON body, its key in the book, its number among the
+    requests for that key (for faults that fail only the first N) and its faults."""
+
+    body: Any
+    key: str
+    count: int
+    faults: Faults
+
+
 class Book:
     """Requests received, streams cut short and finished, and the last request per model."""
 
@@ -180,6 +190,18 @@ class Book:
         client = req.scope.get("client") or ("", 0)
         self.last[key] = {"headers": req.headers, "body": req.json(), "client_port": client[1]}
         return key, self.requests[key]
+
+    async def admit(self, req: Request, provider: str, full_model: str | None = None) -> Received | None:
+        """Record a request for the model in its body (or `full_model`, for APIs that name it in the
+        path) and apply latency and hang; None when the client left meanwhile."""
+        body = req.json() or {}
+        if full_model is None:
+            full_model = str(body.get("model", ""))
+        key, count = self.record(provider, full_model, req)
+        faults = parse_faults(full_model)
+        if await self.common_faults(req, faults, key):
+            return None
+        return Received(body, key, count, faults)
 
     async def common_faults(self, req: Request, faults: Faults, key: str) -> bool:
         """Latency and hang; True if the request is over (the client left)."""

@@ -15,17 +15,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.messages import text_of
 from providers.schema_sample import Prompt, sample
 
 _ALTERNATIVES = (" the", " a", " and", " of", " to")
-
-
-def text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return ""
 
 
 def count_tokens(text: str) -> int:

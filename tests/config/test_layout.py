@@ -1,6 +1,6 @@
 """The layout holds: apps depend on each other one way only, and the shared plumbing depends on none.
 
-providers <- accounts <- catalog <- usage <- playground; webhooks plugs in on top (through the
+providers <- accounts <- catalog <- usage <- playground <- arena; webhooks plugs in on top (through the
 registries of accounts.hooks and usage.events) and nothing imports it. Every import counts, including
 the ones inside functions: a cycle hidden in a function body is still a cycle.
 """
@@ -9,10 +9,10 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["providers", "accounts", "catalog", "usage", "playground"]
+LAYERS = ["providers", "accounts", "catalog", "usage", "playground", "arena"]
 APPS = [*LAYERS, "webhooks"]
 # Each app may import the plumbing (config) and the apps below it.
-ALLOWED = {app: set(LAYERS[:i]) for i, app in enumerate(LAYERS)} | {"webhooks": set(LAYERS) - {"playground"}}
+ALLOWED = {app: set(LAYERS[:i]) for i, app in enumerate(LAYERS)} | {"webhooks": set(LAYERS) - {"playground", "arena"}}
 # Plumbing is imported by the apps, so it imports none of them. The modules that put the site
 # together (settings, URLs, the ASGI/WSGI entry points, the page context, the health check) do.
 COMPOSITION = {"config.urls", "config.asgi", "config.wsgi", "config.context_processors", "config.health"}

@@ -69,3 +69,11 @@ def test_strings_and_numbers_come_from_the_prompt():
     schema = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}}
 
     assert sample(schema, "Plan 3 days in Rome") == {"city": "Rome", "days": 3}
+
+
+def test_a_large_number_in_the_prompt_is_not_taken_for_a_multiple_it_is_not():
+    schema = {"type": "integer", "multipleOf": 3, "minimum": 1}
+
+    value = sample(schema, "100000000000000000")  # 1e17 / 3 rounds to a whole float
+
+    jsonschema.validate(value, schema)

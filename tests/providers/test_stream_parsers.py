@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from providers.base import ProviderConfig
+from providers.base import ProviderConfig, ProviderError
 from providers.ndjson import NDJSONDecoder
 from providers.registry import get_adapter
 from providers.sse import SSEDecoder, SSEEvent
@@ -161,3 +161,20 @@ def test_recordings_are_valid_json_events():
         for event in parse_sse([(RECORDINGS / name).read_bytes()]):
             if event.data != "[DONE]" and event.data.startswith("{"):
                 json.loads(event.data)
+
+
+SSE_CHAT_KINDS = ["openai", "openrouter", "huggingface", "huggingface_legacy", "minimax"]
+
+
+@pytest.mark.parametrize("kind", SSE_CHAT_KINDS)
+@pytest.mark.parametrize("event", [b"data: [1, 2]\n\n", b"data: {not json\n\n"], ids=["not-an-object", "bad-json"])
+async def test_a_stream_event_that_is_not_a_json_object_is_a_protocol_error_for_every_sse_adapter(kind, event):
+    config = ProviderConfig(kind=kind, base_url="http://upstream.test", max_retries=0)
+
+    async with replay([event], "text/event-stream") as client:
+        adapter = get_adapter(config, client)
+        with pytest.raises(ProviderError) as caught:
+            await collect(adapter.stream_chat(ask("m")))
+
+    assert caught.value.kind == "protocol"
+    assert caught.value.provider == adapter.name

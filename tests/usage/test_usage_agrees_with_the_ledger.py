@@ -57,7 +57,8 @@ def _mixed_workload(server, key: str, client: APIClient, chat_model, make_model)
         {"model": chat_model.slug, "messages": HELLO, "stream": True, "stream_options": {"include_usage": True}},
     )  # fmt: skip
     assert streamed.status_code == 200 and '"usage"' in streamed.text
-    _cancelled_stream(server, key, make_model("gpt-4o-mini@slow=300").slug)
+    # A slow model of its own: the fake upstream counts closed streams per model name for every test.
+    _cancelled_stream(server, key, make_model("gpt-4o-mini@slow=250").slug)
     broken = make_model("gpt-4o-mini@500")
     failed = client.post("/api/v1/ai/chat", {"model": broken.slug, "messages": HELLO}, format="json")
     assert failed.status_code == 502

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playground', '0007_conversation_soft_delete'),
+        ('playground', '0009_conversation_soft_delete'),
         ('usage', '0004_generation_door'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -43,7 +43,7 @@ def _run(statements: list[str]):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playground', '0006_videojob_door'),
+        ('playground', '0008_session_status'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_token_families_avatar_key_rotation'),
+        ('accounts', '0005_username_underscore'),
     ]
 
     operations = [
