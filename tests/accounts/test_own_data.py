@@ -1,6 +1,5 @@
 """People can take their data with them, and delete their account for good."""
 
-import gzip
 import json
 
 import pytest
@@ -15,28 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def export_of(django_capture_on_commit_callbacks):
-    """Ask for an export through the API, let the (eager) job write it, download it: {section: [items]}."""
-
-    def run(client) -> dict:
-        with django_capture_on_commit_callbacks(execute=True):  # the job is queued when the request commits
-            started = client.post("/api/auth/export")
-        assert started.status_code == 202 and started.json()["data"]["status"] == "queued"
-        status = client.get("/api/auth/export").json()["data"]
-        assert (status["status"], status["progress"]) == ("ready", 100)
-        download = client.get(status["download_url"])
-        assert download.status_code == 200 and download["Content-Type"] == "application/gzip"
-        assert "attachment" in download["Content-Disposition"]
-        sections: dict = {}
-        for line in gzip.decompress(b"".join(download.streaming_content)).decode().splitlines():
-            record = json.loads(line)
-            sections.setdefault(record["section"], []).append(record["data"])
-        return sections
-
-    return run
 
 
 def test_export_contains_my_profile_and_no_one_elses(alice_api, alice, bob, export_of):
