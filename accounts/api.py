@@ -4,6 +4,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import extend_schema
@@ -15,7 +18,8 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
-from accounts.models import User
+from accounts.exports import account_export_start
+from accounts.models import AccountExport, ExportStatus, User
 from accounts.serializers import (
     LoginSerializer,
     LogoutSerializer,
@@ -199,16 +203,52 @@ class RefreshView(APIView):
         return Response(WithMessage(tokens, "Token refreshed"))
 
 
+class AccountExportSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccountExport
+        fields = ["id", "status", "progress", "rows_total", "rows_done", "size", "error", "created_at",
+                  "finished_at", "download_url"]  # fmt: skip
+
+    def get_download_url(self, export: AccountExport) -> str | None:
+        if export.status != ExportStatus.READY:
+            return None
+        return reverse("api-account-export-download", args=[export.pk])
+
+
 class AccountExportView(APIView):
-    """Download everything about oneself as JSON."""
+    """`POST`: prepare a copy of everything about oneself (a background job, gzip JSON lines);
+    `GET`: the newest export, its progress, and where to download it when ready."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: AccountExportSerializer})
     def get(self, request: Request) -> Response:
-        response = Response(services.user_export(user=request.user))
-        response["Content-Disposition"] = f'attachment; filename="switchboard-export-{request.user.pk}.json"'
-        return response
+        export = AccountExport.objects.filter(user=request.user).first()
+        if export is None:
+            raise ApiError("NOT_FOUND", "No export yet: POST to this URL to prepare one.")
+        return Response(AccountExportSerializer(export).data)
+
+    @extend_schema(request=None, responses={202: AccountExportSerializer})
+    def post(self, request: Request) -> Response:
+        export = account_export_start(user=request.user)
+        return Response(WithMessage(AccountExportSerializer(export).data, "Export queued"), status=202)
+
+
+class AccountExportDownloadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/gzip"): bytes})
+    def get(self, request: Request, pk: Any) -> HttpResponseBase:
+        export = AccountExport.objects.filter(pk=pk, user=request.user, status=ExportStatus.READY).first()
+        if export is None or not export.file:
+            raise ApiError("NOT_FOUND", "No such export, or it is not ready yet.")
+        return FileResponse(
+            export.file.open("rb"), as_attachment=True, filename=f"switchboard-export-{export.pk}.jsonl.gz",
+            content_type="application/gzip",
+        )  # fmt: skip
 
 
 class AccountDeleteSerializer(serializers.Serializer):

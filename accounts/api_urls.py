@@ -11,5 +11,6 @@ urlpatterns = [
     path("logout", api.LogoutView.as_view(), name="api-logout"),
     path("refresh", api.RefreshView.as_view(), name="api-refresh"),
     path("export", api.AccountExportView.as_view(), name="api-account-export"),
+    path("export/<uuid:pk>/download", api.AccountExportDownloadView.as_view(), name="api-account-export-download"),
     path("account", api.AccountView.as_view(), name="api-account"),
 ]

@@ -1,6 +1,7 @@
 """Extension points other apps fill in (kept here so accounts imports no other app at load time)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import User
@@ -34,12 +35,23 @@ def signup_open() -> bool:
 
 
 # Account export and deletion: each app contributes its part, so accounts imports none of them.
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    """A section too large for a list: how many items, and an iterator that reads them in chunks."""
+
+    count: int
+    rows: Iterable[Any]
+
+
 _exporters: list[Callable[[User], dict[str, Any]]] = []
 _erasers: list[Callable[[User], None]] = []
 
 
 def register_account_exporter(fn: Callable[[User], dict[str, Any]]) -> Callable[[User], dict[str, Any]]:
-    """`fn(user)` returns a dict of top-level export sections (e.g. {"conversations": [...]})."""
+    """`fn(user)` returns a dict of top-level export sections (e.g. {"conversations": [...]}), each a
+    list or an `ExportSection`; the export job writes one JSON line per item."""
     _exporters.append(fn)
     return fn
 

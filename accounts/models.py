@@ -194,3 +194,43 @@ class TokenFamily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.pk}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class AccountExport(models.Model):
+    """A copy of everything held about a user, written by a background job (accounts.exports) as gzip
+    JSON lines to media storage, for the owner alone to download."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveBigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes, compressed.")
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.status}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == ExportStatus.READY:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (ExportStatus.READY, ExportStatus.FAILED)

@@ -1,6 +1,6 @@
 """Account operations shared by the browser pages (allauth) and the JSON API."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
@@ -207,18 +207,17 @@ def _apply_avatar(user: User, image: bytes | None) -> None:
         avatars.avatar_remove(user=user)
 
 
-def user_export(*, user: User) -> dict:
-    """Everything we hold about the user, as JSON-ready data (GDPR-style export)."""
+def user_export_profile(*, user: User) -> dict[str, list[Any]]:
+    """The accounts app's sections of the export (accounts.exports adds every other app's)."""
     from allauth.account.models import EmailAddress
     from allauth.socialaccount.models import SocialAccount
 
-    from accounts import hooks
     from accounts.models import ApiKey
     from accounts.serializers import UserSerializer
 
     return {
-        "exported_at": timezone.now().isoformat(),
-        "profile": UserSerializer(user).data,
+        "export": [{"exported_at": timezone.now().isoformat(), "user_id": user.pk}],
+        "profile": [UserSerializer(user).data],
         "api_keys": [
             {
                 "name": k.name,
@@ -232,7 +231,6 @@ def user_export(*, user: User) -> dict:
         ],
         "email_addresses": list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary")),
         "connected_accounts": list(SocialAccount.objects.filter(user=user).values("provider", "uid", "date_joined")),
-        **hooks.export_sections(user),
     }
 
 
@@ -245,9 +243,11 @@ def user_delete_account(*, user: User) -> None:
     from allauth.socialaccount.models import SocialAccount
 
     from accounts import hooks
+    from accounts.exports import account_exports_erase
     from accounts.models import ApiKey
 
     hooks.erase_everywhere(user)
+    account_exports_erase(user=user)
     ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     user_end_tokens(user=user)  # also forgets the cached key verifications
     user_end_sessions(user=user)

@@ -27,3 +27,11 @@ def cleanup_expired_tokens() -> dict[str, int]:
 def forget_expired_token_families() -> int:
     """Sign-ins whose newest refresh token has expired; safe to run twice."""
     return token_families_forget_expired()
+
+
+@shared_task(name="accounts.export_account", acks_late=True, soft_time_limit=1800, time_limit=1900)
+def export_account(export_id: str) -> None:
+    """Write one account export (accounts.exports); a rerun of a finished export does nothing."""
+    from accounts.exports import account_export_run
+
+    account_export_run(export_id=export_id)

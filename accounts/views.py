@@ -1,21 +1,20 @@
 """The account's pages: home, the theme toggle, settings, API keys, export and deletion."""
 
-import json
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import hooks
 from accounts.api_keys import api_key_create, api_key_revoke, api_key_usage_view
-from accounts.models import ApiKey, ApiKeyScope, Theme, default_api_key_scopes
-from accounts.services import user_delete_account, user_export
+from accounts.exports import account_export_start
+from accounts.models import AccountExport, ApiKey, ApiKeyScope, ExportStatus, Theme, default_api_key_scopes
+from accounts.services import user_delete_account
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -131,7 +130,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         if isinstance(result, HttpResponse):  # the card handled a POST of its own form
             return result
         cards.append(result)
-    return render(request, "accounts/settings.html", {"prefs": prefs, "cards": cards})
+    export = AccountExport.objects.filter(user=request.user).first()
+    return render(request, "accounts/settings.html", {"prefs": prefs, "cards": cards, "export": export})
 
 
 @login_required
@@ -149,11 +149,40 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:home")
 
 
+# --- Export: a background job; the settings page shows its progress and the download -------------
+
+
+def _get_export_for_user(request: HttpRequest, pk: Any) -> AccountExport:
+    return get_object_or_404(AccountExport, pk=pk, user=request.user)
+
+
+@login_required
+def export_account(request: HttpRequest) -> HttpResponse:
+    """POST starts an export (or shows the one under way); GET goes to where its progress shows."""
+    if request.method != "POST":
+        return redirect("accounts:settings")
+    export = account_export_start(user=request.user)
+    if request.htmx:
+        return render(request, "accounts/_export.html", {"export": export})
+    messages.success(request, "Your export is being prepared: it appears below when it is ready.")
+    return redirect("accounts:settings")
+
+
 @login_required
 @require_GET
-def export_account(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(user_export(user=request.user), cls=DjangoJSONEncoder, indent=2), content_type="application/json"
+def export_status(request: HttpRequest, pk: Any) -> HttpResponse:
+    return render(request, "accounts/_export.html", {"export": _get_export_for_user(request, pk)})
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: Any) -> HttpResponse:
+    export = _get_export_for_user(request, pk)
+    if export.status != ExportStatus.READY or not export.file:
+        raise Http404("This export is not ready.")
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"switchboard-export-{export.created_at:%Y%m%d}.jsonl.gz",
+        content_type="application/gzip",
     )
-    response["Content-Disposition"] = 'attachment; filename="switchboard-export.json"'
-    return response

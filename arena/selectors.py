@@ -99,7 +99,8 @@ def battle_view(battle: Battle) -> dict[str, Any]:
 def conversation_prompts(conversation: Conversation) -> list[str]:
     """A past conversation's user prompts, turn by turn (one per turn, whatever the number of models)."""
     seen: dict[int, str] = {}
-    for turn, messages in conversation.generations.order_by("turn", "created_at").values_list("turn", "input_messages"):
+    live = conversation.generations.filter(removed_at__isnull=True)  # not the turns edited away
+    for turn, messages in live.order_by("turn", "created_at").values_list("turn", "input_messages"):
         if turn not in seen and (prompt := last_user_message(messages)):
             seen[turn] = prompt
     return [seen[t] for t in sorted(seen)]

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from config import errors
 from config.health import health
 from usage.admin_analytics import analytics_view
+from usage.admin_reconcile import reconcile_view
 from usage.settings_api import PublicSettingsView
 
 REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
@@ -17,6 +18,7 @@ urlpatterns = [
     path("health", health, name="health"),
     # Before admin.site.urls, so the admin's catch-all does not answer first.
     path("admin/analytics/", admin.site.admin_view(analytics_view), name="admin-analytics"),
+    path("admin/reconcile/", admin.site.admin_view(reconcile_view), name="admin-reconcile"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,11 +3,19 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Index
+from django.db.models import Index, Manager
 from django.utils import timezone
 
 from usage.models import Door
+
+
+class LiveConversations(models.Manager["Conversation"]):
+    """Conversations their owner has not deleted: the only ones any page or API shows."""
+
+    def get_queryset(self) -> models.QuerySet["Conversation"]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class SessionStatus(models.TextChoices):
@@ -32,7 +40,12 @@ class SessionStatus(models.TextChoices):
 
 
 class Conversation(models.Model):
-    """A thread in the playground, or one multi-model comparison from the stream endpoint."""
+    """A thread in the playground, or one multi-model comparison from the stream endpoint.
+
+    Deleting one is soft (`remove`): its text goes and it disappears everywhere, but the row stays so
+    that its generations (billing records, some still being written behind their responses) keep
+    pointing at something.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
@@ -44,19 +57,27 @@ class Conversation(models.Model):
     total_cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    # Editing a turn hides it and the turns after it; their generations stay in the ledger untouched.
-    hidden_turns = models.JSONField(default=list, blank=True)
     # A branch starts with the turns it was branched from, copied as text: [{"prompt", "answers": [{"model",
     # "content"}]}]. Their generations belong to the original conversation.
     carried_turns = models.JSONField(default=list, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The words of its title, prompts and answers (PostgreSQL full text, GIN-indexed with the owner),
+    # added to as each turn ends: history search never reads the ledger (playground/search.py).
+    search = SearchVectorField(null=True, editable=False)
+
     # Declared last: the field's name would shadow the `models` module for the lines after it.
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     share_shows_cost = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING)
     models = models.JSONField(default=list, blank=True, help_text="Catalog slugs compared in this conversation.")
 
+    all_objects = Manager()
+    objects = LiveConversations()
+
     class Meta:
         ordering = ["-updated_at"]
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
         indexes = [Index(fields=["owner", "updated_at"])]
 
     def __str__(self) -> str:
@@ -83,6 +104,12 @@ class Conversation(models.Model):
     def unshare(self) -> None:
         self.share_id = None
         self.save(update_fields=["share_id", "updated_at"])
+
+    def remove(self) -> None:
+        """Delete for its owner: the title, system prompt and share link go; its generations stay billed."""
+        self.deleted_at = timezone.now()
+        self.title, self.system_prompt, self.share_id, self.models = "", "", None, []
+        self.save(update_fields=["deleted_at", "title", "system_prompt", "share_id", "models", "updated_at"])
 
 
 class PresetQuerySet(models.QuerySet["Preset"]):

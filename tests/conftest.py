@@ -1,3 +1,5 @@
+import gzip
+import json
 import os
 
 import pytest
@@ -83,3 +85,28 @@ def alice_api(alice, jwt_for) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {jwt_for(alice)['token']}")
     return client
+
+
+@pytest.fixture
+def export_of(django_capture_on_commit_callbacks):
+    """Ask for an export through the API, let the (eager) job write it, download it: {section: [items]}."""
+
+    def run(client) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):  # the job is queued when the request commits
+            started = client.post("/api/auth/export")
+        assert started.status_code == 202 and started.json()["data"]["status"] == "queued"
+        status = client.get("/api/auth/export").json()["data"]
+        assert (status["status"], status["progress"]) == ("ready", 100)
+        download = client.get(status["download_url"])
+        assert download.status_code == 200 and download["Content-Type"] == "application/gzip"
+        assert "attachment" in download["Content-Disposition"]
+        sections: dict = {}
+        for line in gzip.decompress(b"".join(download.streaming_content)).decode().splitlines():
+            record = json.loads(line)
+            sections.setdefault(record["section"], []).append(record["data"])
+        from accounts.models import AccountExport
+
+        AccountExport.objects.get(pk=status["id"]).file.delete()  # leave no file behind in MEDIA_ROOT
+        return sections
+
+    return run

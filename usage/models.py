@@ -54,6 +54,9 @@ class DailyRollup(models.Model):
     errors = models.PositiveIntegerField(default=0)
     tokens = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=18, decimal_places=8, default=0)
+    # Calls per duration bucket (usage.rollups.latency_bucket): percentiles over any range of days
+    # add these up instead of sorting a week of the ledger.
+    latency = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "model_slug"], name="unique_rollup_day_model")]
@@ -75,3 +78,39 @@ class UserDay(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
 
+
+
+class UsageDay(models.Model):
+    """One user's figures for one model and door on one closed day: what the usage API, the dashboard and the
+    quota block read for past days (today and any day not closed yet come from the ledger itself)."""
+
+    day = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    model_slug = models.CharField(max_length=200)
+    door = models.CharField(max_length=16, blank=True, default="")  # the spend by door reads it
+    requests = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=8, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day", "model_slug", "door"], name="unique_usage_day_user_model")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id} {self.model_slug}"
+
+
+class ClosedDay(models.Model):
+    """A day whose rollups are final: rolled up after it ended (plus a grace period for late writes).
+
+    A closed day's rollups are never computed again, so retention may delete its ledger rows and the
+    figures stay; usage reads take closed days from the rollups and every other day from the ledger.
+    """
+
+    day = models.DateField(primary_key=True)
+    closed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} closed {self.closed_at:%Y-%m-%d %H:%M}"

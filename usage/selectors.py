@@ -1,91 +1,215 @@
-"""Usage reads: the quota block and the usage summary come from the Redis aggregates, never a log scan."""
+"""Usage reads, from PostgreSQL: closed days from the per-user rollups (usage.rollups), every other day
+(today, and any day not closed yet) from the ledger in one query on the (user, created_at) index.
 
-from datetime import date, timedelta
+The Redis counters serve admission only; the one figure read from them here is the budget's
+`reserved`, the holds of calls still running, which only admission knows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import AIModel, ModelKind
 from config.money import money
 from usage import counters, limits
 from usage.limits import from_nano
+from usage.models import Generation, GenerationStatus, UsageDay
+from usage.rollups import closed_days, day_start
 from usage.settings_store import tier_limits
 
 MAX_RANGE_DAYS = 366
+
+
+@dataclass
+class Figures:
+    requests: int = 0
+    errors: int = 0
+    tokens: int = 0
+    cost: Decimal = field(default_factory=Decimal)
+
+    def add(self, other: "Figures") -> None:
+        self.requests += other.requests
+        self.errors += other.errors
+        self.tokens += other.tokens
+        self.cost += other.cost
+
+
+Days = dict[date, dict[str, Figures]]  # day -> model slug -> figures
+
+
+def _figures(row: dict[str, Any]) -> Figures:
+    return Figures(row["requests"], row["errors"], row["tokens"] or 0, row["cost"] or Decimal(0))
+
+
+def user_days(*, user_id: int, first: date, last: date, model: str | None = None) -> Days:
+    """One user's figures per day and model over [first, last]: every call the ledger holds, whatever
+    became of its conversation."""
+    closed = closed_days(first, last)
+    days: Days = {}
+    rolled = UsageDay.objects.filter(user_id=user_id, day__gte=first, day__lte=last, day__in=closed)
+    for row in rolled.filter(**({"model_slug": model} if model else {})).values():  # a row per door
+        days.setdefault(row["day"], {}).setdefault(row["model_slug"], Figures()).add(_figures(row))
+    open_days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    open_days = [d for d in open_days if d not in closed]
+    if open_days:
+        for row in _ledger_days(user_id, open_days[0], open_days[-1], model):
+            if row["day"] not in closed:
+                days.setdefault(row["day"], {})[row["model_slug"]] = _figures(row)
+    return days
+
+
+def _ledger_days(user_id: int, first: date, last: date, model: str | None) -> Any:
+    rows = Generation.objects.filter(
+        user_id=user_id, created_at__gte=day_start(first), created_at__lt=day_start(last + timedelta(days=1))
+    )
+    if model:
+        rows = rows.filter(model_slug=model)
+    return (
+        rows.order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "model_slug")
+        .annotate(
+            requests=Count("id"),
+            errors=Count("id", filter=~Q(status=GenerationStatus.SUCCESS)),
+            tokens=Sum("total_tokens"),
+            cost=Sum("cost"),
+        )
+    )
+
+
+def door_totals(*, user_id: int, first: date, last: date) -> dict[str, Figures]:
+    """One user's figures per door (every model) over [first, last]: where the spend came in. Closed
+    days from the rollups, the others from the ledger, as user_days."""
+    closed = closed_days(first, last)
+    totals: dict[str, Figures] = {}
+    rolled = UsageDay.objects.filter(user_id=user_id, day__gte=first, day__lte=last, day__in=closed)
+    for row in rolled.order_by().values("door").annotate(
+        requests=Sum("requests"), errors=Sum("errors"), tokens=Sum("tokens"), cost=Sum("cost")
+    ):
+        totals.setdefault(row["door"], Figures()).add(_figures(row))
+    open_days = [d for d in (first + timedelta(days=i) for i in range((last - first).days + 1)) if d not in closed]
+    if open_days:
+        rows = Generation.objects.filter(
+            user_id=user_id,
+            created_at__gte=day_start(open_days[0]),
+            created_at__lt=day_start(open_days[-1] + timedelta(days=1)),
+        )
+        per_day = (
+            rows.order_by()
+            .annotate(day=TruncDate("created_at"))
+            .values("day", "door")
+            .annotate(
+                requests=Count("id"),
+                errors=Count("id", filter=~Q(status=GenerationStatus.SUCCESS)),
+                tokens=Sum("total_tokens"),
+                cost=Sum("cost"),
+            )
+        )
+        for row in per_day:
+            if row["day"] not in closed:
+                totals.setdefault(row["door"], Figures()).add(_figures(row))
+    return totals
+
+
+def ledger_total(*, user_id: int, model: str | None = None) -> int:
+    """How many ledger rows a user has (of one model): the usage figures from the oldest row on, which
+    agree with the ledger row for row (reconcile_usage checks it); two index lookups and a few
+    hundred rollup rows, where a count walks every row."""
+    rows = Generation.objects.filter(user_id=user_id, **({"model_slug": model} if model else {}))
+    oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
+    if oldest is None:
+        return 0
+    days = user_days(user_id=user_id, first=timezone.localtime(oldest).date(), last=timezone.localdate(), model=model)
+    return sum(f.requests for models in days.values() for f in models.values())
 
 
 def _limit(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def window_start(quota: limits.Quota, now: datetime) -> date:
+    """The first day of the calendar window `now` falls in (windows are whole days, in UTC)."""
+    window_id = quota.window(now)[0]
+    day = now.date()
+    while quota.window(datetime.combine(day - timedelta(days=1), datetime.min.time(), now.tzinfo))[0] == window_id:
+        day -= timedelta(days=1)
+    return day
+
+
 def quota_block(user: Any) -> dict[str, Any]:
     """`{per_minute, <each quota>: {used, limit}, budget: {...}}`; a null limit means unlimited."""
     tier = tier_limits(user.tier)
-    used = counters.quota_used(user_id=user.pk)
+    now = limits.now()
+    starts = {q.name: window_start(q, now) for q in limits.QUOTAS}
+    month_start = now.date().replace(day=1)
+    days = user_days(user_id=user.pk, first=min([month_start, *starts.values()]), last=now.date())
+
+    def total(since: date) -> Figures:
+        sum_ = Figures()
+        for day, models in days.items():
+            if day >= since:
+                for figures in models.values():
+                    sum_.add(figures)
+        return sum_
+
     budget = user.monthly_budget_usd if user.monthly_budget_usd is not None else tier["monthly_budget_usd"]
     block: dict[str, Any] = {"per_minute": {"limit": _limit(tier.get("per_minute"))}}
-    block |= {q.name: {"used": used[q.name], "limit": _limit(tier.get(q.name))} for q in limits.QUOTAS}
+    for quota in limits.QUOTAS:
+        block[quota.name] = {"used": total(starts[quota.name]).requests, "limit": _limit(tier.get(quota.name))}
     block["budget"] = {
-        "used": _money(used["spent"]),
-        "reserved": _money(used["held"]),
+        "used": money(total(month_start).cost),
+        "reserved": money(from_nano(counters.quota_used(user_id=user.pk)["held"])),
         "limit": money(None if budget is None else Decimal(budget)),
         "currency": "USD",
     }
     return block
 
 
-def _money(nano: int) -> str:
-    return money(from_nano(nano))  # type: ignore[return-value]  (never None for a number)
-
-
 def usage_summary(*, user: Any, start: date | None, end: date | None, model: str | None) -> dict[str, Any]:
     """Totals, per model and per day over [start, end] (default: the last 30 days)."""
     end = end or timezone.now().date()
     start = start or end - timedelta(days=29)
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    aggregates = counters.user_days(user_id=user.pk, days=days)
-    by_model: dict[str, dict[str, Any]] = {}
-    by_door: dict[str, dict[str, int]] = {}
+    days = user_days(user_id=user.pk, first=start, last=end, model=model)
+    by_model: dict[str, Figures] = {}
     by_date = []
-    for day, agg in zip(days, aggregates, strict=True):
-        for door, figures in counters.split_models(agg, "d").items():
-            totals = by_door.setdefault(door, {"requests": 0, "tokens": 0, "cost": 0})
-            for key, value in figures.items():
-                totals[key] += value
-        models = counters.split_models(agg)
-        if model:
-            models = {k: v for k, v in models.items() if k == model}
-        row = {"requests": 0, "tokens": 0, "cost": 0}
-        for slug, figures in models.items():
-            totals = by_model.setdefault(slug, {"requests": 0, "tokens": 0, "cost": 0})
-            for key in row:
-                totals[key] += figures[key]
-                row[key] += figures[key]
-        if row["requests"]:
-            by_date.append({"date": day.isoformat(), **row, "cost": _money(row["cost"])})
-    totals = {key: sum(m[key] for m in by_model.values()) for key in ("requests", "tokens", "cost")}
+    for day in sorted(days):
+        row = Figures()
+        for slug, figures in days[day].items():
+            by_model.setdefault(slug, Figures()).add(figures)
+            row.add(figures)
+        if row.requests:
+            by_date.append({"date": day.isoformat(), **_shown(row)})
+    totals = Figures()
+    for figures in by_model.values():
+        totals.add(figures)
     return {
         "by_kind": _by_kind(by_model),
-        "total_requests": totals["requests"],
-        "total_tokens": totals["tokens"],
-        "total_cost": _money(totals["cost"]),
-        "by_model": {slug: {**m, "cost": _money(m["cost"])} for slug, m in sorted(by_model.items())},
+        "total_requests": totals.requests,
+        "total_tokens": totals.tokens,
+        "total_cost": money(totals.cost),
+        "by_model": {slug: _shown(m) for slug, m in sorted(by_model.items())},
         "by_date": by_date,
         # Every model's calls, whatever the model filter: where the spend came in.
-        "by_door": {door: {**d, "cost": _money(d["cost"])} for door, d in sorted(by_door.items())},
+        "by_door": {door: _shown(f) for door, f in sorted(door_totals(user_id=user.pk, first=start, last=end).items())},
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
     }
 
 
-def _by_kind(by_model: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _shown(figures: Figures) -> dict[str, Any]:
+    return {"requests": figures.requests, "tokens": figures.tokens, "cost": money(figures.cost)}
+
+
+def _by_kind(by_model: dict[str, Figures]) -> dict[str, dict[str, Any]]:
     """The per-model figures summed by the model's kind (chat, embedding, image, video); a model since
     removed from the catalog is counted under "other", so the kinds always add up to the total."""
     kinds = dict(AIModel.objects.filter(slug__in=list(by_model)).values_list("slug", "kind")) if by_model else {}
-    sums = {kind: {"requests": 0, "tokens": 0, "cost": 0} for kind in ModelKind.values}
+    sums = {kind: Figures() for kind in ModelKind.values}
     for slug, figures in by_model.items():
-        row = sums.setdefault(kinds.get(slug, "other"), {"requests": 0, "tokens": 0, "cost": 0})
-        for key in row:
-            row[key] += figures[key]
-    return {kind: {**row, "cost": _money(row["cost"])} for kind, row in sums.items()}
+        sums.setdefault(kinds.get(slug, "other"), Figures()).add(figures)
+    return {kind: _shown(row) for kind, row in sums.items()}

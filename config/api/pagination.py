@@ -1,4 +1,10 @@
-"""`?page=1&limit=20&sort=desc` → `{items, pagination}` (product spec).
+"""`?page=1&limit=20&sort=desc` → `{items, pagination}` (product spec), and `?cursor=...` for deep lists.
+
+A page number costs an OFFSET (and a count): at page 5000 PostgreSQL walks 100,000 rows to skip
+them. `?cursor=` (empty: from the start) pages by position instead: each page carries `next_cursor`,
+the position after its last row, and `?cursor=<it>` answers the rows after it straight from the index
+(keyset pagination on the sort field and the primary key), without a count, as fast at the millionth
+row as at the first.
 
 Where the spec names a list's key (`GET /api/v1/webhooks` answers `data.webhooks`), the view says so
 with `pagination_class = PagePagination.named("webhooks")` and pages with `self.pagination_class()`;
@@ -6,11 +12,16 @@ every other list keeps `items`. Setting `pagination_class` also puts the page sh
 parameters in the OpenAPI schema.
 """
 
+import base64
+import binascii
+import json
 import math
 import re
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -67,15 +78,53 @@ class PagePagination(BasePagination):
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
         self.page, self.limit, sort = page_params(request)
-        field = getattr(view, "sort_field", "created_at")
-        if isinstance(queryset, QuerySet) and field:
-            queryset = queryset.order_by(field if sort == "asc" else f"-{field}", "-pk" if sort == "desc" else "pk")
-        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        self.field = getattr(view, "sort_field", "created_at")
+        self.cursor = request.query_params.get("cursor")
+        if isinstance(queryset, QuerySet) and self.field:
+            desc = sort == "desc"
+            queryset = queryset.order_by(f"-{self.field}" if desc else self.field, "-pk" if desc else "pk")
+            if self.cursor is not None:
+                return self._after_cursor(queryset, desc)
+        self.cursor = None
+        counted = getattr(view, "count_rows", None)
+        total = counted(queryset) if counted else None
+        self.total = (
+            total if total is not None else queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        )
         start = (self.page - 1) * self.limit
-        return list(queryset[start : start + self.limit])
+        self.rows = list(queryset[start : start + self.limit])
+        self.has_next = start + len(self.rows) < self.total
+        return self.rows
+
+    def _after_cursor(self, queryset: QuerySet, desc: bool) -> list:
+        if self.cursor:
+            value, pk = _typed(queryset, self.field, *decode_cursor(self.cursor))
+            before, bound = ("lt", "lte") if desc else ("gt", "gte")
+            # The plain bound on the sort field lets the index start at the cursor; the OR alone
+            # would make PostgreSQL walk the caller's rows from the top and filter.
+            queryset = queryset.filter(**{f"{self.field}__{bound}": value}).filter(
+                Q(**{f"{self.field}__{before}": value}) | Q(**{self.field: value, f"pk__{before}": pk})
+            )
+        rows = list(queryset[: self.limit + 1])
+        self.rows, self.has_next = rows[: self.limit], len(rows) > self.limit
+        return self.rows
+
+    def _next_cursor(self) -> str | None:
+        if not self.has_next or not self.rows or not self.field:
+            return None
+        last = self.rows[-1]
+        return encode_cursor(getattr(last, self.field), last.pk)
 
     def get_paginated_response(self, data: list) -> Response:
-        return Response({self.list_key: data, "pagination": pagination_block(self.page, self.limit, self.total)})
+        if self.cursor is None:
+            return Response({self.list_key: data, "pagination": pagination_block(self.page, self.limit, self.total)})
+        block = {
+            "limit": self.limit,
+            "cursor": self.cursor,
+            "has_next": self.has_next,
+            "next_cursor": self._next_cursor(),
+        }
+        return Response({self.list_key: data, "pagination": block})
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return paginated_schema(schema, self.list_key)
@@ -88,7 +137,37 @@ class PagePagination(BasePagination):
             param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number."),
             param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Rows per page."),
             param("sort", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "Oldest or newest first."),
+            param("cursor", {"type": "string"}, "Page by position: empty for the first page, then `next_cursor`."),
         ]
+
+
+def encode_cursor(value: Any, pk: Any) -> str:
+    """An opaque position: the sort field's value and the primary key of a page's last row."""
+    shown = value.isoformat() if isinstance(value, datetime) else value
+    raw = json.dumps([shown, str(pk), isinstance(value, datetime)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, str]:
+    try:
+        value, pk, is_time = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(pk, str) or not isinstance(value, str | int | float):
+            raise ValueError
+        return (datetime.fromisoformat(value) if is_time else value), pk
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError({"cursor": ["cursor must be a next_cursor this API gave."]}) from None
+
+
+def _typed(queryset: QuerySet, field: str, value: Any, pk: str) -> tuple[Any, Any]:
+    """The cursor's parts as the columns' own types; a forged cursor is a VALIDATION_ERROR, not a 500."""
+    meta = queryset.model._meta
+    try:
+        typed = meta.get_field(field).to_python(value), meta.pk.to_python(pk)
+    except DjangoValidationError:
+        typed = (None, None)
+    if None in typed:
+        raise ValidationError({"cursor": ["cursor must be a next_cursor this API gave."]})
+    return typed
 
 
 def paginated_schema(schema: dict, list_key: str = DEFAULT_LIST_KEY) -> dict:
@@ -102,7 +181,8 @@ def paginated_schema(schema: dict, list_key: str = DEFAULT_LIST_KEY) -> dict:
                 "properties": {
                     k: {"type": "integer" if k in ("page", "limit", "total", "pages") else "boolean"}
                     for k in ("page", "limit", "total", "pages", "has_next", "has_prev")
-                },
+                }
+                | {"next_cursor": {"type": "string", "nullable": True}, "cursor": {"type": "string"}},
             },
         },
     }

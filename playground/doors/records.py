@@ -18,7 +18,7 @@ from config.api.renderers import WithMessage
 from config.money import MoneyField
 from playground.models import Conversation, SessionStatus
 from usage.models import Generation
-from usage.selectors import MAX_RANGE_DAYS, quota_block, usage_summary
+from usage.selectors import MAX_RANGE_DAYS, ledger_total, quota_block, usage_summary
 
 
 def _date(request: Request, name: str) -> date | None:
@@ -68,6 +68,13 @@ class GenerationListView(APIView):
 
     permission_classes = [HasScope("usage:read")]
 
+    def count_rows(self, queryset: Any) -> int | None:
+        """The page's `total` from the usage figures (closed days' rollups, the ledger for the rest)
+        instead of counting a heavy user's million rows; a status filter is counted."""
+        if self.request.query_params.get("status"):
+            return None
+        return ledger_total(user_id=self.request.user.pk, model=self.request.query_params.get("model"))
+
     @extend_schema(responses={200: GenerationSerializer(many=True)})
     def get(self, request: Request) -> Response:
         queryset = Generation.objects.filter(user=request.user)
@@ -96,7 +103,7 @@ class ConversationDetailSerializer(ConversationSerializer):
         fields = [*ConversationSerializer.Meta.fields, "generations"]
 
     def get_generations(self, conversation: Conversation) -> list[dict[str, Any]]:
-        rows = conversation.generations.order_by("created_at")
+        rows = conversation.generations.filter(removed_at__isnull=True).order_by("created_at")
         return [
             {**GenerationSerializer(g).data, "content": g.content, "input_messages": g.input_messages} for g in rows
         ]
@@ -134,5 +141,5 @@ class SessionDetailView(APIView):
 
     @extend_schema(responses={200: None})
     def delete(self, request: Request, session_id: Any) -> Response:
-        _own_conversation(request, session_id).delete()
+        _own_conversation(request, session_id).remove()  # its generations stay billed
         return Response(WithMessage(None, "Session deleted successfully"))

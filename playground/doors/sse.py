@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -30,6 +31,7 @@ from playground.doors.base import caller_origin, json_body, usage_block
 from playground.generation import MAX_MODELS, GenerationInput, GenerationOutcome, GenerationStream, generation_stream
 from playground.generation.inputs import rest_input
 from playground.models import Conversation, SessionStatus
+from playground.search import search_index_turn
 from providers.messages import text_of
 from usage.middleware import meters_itself
 from usage.models import Door
@@ -175,7 +177,12 @@ async def run_model(
 
 
 async def merge_model_events(
-    start: Callable[[asyncio.Queue], list[asyncio.Task]], *, session: dict, done: dict, conversation_id: Any
+    start: Callable[[asyncio.Queue], list[asyncio.Task]],
+    *,
+    session: dict,
+    done: dict,
+    conversation_id: Any,
+    prompt: str = "",
 ) -> AsyncIterator[bytes]:
     """One event stream for several models: each task puts its events on the queue, then None."""
     yield sse(session)
@@ -203,11 +210,13 @@ async def merge_model_events(
         statuses = [o.status for o in outcomes]
         statuses += ["cancelled" for r in results if isinstance(r, asyncio.CancelledError)]
         status = SessionStatus.of_turn(statuses, len(tasks))
-        await asyncio.shield(_conversation_totals(conversation_id, outcomes, status))
+        await asyncio.shield(_conversation_totals(conversation_id, outcomes, status, prompt))
 
 
-async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOutcome], status: str) -> None:
-    """Add one turn's figures to the conversation (a conversation has many turns), and its status."""
+async def _conversation_totals(
+    conversation_id: Any, outcomes: list[GenerationOutcome], status: str, prompt: str
+) -> None:
+    """Add one turn's figures and words to the conversation (a conversation has many turns), and its status."""
     costs = [o.cost for o in outcomes if o.cost is not None]
     changes: dict[str, Any] = {
         "status": status,
@@ -217,6 +226,7 @@ async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOu
     if costs:
         changes["total_cost"] = Coalesce(F("total_cost"), Value(Decimal(0))) + sum(costs)
     await Conversation.objects.filter(pk=conversation_id).aupdate(**changes)
+    await sync_to_async(search_index_turn)(conversation_id, [prompt, *(o.content for o in outcomes)])
 
 
 def _query_number(raw: str) -> Any:
@@ -300,5 +310,6 @@ async def stream(request: HttpRequest) -> HttpResponse:
             session={"type": "session", **session_ids(str(conversation.pk)), "models": conversation.models},
             done={"type": "done", **session_ids(str(conversation.pk))},
             conversation_id=conversation.pk,
+            prompt=prompt,
         )
     )

@@ -15,9 +15,4 @@ class Migration(migrations.Migration):
             name='carried_turns',
             field=models.JSONField(blank=True, default=list),
         ),
-        migrations.AddField(
-            model_name='conversation',
-            name='hidden_turns',
-            field=models.JSONField(blank=True, default=list),
-        ),
     ]

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, retarget
@@ -29,7 +30,8 @@ from playground.pages import live, snippets
 from playground.pages.conversations import cut_title, recent_conversations
 from playground.pages.forms import ParamsForm, PresetForm, SendForm
 from playground.pages.turns import history_for_model, streaming_turn
-from usage.models import Door
+from playground.search import search_reindex
+from usage.models import Door, Generation
 from usage.settings_store import default_model
 
 _TURN_KEY = "pg-turn:{}"
@@ -57,6 +59,7 @@ def send(request: HttpRequest) -> HttpResponse:
             "user_id": request.user.pk,
             "conversation_id": str(conversation.pk),
             "turn": turn_number,
+            "prompt": prompt,
             "models": form.models,
             "messages": {
                 slug: [*history_for_model(conversation, slug, turn_number), {"role": "user", "content": prompt}]
@@ -115,15 +118,14 @@ def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversatio
 
 
 def _next_turn(conversation: Conversation, edit_turn: int | None) -> int:
-    """The new turn's number. Editing (or regenerating) a turn hides it and every turn after it; their
-    generations stay in the ledger as they were, and the new answers are a new turn."""
-    latest = conversation.generations.aggregate(latest=Max("turn"))["latest"]
+    """The new turn's number. Editing (or regenerating) a turn replaces it and every turn after it: the
+    old answers leave the conversation (and its search) but stay in the ledger, since they were billed."""
     if edit_turn is not None:
-        edited = conversation.generations.filter(turn__gte=edit_turn).values_list("turn", flat=True).distinct()
-        later = set(edited) - set(conversation.hidden_turns)
-        if later:
-            conversation.hidden_turns = sorted({*conversation.hidden_turns, *later})
-            conversation.save(update_fields=["hidden_turns", "updated_at"])
+        later = Generation.objects.filter(conversation=conversation, turn__gte=edit_turn, removed_at__isnull=True)
+        later.update(removed_at=timezone.now())
+        search_reindex(conversation.pk)
+        return edit_turn
+    latest = conversation.generations.filter(removed_at__isnull=True).aggregate(latest=Max("turn"))["latest"]
     return 0 if latest is None else latest + 1
 
 

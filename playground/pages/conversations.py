@@ -2,25 +2,28 @@
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from rest_framework.exceptions import ValidationError
 
 from catalog.availability import availability_map
 from catalog.models import AIModel, Favorite, ModelKind
+from config.api.pagination import decode_cursor, encode_cursor
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
 from playground.pages import live
 from playground.pages.markdown import highlight_css, render_markdown
-from playground.pages.search import search_conversations
 from playground.pages.turns import Turn, conversation_turns, streaming_turn
+from playground.search import search_conversations, search_reindex
 from usage.ledger.export import generations_csv
 from usage.models import Generation
 from usage.settings_store import default_model
@@ -192,14 +195,37 @@ def cut_title(text: str, limit: int = 80) -> str:
 def _history_queryset(request: HttpRequest) -> QuerySet[Conversation]:
     query = request.GET.get("q", "").strip()
     base = Conversation.objects.filter(owner=request.user)
-    return search_conversations(base, query) if query else base.order_by("-updated_at")
+    return search_conversations(base, query) if query else base.order_by("-updated_at", "-pk")
+
+
+HISTORY_PAGE = 20
+
+
+def _history_after(rows: QuerySet[Conversation], cursor: str) -> tuple[list[Conversation], bool]:
+    """The conversations after a cursor (keyset on updated_at, id), or the newest without one."""
+    if not cursor:
+        found = list(rows[: HISTORY_PAGE + 1])
+        return found[:HISTORY_PAGE], len(found) > HISTORY_PAGE
+    try:
+        value, pk = decode_cursor(cursor)
+        updated, pk = Conversation._meta.get_field("updated_at").to_python(value), UUID(pk)
+    except (ValidationError, DjangoValidationError, ValueError):
+        raise Http404("No such page.") from None
+    older = rows.filter(updated_at__lte=updated).filter(Q(updated_at__lt=updated) | Q(updated_at=updated, pk__lt=pk))
+    found = list(older[: HISTORY_PAGE + 1])
+    return found[:HISTORY_PAGE], len(found) > HISTORY_PAGE
 
 
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    page = Paginator(_history_queryset(request).only("id", "title", "updated_at", "models", "total_cost"), 20)
-    context = {"page": page.get_page(request.GET.get("page")), "q": request.GET.get("q", "")}
+    # Pages by position, never by number: counting a heavy user's conversations (or a common word's
+    # matches) cost more than showing them.
+    rows = _history_queryset(request).only("id", "title", "updated_at", "models", "total_cost")
+    context: dict[str, Any] = {"q": request.GET.get("q", ""), "cursor": request.GET.get("cursor", "")}
+    context["rows"], has_next = _history_after(rows, context["cursor"])
+    last = context["rows"][-1] if context["rows"] else None
+    context["next_cursor"] = encode_cursor(last.updated_at, last.pk) if has_next and last else ""
     template = "playground/history.html#results" if request.htmx else "playground/history.html"
     return render(request, template, context)
 
@@ -213,6 +239,7 @@ def rename(request: HttpRequest, pk: Any) -> HttpResponse:
         return HttpResponse("A title is required.", status=400)
     conversation.title = title
     conversation.save(update_fields=["title", "updated_at"])
+    search_reindex(conversation.pk)
     if request.htmx:
         return render(request, "playground/history.html#row", {"c": conversation})
     return redirect(conversation.get_absolute_url())
@@ -222,7 +249,7 @@ def rename(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: Any) -> HttpResponse:
     conversation = _get_conversation_for_user(request, pk)
-    conversation.delete()
+    conversation.remove()  # its generations stay in the ledger: they were billed
     if request.htmx:
         return HttpResponse("")
     messages.success(request, "Conversation deleted.")
@@ -304,7 +331,7 @@ def export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
     elif fmt == "md":
         response = HttpResponse(export_markdown(conversation), content_type="text/markdown; charset=utf-8")
     elif fmt == "csv":
-        rows = conversation.generations.order_by("turn", "created_at")
+        rows = conversation.generations.filter(removed_at__isnull=True).order_by("turn", "created_at")
         return generations_csv(rows, filename=f"{name}.csv")
     else:
         raise Http404

@@ -146,6 +146,7 @@ async def _run(token: str, pending: dict[str, Any], user: Any) -> None:
             session={"type": "session", "conversation_id": pending["conversation_id"]},
             done={"type": "done"},  # not passed on: see below
             conversation_id=pending["conversation_id"],
+            prompt=pending.get("prompt", ""),
         )
         try:
             async for frame in frames:

@@ -108,7 +108,7 @@ def carried_turns(conversation: Conversation) -> list[Turn]:
 def conversation_turns(conversation: Conversation, *, show_cost: bool = True, public: bool = False) -> list[Turn]:
     """The conversation as it reads now: turns carried into a branch, then its own visible turns."""
     turns: dict[int, Turn] = {}
-    generations = conversation.generations.exclude(turn__in=conversation.hidden_turns).order_by("turn", "created_at")
+    generations = conversation.generations.filter(removed_at__isnull=True).order_by("turn", "created_at")
     if public:  # answers hidden by moderation stay off share pages; the owner still sees them
         generations = generations.filter(hidden=False)
     for g in generations:

@@ -11,23 +11,35 @@ from accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_export_contains_my_profile_and_no_one_elses(alice_api, alice, bob):
-    response = alice_api.get("/api/auth/export")
-    assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
-    data = response.json()["data"]
-    assert data["profile"]["email"] == "alice@example.com"
-    assert "bob@example.com" not in response.content.decode()
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def test_export_includes_sections_other_apps_register(alice_api, monkeypatch):
+def test_export_contains_my_profile_and_no_one_elses(alice_api, alice, bob, export_of):
+    data = export_of(alice_api)
+    assert data["profile"][0]["email"] == "alice@example.com"
+    assert "bob@example.com" not in json.dumps(data)
+
+
+def test_export_includes_sections_other_apps_register(alice_api, monkeypatch, export_of):
     monkeypatch.setattr(hooks, "_exporters", [lambda user: {"conversations": [{"owner": user.username}]}])
-    data = alice_api.get("/api/auth/export").json()["data"]
-    assert data["conversations"] == [{"owner": "alice"}]
+    assert export_of(alice_api)["conversations"] == [{"owner": "alice"}]
 
 
 def test_export_requires_sign_in(api):
     assert api.get("/api/auth/export").status_code == 401
+    assert api.post("/api/auth/export").status_code == 401
+
+
+def test_only_the_owner_downloads_an_export(alice_api, bob, jwt_for, export_of):
+    export_of(alice_api)
+    url = alice_api.get("/api/auth/export").json()["data"]["download_url"]
+    bob_api = APIClient()
+    bob_api.credentials(HTTP_AUTHORIZATION=f"Bearer {jwt_for(bob)['token']}")
+    refused = bob_api.get(url)
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "NOT_FOUND"
+    assert APIClient().get(url).status_code == 401
 
 
 def test_account_deletion_needs_confirmation_and_password(alice_api, alice):
@@ -85,9 +97,9 @@ def _seed_everything(user, other):
     return key
 
 
-def test_export_has_conversations_generations_keys_and_favorites_of_mine_only(alice_api, alice, bob):
+def test_export_has_conversations_generations_keys_and_favorites_of_mine_only(alice_api, alice, bob, export_of):
     key = _seed_everything(alice, bob)
-    data = alice_api.get("/api/auth/export").json()["data"]
+    data = export_of(alice_api)
     assert [c["title"] for c in data["conversations"]] == ["my secret plan"]
     assert data["generations"][0]["content"] == "answer to my secret plan"
     assert data["api_keys"][0]["prefix"] == key.prefix and "hash" not in data["api_keys"][0]

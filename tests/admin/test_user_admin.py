@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.api_keys import api_key_create
-from tests.factories import WebhookEndpointFactory
+from tests.factories import GenerationFactory, WebhookEndpointFactory
 from usage import counters
 from usage import limits as limiter
 from usage.settings_store import tier_limits
@@ -22,7 +22,7 @@ def _admit(user) -> None:
 
 
 def test_user_page_shows_usage_keys_and_webhooks(client, administrator, alice):
-    _admit(alice)
+    GenerationFactory(user=alice, total_tokens=42)  # usage figures are read from the ledger
     WebhookEndpointFactory(user=alice, url="https://hooks.example.com/alice")
     client.force_login(administrator)
     page = client.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()

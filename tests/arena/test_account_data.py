@@ -10,11 +10,11 @@ from arena.services import vote_cast
 pytestmark = pytest.mark.django_db
 
 
-def test_export_has_my_battles_and_votes_only(alice_api, alice, bob, played):
+def test_export_has_my_battles_and_votes_only(alice_api, alice, bob, played, export_of):
     mine, pending = played(alice, "My secret prompt")
     vote_cast(battle=mine, user=alice, choice="a")
     played(bob, "Bob's prompt")
-    data = alice_api.get("/api/auth/export").json()["data"]
+    data = export_of(alice_api)
     assert [b["prompts"] for b in data["arena_battles"]] == [["My secret prompt"]]
     assert data["arena_battles"][0]["vote"] == {"choice": "a", "ranking": [], "voided": False}
     assert data["arena_battles"][0]["models"] == [pending.slots["A"], pending.slots["B"]]

@@ -8,13 +8,15 @@ from playground.models import GeneratedImage
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_export_lists_my_pictures_and_deletion_removes_them(alice_api, alice_keyed, alice, bob, password, sketch):
+def test_export_lists_my_pictures_and_deletion_removes_them(
+    alice_api, alice_keyed, alice, bob, password, sketch, export_of
+):
     body = {"model": "demo/sketch", "prompt": "a lantern", "size": "16x16"}
     assert alice_keyed.post("/api/v1/ai/images", body, format="json").status_code == 200
     picture = GeneratedImage.objects.get(user=alice)
     GeneratedImage.objects.create(user=bob, generation_id=picture.generation_id, model_slug="demo/sketch",
                                   prompt="bob's", file="images/bob.png", mime_type="image/png")  # fmt: skip
-    exported = alice_api.get("/api/auth/export").json()["data"]
+    exported = export_of(alice_api)
     assert [i["prompt"] for i in exported["images"]] == ["a lantern"]
     assert default_storage.exists(picture.file.name)
     response = alice_api.delete("/api/auth/account", {"confirm": "DELETE", "password": password}, format="json")

@@ -170,13 +170,15 @@ async def test_editing_the_first_turn_replaces_the_thread_but_keeps_every_ledger
     await _events(alice, _stream_url(await _send(client, "Second", ["demo/swift"], conversation=str(conversation.pk))))
     html = await _send(client, "First, rephrased", ["demo/swift"], conversation=str(conversation.pk), edit_turn="0")
     await _events(alice, _stream_url(html))
-    rows = [(g.turn, g.input_messages[-1]["content"]) async for g in Generation.objects.order_by("turn")]
-    assert rows == [(0, "First question"), (1, "Second"), (2, "First, rephrased")]  # billed calls stay
-    edited = await Generation.objects.aget(turn=2)
+    live = Generation.objects.filter(removed_at__isnull=True).order_by("turn")
+    assert [(g.turn, g.input_messages[-1]["content"]) async for g in live] == [(0, "First, rephrased")]
+    edited = await live.aget()
     assert [m["content"] for m in edited.input_messages] == ["First, rephrased"]  # no trace of the old thread
     page = (await sync_to_async(client.get)(conversation.get_absolute_url())).content.decode()
     thread = page.split('id="turns"')[1].split('id="jump-latest"')[0]
     assert "First, rephrased" in thread and "First question" not in thread and "Second" not in thread
+    # The replaced answers were billed: they leave the conversation, not the ledger.
+    assert await Generation.objects.filter(user=alice).acount() == 3
 
 
 def _signed_in(app_server, user, password):

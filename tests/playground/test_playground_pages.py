@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from playground.models import Conversation
+from playground.search import search_reindex
 from usage.models import Generation
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ def conversation(alice):
         prompt_tokens=5, completion_tokens=3, total_tokens=8, cost=Decimal("0.00001234"), status="success",
         ip="10.1.2.3", door="playground",
     )  # fmt: skip
+    search_reindex(c.pk)  # what the end of a turn does (written here without one)
     return c
 
 
@@ -67,7 +69,9 @@ def test_rename_and_delete(client, alice, conversation):
     assert conversation.title == "Long rivers"
     client.post(reverse("playground:delete", args=[conversation.pk]))
     assert not Conversation.objects.filter(pk=conversation.pk).exists()
-    assert not Generation.objects.filter(conversation_id=conversation.pk).exists()
+    assert client.get(conversation.get_absolute_url()).status_code == 404
+    # The billed answers stay in the ledger (tests/usage/test_ledger_immutability.py).
+    assert Generation.objects.filter(conversation_id=conversation.pk).exists()
 
 
 def test_shared_link_is_read_only_public_and_revocable(client, alice, conversation):

@@ -32,8 +32,9 @@ class Generation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # A string reference: the ledger knows conversations only as the turn's thread, not as an import.
+    # Never CASCADE: removing a conversation must not remove what was billed for it.
     conversation = models.ForeignKey(
-        "playground.Conversation", null=True, blank=True, on_delete=models.CASCADE, related_name="generations"
+        "playground.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
     api_key = models.ForeignKey(
@@ -75,6 +76,9 @@ class Generation(models.Model):
     turn = models.PositiveIntegerField(default=0, help_text="Position of the turn in its conversation.")
     # Hidden = kept off public share pages and queued for review; the owner still sees it in their history.
     hidden = models.BooleanField(default=False)
+    # Set when the owner took the turn out of its conversation (edited an earlier message): the turn
+    # no longer shows anywhere, but the row stays in the ledger and in every usage figure.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # The table (and its indexes, named after it) kept the name it had when the playground owned it:
