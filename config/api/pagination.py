@@ -92,17 +92,9 @@ class PagePagination(BasePagination):
 
 
 def paginated_schema(schema: dict, list_key: str = DEFAULT_LIST_KEY) -> dict:
-    """OpenAPI for one page: the list under its key, and the pagination block."""
+    """OpenAPI for one page: the list under its key, and the pagination block (config.api.schema)."""
     return {
         "type": "object",
-        "properties": {
-            list_key: schema,
-            "pagination": {
-                "type": "object",
-                "properties": {
-                    k: {"type": "integer" if k in ("page", "limit", "total", "pages") else "boolean"}
-                    for k in ("page", "limit", "total", "pages", "has_next", "has_prev")
-                },
-            },
-        },
+        "required": [list_key, "pagination"],
+        "properties": {list_key: schema, "pagination": {"$ref": "#/components/schemas/Pagination"}},
     }
