@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,7 +27,7 @@ from catalog.serializers import (
     ModelListParams,
     spec_model,
 )
-from config.api.pagination import pagination_block
+from config.api.pagination import page_serializer, pagination_block
 
 
 class CatalogView(APIView):
@@ -39,7 +39,11 @@ class CatalogView(APIView):
         return AIModelSerializer(models, many=True, context=context).data
 
 
-@extend_schema(tags=["models"], parameters=[ModelListParams], responses=AIModelSerializer(many=True))
+@extend_schema(
+    tags=["models"],
+    parameters=[ModelListParams],
+    responses=page_serializer("ModelPage", AIModelSerializer(many=True)),
+)
 class ModelListView(CatalogView):
     """GET /api/models: filter, sort and page through the catalog."""
 
@@ -64,13 +68,16 @@ class ModelDetailView(CatalogView):
         return Response(AIModelDetailSerializer(model, context={"request": request}).data)
 
 
-@extend_schema(tags=["models"], responses=CategorySerializer(many=True))
+@extend_schema(
+    tags=["models"],
+    responses=inline_serializer("CategoryList", fields={"categories": CategorySerializer(many=True)}),
+)
 class CategoryListView(CatalogView):
     def get(self, request: Request) -> Response:
         return Response({"categories": CategorySerializer(categories_with_counts(), many=True).data})
 
 
-@extend_schema(tags=["models"], responses=AIModelSerializer(many=True))
+@extend_schema(tags=["models"], responses=inline_serializer("Trending", fields={"items": AIModelSerializer(many=True)}))
 class TrendingView(CatalogView):
     """The models most used in the last 7 days (featured ones until there is usage)."""
 

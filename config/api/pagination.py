@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -98,3 +100,13 @@ def paginated_schema(schema: dict, list_key: str = DEFAULT_LIST_KEY) -> dict:
         "required": [list_key, "pagination"],
         "properties": {list_key: schema, "pagination": {"$ref": "#/components/schemas/Pagination"}},
     }
+
+
+@extend_schema_field({"$ref": "#/components/schemas/Pagination"})
+class PaginationField(serializers.Field):
+    """The pagination block, in the schema of a page a view builds itself."""
+
+
+def page_serializer(name: str, items: serializers.BaseSerializer, list_key: str = DEFAULT_LIST_KEY) -> Any:
+    """The schema of a page a view builds itself (`extend_schema(responses=page_serializer(...))`)."""
+    return inline_serializer(name, fields={list_key: items, "pagination": PaginationField()})

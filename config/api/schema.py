@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.utils import OpenApiResponse
 
 from config.api.envelope import ERROR_STATUS
 
@@ -90,6 +91,12 @@ def error_response(status: int, ref: dict[str, Any] = ERROR_REF) -> dict[str, An
     return response
 
 
+def errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Errors a DRF view gives beyond what `error_statuses` infers, for `extend_schema(responses=...)`:
+    `responses={200: UserSerializer, **errors(401)}`; the hook gives them the envelope's error shape."""
+    return {status: OpenApiResponse(description=REASONS.get(status, "Error.")) for status in statuses}
+
+
 def error_statuses(path: str, operation: dict[str, Any]) -> list[int]:
     """The errors an operation can give, from what it takes and who may call it. Every operation is
     rate limited (429) and needs Redis (503); a view declaring more (`extend_schema(responses=...)`)
@@ -140,15 +147,29 @@ def _add_doors(result: dict[str, Any]) -> None:
             result["paths"].setdefault(path, {}).update(operations[url_name])
 
 
+def _close_strict_bodies(result: dict[str, Any], generator: Any) -> None:
+    """A StrictSerializer refuses unknown fields: its schemas say so."""
+    from config.api.fields import StrictSerializer
+
+    schemas = result["components"]["schemas"]
+    for (name, kind), component in generator.registry._components.items():
+        if kind == "schemas" and isinstance(component.object, StrictSerializer) and name in schemas:
+            schemas[name]["additionalProperties"] = False
+
+
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular POSTPROCESSING_HOOKS entry: envelope, errors, then the hand-written doors."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(COMPONENTS)
+    _close_strict_bodies(result, generator)
     for path, operations in result["paths"].items():
         for operation in operations.values():
             _wrap_successes(operation)
             responses = operation.setdefault("responses", {})
             for status in error_statuses(path, operation):
                 responses.setdefault(str(status), error_response(status))
+            for status, response in responses.items():  # declared with errors(): no body described yet
+                if str(status)[0] in "45" and "content" not in response:
+                    responses[status] = error_response(int(status))
 
     _add_doors(result)
     result["paths"] = dict(sorted(result["paths"].items()))

@@ -18,7 +18,7 @@ from config.api.exceptions import ApiError
 from playground.doors.base import generation_call, generation_post, metered, usage_block
 from playground.doors.sse import EventStreamResponse
 from playground.generation import GenerationOutcome, GenerationStream, generation_run, generation_stream
-from playground.generation.inputs import openai_input
+from playground.generation.inputs import flag, openai_input
 from usage.models import Door
 
 
@@ -100,7 +100,7 @@ async def _complete(request: HttpRequest, *, chat: bool) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.OPENAI, keys_only=True)
         inp = openai_input(origin, body, _messages(body, chat))
-        if body.get("stream") is True:
+        if flag(body, "stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             stream = await generation_stream(inp)
             return metered(EventStreamResponse(_stream_body(stream, include_usage, chat)), stream.prep)

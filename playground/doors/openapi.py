@@ -31,9 +31,9 @@ OPENAI_ERROR = {
 
 _number = {"type": "number"}
 SAMPLING: dict[str, Any] = {
-    "max_tokens": {"type": "integer", "minimum": 1},
-    "temperature": {**_number, "minimum": 0, "maximum": 2},
-    "top_p": {**_number, "minimum": 0, "maximum": 1},
+    "max_tokens": {"type": "integer", "minimum": 1, "nullable": True},
+    "temperature": {**_number, "minimum": 0, "maximum": 2, "nullable": True},
+    "top_p": {**_number, "minimum": 0, "maximum": 1, "nullable": True},
     "stop": {
         "oneOf": [
             {"type": "string"},
@@ -41,9 +41,10 @@ SAMPLING: dict[str, Any] = {
         ],
         "nullable": True,
     },
-    "presence_penalty": {**_number, "minimum": -2, "maximum": 2},
-    "frequency_penalty": {**_number, "minimum": -2, "maximum": 2},
-    "seed": {"type": "integer"},
+    # null is the model's default, as in OpenAI's API.
+    "presence_penalty": {**_number, "minimum": -2, "maximum": 2, "nullable": True},
+    "frequency_penalty": {**_number, "minimum": -2, "maximum": 2, "nullable": True},
+    "seed": {"type": "integer", "nullable": True},
     "cache": {"type": "boolean", "description": "Answer from the response cache when the same call was made."},
 }
 MESSAGE = {
@@ -67,11 +68,17 @@ USAGE = {
 }
 MONEY = {"type": "string", "nullable": True, "description": "US dollars, as a decimal string."}
 FINISH = {"type": "string", "nullable": True}
-SSE = {
-    "text/event-stream": {
-        "schema": {"type": "string", "description": "`data: <JSON event>` lines, each followed by a blank line."}
-    }
-}
+EVENT_TYPES = ["session", "status", "chunk", "metrics", "error", "done"]
+
+
+def _sse(data: str) -> dict[str, Any]:
+    """An event stream: each event a `data:` line (described by `data`) and a blank line."""
+    event = {"type": "object", "required": ["data"], "properties": {"data": {"type": "string", "description": data}}}
+    return {"text/event-stream": {"schema": event}}
+
+
+SSE = _sse(f"A JSON object whose `type` is one of {', '.join(EVENT_TYPES)} (design.md).")
+OPENAI_SSE = _sse("A chunk object (or an error object) in OpenAI's shape; `[DONE]` ends the stream.")
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +127,11 @@ REST_CHAT_BODY = {
     "type": "object",
     "required": ["messages"],
     "properties": {
-        "model": {"type": "string", "description": "A model's slug; the caller's default model when left out."},
+        "model": {
+            "type": "string",
+            "nullable": True,
+            "description": "A model's slug; left out or null: the caller's default.",
+        },
         "messages": MESSAGES,
         "stream": {"type": "boolean", "description": "Answer as an event stream (text/event-stream)."},
         **SAMPLING,
@@ -150,7 +161,7 @@ REST_GENERATE_BODY = {
     "type": "object",
     "required": ["prompt"],
     "properties": {
-        "model": {"type": "string"},
+        "model": {"type": "string", "nullable": True},
         "prompt": {"type": "string", "minLength": 1},
         "n": {"type": "integer", "minimum": 1, "maximum": MAX_N, "default": 1},
         **SAMPLING,
@@ -300,7 +311,8 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "post": operation(
             "Create chat completion",
             _ok(
-                "OpenAI's chat completion; with `stream: true`, its chunk stream.", {**_json(_completion(True)), **SSE}
+                "OpenAI's chat completion; with `stream: true`, its chunk stream.",
+                {**_json(_completion(True)), **OPENAI_SSE},
             ),
             body=OPENAI_CHAT_BODY,
             errors=(*GENERATION_ERRORS, 504),
@@ -312,7 +324,8 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "post": operation(
             "Create completion",
             _ok(
-                "OpenAI's text completion; with `stream: true`, its chunk stream.", {**_json(_completion(False)), **SSE}
+                "OpenAI's text completion; with `stream: true`, its chunk stream.",
+                {**_json(_completion(False)), **OPENAI_SSE},
             ),
             body=OPENAI_COMPLETION_BODY,
             errors=(*GENERATION_ERRORS, 504),

@@ -14,7 +14,7 @@ from config.money import money
 from playground.doors.base import generation_call, generation_post, metered, usage_block
 from playground.doors.sse import EventStreamResponse, answer_events, sse, status_event
 from playground.generation import GenerationOutcome, GenerationStream, generation_run, generation_stream
-from playground.generation.inputs import rest_input
+from playground.generation.inputs import flag, rest_input
 from usage.models import Door
 
 MAX_N = 4  # answers to one prompt from /generate
@@ -48,7 +48,7 @@ async def chat(request: HttpRequest) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.REST)
         inp = rest_input(origin, body, body.get("messages"))
-        if body.get("stream") is True:
+        if flag(body, "stream"):
             stream = await generation_stream(inp)
             return metered(EventStreamResponse(_one_stream(stream, stream.prep.requested.slug)), stream.prep)
         out, prep = await generation_run(inp)

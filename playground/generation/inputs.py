@@ -35,11 +35,28 @@ def _parameters(source: dict[str, Any]) -> dict[str, Any]:
     return {name: source[name] for name in PARAMETERS if source.get(name) is not None}
 
 
+def flag(body: dict[str, Any], name: str) -> bool:
+    """A true/false field (`stream`, `cache`): left out is false; anything but a boolean is refused
+    rather than read as false."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise ApiError(
+            "VALIDATION_ERROR", f"{name} must be true or false.", {name: ["Must be true or false."]}, param=name
+        )
+    return value
+
+
+def _rest_model(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        raise ApiError("VALIDATION_ERROR", "model must be a string.", {"model": ["Must be a string."]}, param="model")
+    return model or ""
+
+
 def rest_input(origin: Origin, body: dict[str, Any], messages: Any) -> GenerationInput:
     """Our REST format (`/api/v1/ai/chat`, `/generate`, `/stream`): without a model, the user's default."""
-    model = body.get("model")
     return GenerationInput(
-        model=str(model or ""), messages=messages, params=_parameters(body), cache=body.get("cache") is True,
+        model=_rest_model(body), messages=messages, params=_parameters(body), cache=flag(body, "cache"),
         **origin.fields(),
     )  # fmt: skip
 
@@ -56,7 +73,7 @@ def openai_input(origin: Origin, body: dict[str, Any], messages: Any) -> Generat
     if body.get("max_completion_tokens") is not None:
         params["max_tokens"] = body["max_completion_tokens"]
     return GenerationInput(
-        model=model, messages=messages, params=params, cache=body.get("cache") is True, record_behind=True,
+        model=model, messages=messages, params=params, cache=flag(body, "cache"), record_behind=True,
         **origin.fields(),
     )  # fmt: skip
 

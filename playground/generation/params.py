@@ -129,7 +129,8 @@ def validate_messages(messages: Any) -> list[dict[str, Any]]:
         raise invalid("messages", "messages must be a non-empty list of {role, content} objects.")
     clean = []
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ROLES:
+        role = message.get("role") if isinstance(message, dict) else None
+        if not isinstance(role, str) or role not in ROLES:  # a dict or list role is unhashable
             raise invalid("messages", f"messages[{index}].role must be one of system, user, assistant.")
         content = message.get("content")
         if not isinstance(content, str):
