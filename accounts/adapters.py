@@ -7,7 +7,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.http import HttpRequest
 
-from accounts.models import User, username_validator
+from accounts.models import USERNAME_RULE, User, username_validator
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,7 +15,7 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             username_validator(username)
         except Exception as exc:
-            raise forms.ValidationError("Use 3 to 30 letters or digits.") from exc
+            raise forms.ValidationError(USERNAME_RULE) from exc
         return super().clean_username(username, shallow=shallow)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:

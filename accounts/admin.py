@@ -1,5 +1,7 @@
 from typing import Any
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
@@ -194,6 +196,20 @@ class LogEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+
+class EmailAddressAdmin(AllauthEmailAddressAdmin):
+    """allauth's page, with its one action kept in the action log like every other admin action."""
+
+    @admin.action(description="Mark selected email addresses as verified")
+    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        unverified = list(queryset.filter(verified=False).values_list("pk", flat=True))
+        super().make_verified(request, queryset)
+        for address in EmailAddress.objects.filter(pk__in=unverified, verified=True):
+            self.log_change(request, address, "Marked verified")
+
+
+admin.site.unregister(EmailAddress)  # allauth.account comes first in INSTALLED_APPS
+admin.site.register(EmailAddress, EmailAddressAdmin)
 
 admin.site.site_header = "Switchboard administration"
 admin.site.site_title = "Switchboard admin"

@@ -7,7 +7,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-username_validator = RegexValidator(r"^[A-Za-z0-9]{3,30}$", "Use 3 to 30 letters or digits.", code="invalid_username")
+# Letters and digits (the spec's rule for sign-up), and the underscore its own profile example uses
+# ("johndoe_updated"), so that both of the spec's examples are accepted.
+USERNAME_RULE = "Use 3 to 30 letters, digits or underscores."
+username_validator = RegexValidator(r"^[A-Za-z0-9_]{3,30}$", USERNAME_RULE, code="invalid_username")
 
 
 class Tier(models.TextChoices):

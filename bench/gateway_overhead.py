@@ -1,11 +1,14 @@
-"""Latency the gateway adds over calling the fake upstream directly, for `POST /v1/chat/completions`.
+"""Latency the gateway adds over calling the fake upstream directly, for `POST /v1/chat/completions`
+and `POST /v1/embeddings`.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/switchboard_bench REDIS_URL=redis://127.0.0.1:6379/1 \
-        .venv/bin/python bench/gateway_overhead.py [--requests 400]
+        .venv/bin/python bench/gateway_overhead.py [--requests 400] [--modes whole,stream,embeddings]
 
 Starts the fake upstream (its own process) and the app (uvicorn, one worker, production settings with
-PostgreSQL and Redis, metering on), then measures whole answers and streams (time to first token)
-at concurrency 1 and 32, and prints a table. The database named in DATABASE_URL is migrated first.
+PostgreSQL and Redis, metering on), then measures whole answers, streams (time to first token) and
+embeddings (one text, text-embedding-3-small's 1536 dimensions as base64, the `openai` package's
+default; every call a different text, so the gateway's cache never answers) at concurrency 1 and 32,
+and prints a table. The database named in DATABASE_URL is migrated first.
 """
 
 import argparse
@@ -16,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -86,6 +90,9 @@ provider, _ = Provider.objects.update_or_create(slug="benchfake", defaults={
 AIModel.objects.update_or_create(slug="benchfake/gpt-4o-mini", defaults={
     "display_name": "Bench", "provider": provider, "upstream_id": "gpt-4o-mini",
     "input_price_per_1m": Decimal("0.15"), "output_price_per_1m": Decimal("0.60"), "max_output_tokens": 4096})
+AIModel.objects.update_or_create(slug="benchfake/text-embedding-3-small", defaults={
+    "display_name": "Bench embeddings", "provider": provider, "upstream_id": "text-embedding-3-small",
+    "kind": "embedding", "input_price_per_1m": Decimal("0.02"), "output_price_per_1m": None})
 catalog_changed()
 print(api_key_create(user=user, name="bench", scopes=["ai:read", "ai:write"], expires_in_days=1)[1])
 """
@@ -149,21 +156,33 @@ class _Connection:
             self.writer.close()
 
 
+def _bodies(mode: str, model: str) -> Callable[[], bytes]:
+    """The request body of each call: the same chat request, or a new text to embed every time."""
+    if mode == "embeddings":
+        counter = iter(range(10**9))
+        return lambda: json.dumps(
+            {"model": model, "input": f"Rivers and lakes, sample {next(counter)}", "encoding_format": "base64"}
+        ).encode()
+    body = {"model": model, "messages": MESSAGES, "max_tokens": 64}
+    if mode == "stream":
+        body.update(stream=True, stream_options={"include_usage": True})
+    payload = json.dumps(body).encode()
+    return lambda: payload
+
+
 async def _run(
-    url: str, headers: dict, model: str, stream: bool, total: int, concurrency: int
+    url: str, headers: dict, model: str, mode: str, total: int, concurrency: int
 ) -> tuple[list[float], float, int]:
     """Latency samples, calls per second, and how many calls were made (warm-up included)."""
     parsed = urlsplit(url)
-    body = {"model": model, "messages": MESSAGES, "max_tokens": 64}
-    if stream:
-        body.update(stream=True, stream_options={"include_usage": True})
-    payload = json.dumps(body).encode()
+    stream = mode == "stream"
+    body = _bodies(mode, model)
     connections = [_Connection(parsed.hostname, parsed.port) for _ in range(concurrency)]
     try:
         for _ in range(3):  # warm-up: connections, caches, code paths
-            await asyncio.gather(*(c.call(parsed.path, headers, payload, stream) for c in connections))
+            await asyncio.gather(*(c.call(parsed.path, headers, body(), stream) for c in connections))
         for _ in range(20):
-            await connections[0].call(parsed.path, headers, payload, stream)
+            await connections[0].call(parsed.path, headers, body(), stream)
         remaining = total
         samples: list[float] = []
 
@@ -171,7 +190,7 @@ async def _run(
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
-                samples.append(await connection.call(parsed.path, headers, payload, stream))
+                samples.append(await connection.call(parsed.path, headers, body(), stream))
 
         started = time.perf_counter()
         await asyncio.gather(*(worker(c) for c in connections))
@@ -179,6 +198,15 @@ async def _run(
     finally:
         for connection in connections:
             connection.close()
+
+
+# Mode -> (path under /v1, upstream model); and the label of its rows.
+MODES = {
+    "whole": ("/chat/completions", "gpt-4o-mini"),
+    "stream": ("/chat/completions", "gpt-4o-mini"),
+    "embeddings": ("/embeddings", "text-embedding-3-small"),
+}
+LABELS = {"whole": "whole", "stream": "stream (TTFT)", "embeddings": "embeddings"}
 
 
 def _pct(samples: list[float], p: float) -> float:
@@ -193,7 +221,7 @@ from usage.models import Generation
 deadline = time.monotonic() + 30
 while not ledger.idle() and time.monotonic() < deadline:
     time.sleep(0.1)
-print(Generation.objects.filter(model_slug="benchfake/gpt-4o-mini", created_at__gte=%(since)r).count())
+print(Generation.objects.filter(model_slug__startswith="benchfake/", created_at__gte=%(since)r).count())
 """
 
 
@@ -210,6 +238,7 @@ def _ledger_check(env: dict[str, str], expected: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--modes", default="whole,stream,embeddings", help="comma-separated: whole, stream, embeddings")
     args = parser.parse_args()
     env = _env()
     env["BENCH_SINCE"] = datetime.now(UTC).isoformat()
@@ -239,18 +268,19 @@ def main() -> None:
         _wait(f"http://127.0.0.1:{app_port}/health")
         rows = []
         gateway_calls = 0
-        for stream in (False, True):
+        for mode in args.modes.split(","):
+            path, upstream_model = MODES[mode]
             for concurrency in (1, 32):
                 direct, direct_rps, _ = asyncio.run(
-                    _run(f"{upstream}/chat/completions", {"Authorization": "Bearer sk-bench"}, "gpt-4o-mini",
-                         stream, args.requests, concurrency)
+                    _run(f"{upstream}{path}", {"Authorization": "Bearer sk-bench"}, upstream_model,
+                         mode, args.requests, concurrency)
                 )  # fmt: skip
                 gateway, gateway_rps, calls = asyncio.run(
-                    _run(f"http://127.0.0.1:{app_port}/v1/chat/completions", {"Authorization": f"Bearer {key}"},
-                         "benchfake/gpt-4o-mini", stream, args.requests, concurrency)
+                    _run(f"http://127.0.0.1:{app_port}/v1{path}", {"Authorization": f"Bearer {key}"},
+                         f"benchfake/{upstream_model}", mode, args.requests, concurrency)
                 )  # fmt: skip
                 added = [_pct(gateway, p) - _pct(direct, p) for p in (50, 95, 99)]
-                rows.append(("stream (TTFT)" if stream else "whole", concurrency, *added, direct_rps, gateway_rps))
+                rows.append((LABELS[mode], concurrency, *added, direct_rps, gateway_rps))
                 gateway_calls += calls
         print(f"{'mode':<14}{'conc':>5}{'+p50 ms':>10}{'+p95 ms':>10}{'+p99 ms':>10}{'direct/s':>10}{'gateway/s':>11}")
         for mode, conc, p50, p95, p99, drps, grps in rows:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework.permissions import AllowAny
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.users_api import SignedInNotByKey
 from catalog.availability import availability_map
-from catalog.models import AIModel
+from catalog.models import AIModel, Favorite
 from catalog.selectors import (
     ModelFilters,
     categories_with_counts,
+    favorite_models,
     model_aliases,
     model_list,
     model_resolve,
@@ -27,7 +30,9 @@ from catalog.serializers import (
     ModelListParams,
     spec_model,
 )
+from config.api.exceptions import ApiError
 from config.api.pagination import page_serializer, pagination_block
+from config.api.renderers import WithMessage
 
 
 class CatalogView(APIView):
@@ -98,3 +103,51 @@ class AIModelsView(CatalogView):
             by_slug.setdefault(slug, []).append(alias)
         models = [spec_model(m, by_slug.get(m.slug)) for m in model_list(ModelFilters())]
         return Response({"models": models, "aliases": aliases})
+
+
+# --- /api/users/favorites: the signed-in user's favourite models (a session or a JWT, not an API key) ---
+
+
+class FavoriteBody(serializers.Serializer):
+    model = serializers.CharField(max_length=200, help_text='A slug, id or short name ("minimax", "gpt-4o-mini").')
+
+
+def _visible_model(name: str) -> AIModel:
+    model = model_resolve(name)
+    if model is None or not visible_models().filter(pk=model.pk).exists():
+        raise ApiError("NOT_FOUND", f"The model '{name}' does not exist.", {"model": ["Not found."]})
+    return model
+
+
+class FavoriteListView(CatalogView):
+    """GET lists the caller's favourites, newest first; POST `{"model": ...}` adds one (201, or 200 when
+    it was already there)."""
+
+    permission_classes = [IsAuthenticated, SignedInNotByKey]
+
+    @extend_schema(tags=["users"], responses=AIModelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response({"favorites": self.listed(request, list(favorite_models(request.user)))})
+
+    @extend_schema(tags=["users"], request=FavoriteBody, responses={200: dict, 201: dict})
+    def post(self, request: Request) -> Response:
+        body = FavoriteBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        model = _visible_model(body.validated_data["model"])
+        _, created = Favorite.objects.get_or_create(user=request.user, model=model)
+        data = WithMessage({"model": self.listed(request, [model])[0]}, "Added to favorites.")
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class FavoriteDetailView(CatalogView):
+    """DELETE removes a favourite; a model that is not one of the caller's favourites is a 404."""
+
+    permission_classes = [IsAuthenticated, SignedInNotByKey]
+
+    @extend_schema(tags=["users"], responses={200: None})
+    def delete(self, request: Request, key: str) -> Response:
+        model = model_resolve(key)
+        deleted = Favorite.objects.filter(user=request.user, model=model).delete()[0] if model else 0
+        if not deleted:
+            raise ApiError("NOT_FOUND", f"'{key}' is not one of your favorites.")
+        return Response(WithMessage(None, "Removed from favorites."))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/redoc/", csp_update(REDOC_CSP)(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
     path("api/auth/", include("accounts.api_urls")),
     path("api/users/", include("accounts.users_api_urls")),
+    path("api/users/", include("usage.users_api_urls")),
     path("api/v1/settings/public", PublicSettingsView.as_view(), name="settings-public"),
     path("api/v1/", include("accounts.api_keys_urls")),
     path("api/v1/", include("webhooks.api_urls")),

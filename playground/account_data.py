@@ -3,7 +3,8 @@
 from typing import Any
 
 from config.money import money
-from playground.models import Conversation, Preset
+from playground import image_store
+from playground.models import Conversation, GeneratedImage, Preset
 from usage.models import Generation
 
 
@@ -24,13 +25,19 @@ def account_export(user: Any) -> dict[str, Any]:
             for g in generations.iterator()
         ],
         "presets": list(Preset.objects.filter(user=user).values("name", "params")),
+        "images": [
+            {"id": str(i.pk), "generation": str(i.generation_id), "model": i.model_slug, "prompt": i.prompt,
+             "mime_type": i.mime_type, "width": i.width, "height": i.height, "created_at": i.created_at.isoformat()}
+            for i in GeneratedImage.objects.filter(user=user).order_by("created_at").iterator()
+        ],
     }  # fmt: skip
 
 
 def account_erase(user: Any) -> None:
     """Generations stay, without their text or where they came from, so platform totals stay right;
-    conversations and presets go."""
+    conversations, presets and generated pictures (their files too) go."""
     anonymous = {"conversation": None, "input_messages": [], "content": "", "ip": None, "user_agent": ""}
     Generation.objects.filter(user=user).update(**anonymous)
     Conversation.objects.filter(owner=user).delete()
     Preset.objects.filter(user=user).delete()
+    image_store.pictures_erase(user_id=user.pk)

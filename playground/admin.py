@@ -11,11 +11,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
 
-from playground.models import Flag, FlagState, ModerationRule
+from playground.models import Flag, FlagState, GeneratedImage, ModerationRule
 from playground.moderation import flags, rules
 from usage.models import Generation
 
@@ -52,7 +55,7 @@ class GenerationAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["id", "created_at", "user", "api_key", "door", "conversation", "hidden"]}),
         ("Model", {"fields": ["requested_model", "model_slug", "provider", "upstream_id", "parameters_pretty"]}),
-        ("Input and output", {"fields": ["input_pretty", "content", "finish_reason"]}),
+        ("Input and output", {"fields": ["input_pretty", "content", "pictures", "finish_reason"]}),
         (
             "Usage",
             {
@@ -87,6 +90,25 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.display(description="input")
     def input_pretty(self, obj: Generation) -> str:
         return format_html('<pre class="sb-text-block">{}</pre>', json.dumps(obj.input_messages, indent=2))
+
+    @admin.display(description="pictures")
+    def pictures(self, obj: Generation) -> str:
+        """What an image call drew, shown to staff whether or not the generation is hidden."""
+        images = GeneratedImage.objects.filter(generation_id=obj.pk).only("id", "prompt")
+        links = ((reverse("admin:usage_generation_picture", args=[i.pk]), i.prompt[:120]) for i in images)
+        return format_html_join("", '<a href="{0}"><img src="{0}" alt="{1}" width="160"></a> ', links) or "-"
+
+    def get_urls(self) -> list[URLPattern]:
+        picture = path("picture/<uuid:image_id>/", self.admin_site.admin_view(self.picture_view),
+                       name="usage_generation_picture")  # fmt: skip
+        return [picture, *super().get_urls()]
+
+    def picture_view(self, request: HttpRequest, image_id: Any) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from playground.doors.images import picture_response
+
+        return picture_response(get_object_or_404(GeneratedImage, pk=image_id), download=False)
 
     @admin.display(description="parameters")
     def parameters_pretty(self, obj: Generation) -> str:
@@ -238,10 +260,15 @@ class ModerationRuleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Enable", permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
-        queryset.update(active=True)
-        rules.rules_changed()
+        self._switch(request, queryset, active=True)
 
     @admin.action(description="Disable", permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[ModerationRule]) -> None:
-        queryset.update(active=False)
+        self._switch(request, queryset, active=False)
+
+    def _switch(self, request: HttpRequest, queryset: QuerySet[ModerationRule], *, active: bool) -> None:
+        chosen = list(queryset)
+        queryset.update(active=active)
+        for rule in chosen:
+            self.log_change(request, rule, "Enabled (bulk action)" if active else "Disabled (bulk action)")
         rules.rules_changed()

@@ -10,6 +10,27 @@ from django.utils import timezone
 from usage.models import Door
 
 
+class SessionStatus(models.TextChoices):
+    """Where the latest turn of a conversation (a "session" in the API) stands."""
+
+    PENDING = "pending", "Pending"  # created, no turn has started yet
+    STREAMING = "streaming", "Streaming"
+    COMPLETED = "completed", "Completed"  # every model answered
+    PARTIAL = "partial", "Partly answered"  # some models answered, some failed
+    FAILED = "failed", "Failed"  # no model answered
+    CANCELLED = "cancelled", "Cancelled"  # stopped before any model had answered
+
+    @classmethod
+    def of_turn(cls, statuses: list[str], models: int) -> "SessionStatus":
+        """A finished turn's status from its generations' statuses (`models` were asked)."""
+        answered = statuses.count("success")
+        if models and answered == models:
+            return cls.COMPLETED
+        if answered:
+            return cls.PARTIAL
+        return cls.CANCELLED if "cancelled" in statuses else cls.FAILED
+
+
 class Conversation(models.Model):
     """A thread in the playground, or one multi-model comparison from the stream endpoint."""
 
@@ -26,6 +47,7 @@ class Conversation(models.Model):
     # Declared last: the field's name would shadow the `models` module for the lines after it.
     share_id = models.CharField(max_length=32, unique=True, null=True, blank=True)
     share_shows_cost = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING)
     models = models.JSONField(default=list, blank=True, help_text="Catalog slugs compared in this conversation.")
 
     class Meta:
@@ -248,6 +270,8 @@ class BatchRun(models.Model):
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_runs"
     )
     model_slug = models.CharField(max_length=200)
+    # The model's kind when submitted: chat prompts, texts to embed, or image prompts.
+    kind = models.CharField(max_length=16, default="chat")
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     total = models.PositiveIntegerField(default=0)
@@ -297,3 +321,32 @@ class BatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.index} {self.status}"
+
+
+class GeneratedImage(models.Model):
+    """One picture an image model drew, kept in media storage and served to its owner, or to whoever
+    holds a signed link that has not expired (playground.media_links). Its cost is on its ledger row."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    # The ledger row of the call that drew it (a plain id: API calls record their row behind the response).
+    generation_id = models.UUIDField(db_index=True)
+    model_slug = models.CharField(max_length=200)
+    prompt = models.TextField()
+    revised_prompt = models.TextField(blank=True)
+    file = models.FileField(upload_to="images/")
+    mime_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [Index(fields=["user", "created_at"], name="generatedimage_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.model_slug} {self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return self.mime_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")

@@ -1,8 +1,9 @@
-"""The playground's pages (the `playground` namespace): chat and compare, history, sharing, video."""
+"""The playground's pages (the `playground` namespace): chat and compare, history, sharing, images,
+embeddings, video."""
 
 from django.urls import path
 
-from playground.pages import chat, conversations, provider_keys, video
+from playground.pages import chat, conversations, embeddings, images, provider_keys, video
 
 app_name = "playground"
 
@@ -28,6 +29,11 @@ urlpatterns = [
     path("playground/video/<uuid:pk>/progress", video.video_progress, name="video-progress"),
     path("playground/video/<uuid:pk>/cancel", video.video_cancel, name="video-cancel"),
     path("playground/video/<uuid:pk>/clip.mp4", video.video_file, name="video-file"),
+    path("playground/images", images.images, name="images"),
+    path("playground/images/compare", images.images_compare, name="images-compare"),
+    path("playground/images/<uuid:pk>/file", images.image_file, name="image-file"),
+    path("playground/embeddings", embeddings.embeddings, name="embeddings"),
+    path("playground/embeddings/compare", embeddings.embeddings_compare, name="embeddings-compare"),
     path("s/<str:share_id>/", conversations.shared, name="shared"),
     path(
         "settings/provider-keys/<int:provider_id>/delete", provider_keys.provider_key_delete, name="provider-key-delete"

@@ -118,11 +118,20 @@ def http_error(provider: str, response: httpx.Response, body: bytes) -> Provider
     )
 
 
+BLOCKED_ADDRESS = "blocked_address"  # ProviderError.code of a call refused before connecting
+
+
 def transport_error(provider: str, exc: Exception) -> ProviderError:
     detail = f"{exc.__class__.__name__}: {exc}"
     if isinstance(exc, BlockedAddress):
-        message = "The provider's address is not allowed."
-        return ProviderError("bad_request", message, provider=provider, retryable=False, detail=detail)
+        # Our refusal, not the provider's: the address is kept to the detail (logs, the admin's probe).
+        message = (
+            "The gateway did not call the provider: its URL leads to a private, loopback or link-local "
+            "address, which this server does not call. An administrator must correct the provider's URL."
+        )
+        return ProviderError(
+            "bad_request", message, provider=provider, retryable=False, code=BLOCKED_ADDRESS, detail=detail
+        )
     if isinstance(exc, httpx.ConnectTimeout):
         return ProviderError("timeout", provider=provider, retryable=True, detail=detail)
     if isinstance(exc, httpx.TimeoutException):

@@ -29,9 +29,20 @@ class SystemSettingForm(forms.ModelForm):
         model = SystemSetting
         fields = ["key", "value", "type", "category", "description", "is_public"]
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # An empty box is how an admin switches a text setting off (the maintenance banner).
+        self.fields["value"].required = False
+        self.fields["value"].help_text = "JSON. Leave empty to clear a string setting."
+
     def clean(self) -> dict:
         data = super().clean()
         value, type_ = data.get("value"), data.get("type")
+        if value is None and "value" not in self.errors:
+            if type_ != SettingType.STRING:
+                self.add_error("value", f"A {type_} setting needs a value; only a string setting can be empty.")
+                return data
+            data["value"] = value = ""
         expected = _PYTHON_TYPES.get(type_)
         if (
             expected
@@ -98,3 +109,7 @@ class UserAdmin(AccountsUserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, UserAdmin)
+
+# The admin's home page links the analytics page (usage.admin_analytics), which every staff member,
+# moderators included, may read: it shows platform totals, nobody's personal data.
+admin.site.index_template = "admin/switchboard_index.html"

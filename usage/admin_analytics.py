@@ -1,4 +1,5 @@
-"""The admin analytics page at /admin/analytics/ (staff only, through the admin's own login check)."""
+"""The admin analytics page at /admin/analytics/, linked from the admin's home page: every staff member
+(moderators and administrators) may read it, through the admin's own login check."""
 
 from __future__ import annotations
 

@@ -7,9 +7,10 @@ class UsageConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.hooks import register_signup_check
-        from usage import settings_store
+        from usage import events, notifications, settings_store
 
         register_signup_check(lambda: bool(settings_store.get_setting("signup_enabled", True)))
+        events.register_consumer(notifications.email_consumer)
         _register_quota_in_me()
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from catalog.models import AIModel, ModelKind
 from config.money import money
 from usage import counters, limits
 from usage.limits import from_nano
@@ -60,6 +61,7 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
             by_date.append({"date": day.isoformat(), **row, "cost": _money(row["cost"])})
     totals = {key: sum(m[key] for m in by_model.values()) for key in ("requests", "tokens", "cost")}
     return {
+        "by_kind": _by_kind(by_model),
         "total_requests": totals["requests"],
         "total_tokens": totals["tokens"],
         "total_cost": _money(totals["cost"]),
@@ -68,3 +70,15 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
     }
+
+
+def _by_kind(by_model: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The per-model figures summed by the model's kind (chat, embedding, image, video); a model since
+    removed from the catalog is counted under "other", so the kinds always add up to the total."""
+    kinds = dict(AIModel.objects.filter(slug__in=list(by_model)).values_list("slug", "kind")) if by_model else {}
+    sums = {kind: {"requests": 0, "tokens": 0, "cost": 0} for kind in ModelKind.values}
+    for slug, figures in by_model.items():
+        row = sums.setdefault(kinds.get(slug, "other"), {"requests": 0, "tokens": 0, "cost": 0})
+        for key in row:
+            row[key] += figures[key]
+    return {kind: {**row, "cost": _money(row["cost"])} for kind, row in sums.items()}

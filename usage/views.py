@@ -9,11 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.models import AIModel
+from catalog.models import AIModel, ModelKind
 from config.money import dollars
 from usage import limits
 from usage.models import Generation
 from usage.selectors import quota_block, usage_summary
+
+KIND_LABELS = {ModelKind.CHAT: "Chat", ModelKind.EMBEDDING: "Embeddings", ModelKind.IMAGE: "Images",
+               ModelKind.VIDEO: "Video", "other": "Removed models"}  # fmt: skip
 
 
 def _percent(used: float, limit: float | None) -> int | None:
@@ -63,6 +66,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "summary": summary,
+        "kinds": [
+            {"label": KIND_LABELS.get(kind, kind.capitalize()), **figures}
+            for kind, figures in summary["by_kind"].items()
+        ],
         "bars": _quota_bars(request.user),
         "recent": [{"g": g, "cost": dollars(g.cost)} for g in recent],
         "favorites": favorites,

@@ -177,6 +177,7 @@ SPECTACULAR_SETTINGS = {
         "ModelStatusEnum": "catalog.models.ModelStatus",
         "GenerationStatusEnum": "usage.models.GenerationStatus",
         "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+        "SessionStatusEnum": "playground.models.SessionStatus",
     },
 }
 

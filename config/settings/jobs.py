@@ -11,6 +11,9 @@ VIDEO_REQUEUE_AFTER_SECONDS = env.int("VIDEO_REQUEUE_AFTER_SECONDS", default=60)
 VIDEO_SWEEP_SECONDS = env.float("VIDEO_SWEEP_SECONDS", default=30.0)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
 VIDEO_DEMO_SECONDS = env.float("VIDEO_DEMO_SECONDS", default=4.0)  # how long the offline demo takes per clip
+# Generated images: how long a signed link in an API answer, and a share link from the gallery, works.
+IMAGE_LINK_SECONDS = env.int("IMAGE_LINK_SECONDS", default=3600)
+IMAGE_SHARE_SECONDS = env.int("IMAGE_SHARE_SECONDS", default=7 * 24 * 3600)
 BATCH_MAX_PROMPTS = 1000
 BATCH_CONCURRENCY = env.int("BATCH_CONCURRENCY", default=4)  # workers on one batch at a time
 BATCH_SLICE_SECONDS = env.int("BATCH_SLICE_SECONDS", default=60)  # a worker re-queues itself after this long

@@ -148,6 +148,7 @@ def batch_data(batch: BatchRun) -> dict[str, Any]:
     return {
         "id": str(batch.pk),
         "model": batch.model_slug,
+        "kind": batch.kind,
         "status": batch.status,
         "parameters": batch.parameters,
         "progress": batches.batch_progress(batch),

@@ -126,6 +126,7 @@ def _model_json(model: AIModel) -> dict[str, Any]:
         "object": "model",
         "created": int(model.created_at.timestamp()),
         "owned_by": model.provider.slug,
+        "kind": model.kind,  # chat, embedding, image or video: which endpoint serves it
     }
 
 

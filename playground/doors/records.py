@@ -16,7 +16,7 @@ from config.api.exceptions import ApiError
 from config.api.pagination import PagePagination
 from config.api.renderers import WithMessage
 from config.money import MoneyField
-from playground.models import Conversation
+from playground.models import Conversation, SessionStatus
 from usage.models import Generation
 from usage.selectors import MAX_RANGE_DAYS, quota_block, usage_summary
 
@@ -92,8 +92,8 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Conversation
-        fields = ["id", "title", "system_prompt", "models", "generation_count", "total_tokens", "total_cost",
-                  "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "title", "system_prompt", "models", "status", "generation_count", "total_tokens",
+                  "total_cost", "created_at", "updated_at"]  # fmt: skip
 
 
 class ConversationDetailSerializer(ConversationSerializer):
@@ -116,8 +116,14 @@ class SessionListView(APIView):
 
     @extend_schema(responses={200: ConversationSerializer(many=True)})
     def get(self, request: Request) -> Response:
+        sessions = Conversation.objects.filter(owner=request.user)
+        if status := request.query_params.get("status"):
+            if status not in SessionStatus.values:
+                allowed = ", ".join(SessionStatus.values)
+                raise ApiError("VALIDATION_ERROR", f"status must be one of {allowed}.", {"status": ["Unknown."]})
+            sessions = sessions.filter(status=status)
         paginator = PagePagination()
-        page = paginator.paginate_queryset(Conversation.objects.filter(owner=request.user), request, self)
+        page = paginator.paginate_queryset(sessions, request, self)
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 
 

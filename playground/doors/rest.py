@@ -1,5 +1,6 @@
 """Our REST generation door, in the envelope: `POST /api/v1/ai/chat` (whole, or an event stream with
-`"stream": true`) and `POST /api/v1/ai/generate` (a prompt, up to MAX_N answers)."""
+`"stream": true`) and `POST /api/v1/ai/generate` (a prompt, up to MAX_N answers). With `"notify": true`
+the outcome is also sent to the caller's webhooks (ai.task.completed / ai.task.failed)."""
 
 import asyncio
 import contextlib
@@ -14,8 +15,9 @@ from config.money import money
 from playground.doors.base import generation_call, generation_post, metered, usage_block
 from playground.doors.sse import EventStreamResponse, answer_events, sse, status_event
 from playground.generation import GenerationOutcome, GenerationStream, generation_run, generation_stream
-from playground.generation.inputs import flag, rest_input
-from usage.models import Door
+from playground.generation.inputs import Origin, flag, rest_input
+from playground.jobs.events import notify_completed, notify_failed, wants_notify
+from usage.models import Door, GenerationStatus
 
 MAX_N = 4  # answers to one prompt from /generate
 TOKEN_TOTALS = ("prompt_tokens", "completion_tokens", "total_tokens")
@@ -35,26 +37,53 @@ def _chat_data(out: GenerationOutcome) -> dict[str, Any]:
     }
 
 
-async def _one_stream(stream: GenerationStream, model: str) -> AsyncIterator[bytes]:
+async def _one_stream(
+    stream: GenerationStream, model: str, user_id: int, task: dict[str, Any] | None
+) -> AsyncIterator[bytes]:
     yield sse(status_event(model, "streaming"))
     async with contextlib.aclosing(answer_events(stream, model)) as events:
         async for event in events:
             yield sse(event)
     yield sse({"type": "done"})
+    if task is not None:  # "notify": the whole answer has been sent; a client that left tells nobody
+        out = stream.outcome
+        if out is not None and out.status == GenerationStatus.SUCCESS:
+            await notify_completed(user_id=user_id, task=task, result=_chat_data(out))
+        else:
+            failure = out.error if out is not None and out.error else ApiError("SERVER_ERROR", "The answer failed.")
+            await notify_failed(user_id=user_id, task=task, exc=failure)
+
+
+def _task(request: HttpRequest, kind: str) -> dict[str, Any]:
+    """A notified generation's task, named by the request's id (the response's X-Request-Id)."""
+    return {"task_id": request.request_id, "type": kind}  # type: ignore[attr-defined]
+
+
+async def _failed(request: HttpRequest, kind: str, origin: Origin | None, notify: bool, exc: ApiError) -> HttpResponse:
+    if notify and origin is not None:
+        await notify_failed(user_id=origin.user.pk, task=_task(request, kind), exc=exc)
+    return error_response(exc)
 
 
 @generation_post
 async def chat(request: HttpRequest) -> HttpResponse:
+    origin, notify = None, False
     try:
         origin, body = await generation_call(request, Door.REST)
+        notify = wants_notify(body)
         inp = rest_input(origin, body, body.get("messages"))
         if flag(body, "stream"):
             stream = await generation_stream(inp)
-            return metered(EventStreamResponse(_one_stream(stream, stream.prep.requested.slug)), stream.prep)
+            task = _task(request, "chat") if notify else None
+            events = _one_stream(stream, stream.prep.requested.slug, origin.user.pk, task)
+            return metered(EventStreamResponse(events), stream.prep)
         out, prep = await generation_run(inp)
     except ApiError as exc:
-        return error_response(exc)
-    return metered(envelope_response(_chat_data(out)), prep)
+        return await _failed(request, "chat", origin, notify, exc)
+    data = _chat_data(out)
+    if notify:
+        await notify_completed(user_id=origin.user.pk, task=_task(request, "chat"), result=data)
+    return metered(envelope_response(data), prep)
 
 
 def _prompt_and_n(body: dict[str, Any]) -> tuple[str, int]:
@@ -81,8 +110,10 @@ def _generate_data(outs: list[GenerationOutcome]) -> dict[str, Any]:
 
 @generation_post
 async def generate(request: HttpRequest) -> HttpResponse:
+    origin, notify = None, False
     try:
         origin, body = await generation_call(request, Door.REST)
+        notify = wants_notify(body)
         prompt, n = _prompt_and_n(body)
         calls = (generation_run(rest_input(origin, body, [{"role": "user", "content": prompt}])) for _ in range(n))
         results = await asyncio.gather(*calls, return_exceptions=True)
@@ -90,5 +121,8 @@ async def generate(request: HttpRequest) -> HttpResponse:
         if not answers:
             raise results[0]  # type: ignore[misc]  (every call failed: the first reason answers)
     except ApiError as exc:
-        return error_response(exc)
-    return metered(envelope_response(_generate_data([out for out, _ in answers])), *(p for _, p in answers))
+        return await _failed(request, "generate", origin, notify, exc)
+    data = _generate_data([out for out, _ in answers])
+    if notify:
+        await notify_completed(user_id=origin.user.pk, task=_task(request, "generate"), result=data)
+    return metered(envelope_response(data), *(p for _, p in answers))

@@ -2,7 +2,9 @@
 and the events every streaming door of ours speaks (the playground's turns use the same runner).
 
 Events (design.md): `session`, then per model `status` (queued, streaming, then done, error or
-cancelled), `chunk`, `error`, `metrics`; `done` ends the stream.
+cancelled), `chunk`, `error`, `metrics`; `done` ends the stream. Fields the playground backend plan
+names differently are sent under both names (`session_id`/`sessionId`, `tokens`/`tokensUsed`,
+`duration_ms`/`responseTime`), and a chunk carries its `timestamp` (milliseconds since the epoch).
 """
 
 import asyncio
@@ -26,7 +28,7 @@ from config.money import money
 from playground.doors.base import caller_origin, usage_block
 from playground.generation import MAX_MODELS, GenerationInput, GenerationOutcome, GenerationStream, generation_stream
 from playground.generation.inputs import rest_input
-from playground.models import Conversation
+from playground.models import Conversation, SessionStatus
 from usage.middleware import meters_itself
 from usage.models import Door
 
@@ -90,6 +92,15 @@ def error_event(model: str, exc: ApiError) -> dict[str, Any]:
     return {"type": "error", "model": model, "code": exc.code, "message": exc.message}
 
 
+def chunk_event(model: str, content: str) -> dict[str, Any]:
+    return {"type": "chunk", "model": model, "content": content, "timestamp": int(time.time() * 1000)}
+
+
+def session_ids(session_id: str) -> dict[str, str]:
+    """A session's id by our name and by the playground backend plan's."""
+    return {"session_id": session_id, "sessionId": session_id}
+
+
 def metrics_event(out: GenerationOutcome, requested: str) -> dict[str, Any]:
     return {
         "type": "metrics",
@@ -97,6 +108,7 @@ def metrics_event(out: GenerationOutcome, requested: str) -> dict[str, Any]:
         "answered_by": out.model.slug,
         "generation_id": str(out.generation_id),
         "tokens": out.usage.total_tokens,
+        "tokensUsed": out.usage.total_tokens,
         "prompt_tokens": out.usage.prompt_tokens,
         "completion_tokens": out.usage.completion_tokens,
         "estimated": out.usage.estimated,
@@ -104,6 +116,7 @@ def metrics_event(out: GenerationOutcome, requested: str) -> dict[str, Any]:
         "cost": money(out.cost),
         "ttft_ms": out.ttft_ms,
         "duration_ms": out.duration_ms,
+        "responseTime": out.duration_ms,
         "finish_reason": out.finish_reason,
         "cached": out.cached,
         "status": out.status,
@@ -119,7 +132,7 @@ async def answer_events(stream: GenerationStream, model: str, stopped: Stopped |
         # generation now, not whenever the generator happens to be garbage-collected.
         async with contextlib.aclosing(batched_deltas(stream.deltas())) as batches:
             async for text in batches:
-                yield {"type": "chunk", "model": model, "content": text}
+                yield chunk_event(model, text)
                 if stopped is not None and await stopped():
                     final = "cancelled"
                     break
@@ -161,6 +174,8 @@ async def merge_model_events(
 ) -> AsyncIterator[bytes]:
     """One event stream for several models: each task puts its events on the queue, then None."""
     yield sse(session)
+    if conversation_id is not None:
+        await Conversation.objects.filter(pk=conversation_id).aupdate(status=SessionStatus.STREAMING)
     # The models start while the response is being sent, not in the view call that has already
     # returned: their tasks must live in the request's context for thread hops to keep working.
     queue: asyncio.Queue = asyncio.Queue()
@@ -180,13 +195,17 @@ async def merge_model_events(
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
         outcomes = [r for r in results if isinstance(r, GenerationOutcome)]
-        await asyncio.shield(_conversation_totals(conversation_id, outcomes))
+        statuses = [o.status for o in outcomes]
+        statuses += ["cancelled" for r in results if isinstance(r, asyncio.CancelledError)]
+        status = SessionStatus.of_turn(statuses, len(tasks))
+        await asyncio.shield(_conversation_totals(conversation_id, outcomes, status))
 
 
-async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOutcome]) -> None:
-    """Add one turn's figures to the conversation (a conversation has many turns)."""
+async def _conversation_totals(conversation_id: Any, outcomes: list[GenerationOutcome], status: str) -> None:
+    """Add one turn's figures to the conversation (a conversation has many turns), and its status."""
     costs = [o.cost for o in outcomes if o.cost is not None]
     changes: dict[str, Any] = {
+        "status": status,
         "generation_count": F("generation_count") + len(outcomes),
         "total_tokens": F("total_tokens") + sum(o.usage.total_tokens for o in outcomes),
     }
@@ -245,8 +264,8 @@ async def stream(request: HttpRequest) -> HttpResponse:
     return EventStreamResponse(
         merge_model_events(
             start,
-            session={"type": "session", "session_id": str(conversation.pk), "models": conversation.models},
-            done={"type": "done", "session_id": str(conversation.pk)},
+            session={"type": "session", **session_ids(str(conversation.pk)), "models": conversation.models},
+            done={"type": "done", **session_ids(str(conversation.pk))},
             conversation_id=conversation.pk,
         )
     )

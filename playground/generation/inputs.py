@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.api.exceptions import ApiError
-from playground.generation.params import PARAMETERS, GenerationInput
+from playground.generation.params import PARAMETERS, REST_DEFAULTS, GenerationInput
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,11 @@ def _rest_model(body: dict[str, Any]) -> str:
 
 
 def rest_input(origin: Origin, body: dict[str, Any], messages: Any) -> GenerationInput:
-    """Our REST format (`/api/v1/ai/chat`, `/generate`, `/stream`): without a model, the user's default."""
+    """Our REST format (`/api/v1/ai/chat`, `/generate`, `/stream`): without a model, the user's default;
+    without max_tokens, temperature or top_p, the product spec's defaults (REST_DEFAULTS)."""
     return GenerationInput(
-        model=_rest_model(body), messages=messages, params=_parameters(body), cache=flag(body, "cache"),
-        **origin.fields(),
+        model=_rest_model(body), messages=messages, params=_parameters(body), defaults=REST_DEFAULTS,
+        cache=flag(body, "cache"), **origin.fields(),
     )  # fmt: skip
 
 
@@ -90,7 +91,9 @@ def batch_input(origin: Origin, model: str, parameters: dict[str, Any], prompt: 
     """One prompt of a batch: the batch's parameters (and system prompt, `system`) with this prompt."""
     messages = [{"role": "system", "content": parameters["system"]}] if parameters.get("system") else []
     messages.append({"role": "user", "content": prompt})
-    return GenerationInput(model=model, messages=messages, params=_parameters(parameters), **origin.fields())
+    return GenerationInput(
+        model=model, messages=messages, params=_parameters(parameters), defaults=REST_DEFAULTS, **origin.fields()
+    )
 
 
 def batch_parameters_unknown(parameters: dict[str, Any]) -> list[str]:

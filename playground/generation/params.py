@@ -14,6 +14,9 @@ MAX_STOPS = 4
 DEFAULT_MAX_OUTPUT = 4096
 # The sampling parameters a caller may set, by the names every wire format of ours uses.
 PARAMETERS = ("max_tokens", "temperature", "top_p", "stop", "presence_penalty", "frequency_penalty", "seed")
+# The product spec's values for what a caller of our REST doors leaves out. The OpenAI- and
+# Anthropic-shaped doors set none: there, omitted means the provider's own default, as upstream.
+REST_DEFAULTS: dict[str, Any] = {"max_tokens": 1000, "temperature": 0.7, "top_p": 0.9}
 
 
 @dataclass
@@ -24,6 +27,7 @@ class GenerationInput:
     model: str  # empty: the user's default model
     messages: list[dict[str, Any]]
     params: dict[str, Any] = field(default_factory=dict)  # as sent, by the names in PARAMETERS
+    defaults: dict[str, Any] = field(default_factory=dict)  # the door's values for parameters left out
     cache: bool = False
     door: str = Door.REST
     api_key_id: int | None = None
@@ -139,8 +143,22 @@ def validate_messages(messages: Any) -> list[dict[str, Any]]:
     return clean
 
 
+def _defaults_for(model: AIModel, defaults: dict[str, Any]) -> dict[str, Any]:
+    """A door's defaults as this model can take them: max_tokens within its ceiling; a sampling value
+    outside its range is left out (the provider's own default applies), never refused: the caller did
+    not send it."""
+    fitting = {}
+    if (max_tokens := defaults.get("max_tokens")) is not None:
+        fitting["max_tokens"] = min(max_tokens, model.max_output_tokens or DEFAULT_MAX_OUTPUT)
+    for name in ("temperature", "top_p"):
+        value = defaults.get(name)
+        if value is not None and getattr(model, f"{name}_min") <= Decimal(str(value)) <= getattr(model, f"{name}_max"):
+            fitting[name] = value
+    return fitting
+
+
 def validate_params(inp: GenerationInput, model: AIModel) -> Params:
-    raw = inp.params
+    raw = {**_defaults_for(model, inp.defaults), **inp.params} if inp.defaults else inp.params
     values: dict[str, Any] = {
         "max_tokens": _max_tokens(raw.get("max_tokens"), model),
         "temperature": _number("temperature", raw.get("temperature"), model.temperature_min, model.temperature_max),

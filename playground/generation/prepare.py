@@ -6,17 +6,25 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.models import AIModel
+from catalog.models import AIModel, ModelKind
 from catalog.selectors import model_chain
 from catalog.services import provider_config_for
 from config.memo import from_memory_or_thread
 from playground.generation import response_cache
 from playground.generation.params import GenerationInput, Params, refuse_unusable, validate_messages, validate_params
+from playground.generation.params import invalid as invalid_field
 from providers.base import ChatRequest, ProviderConfig
 from providers.tokens import estimate_prompt_tokens
 from usage import admission
 from usage.limits import Admission, Limits
 from usage.settings_store import default_model
+
+# Where a model that does not chat is called instead (a chat door refuses it by name, before admission).
+OTHER_DOORS = {
+    ModelKind.EMBEDDING: "call it at /v1/embeddings or /api/v1/ai/embeddings",
+    ModelKind.IMAGE: "call it at /v1/images/generations or /api/v1/ai/images",
+    ModelKind.VIDEO: "submit video jobs to /api/v1/ai/video",
+}
 
 
 @dataclass
@@ -59,6 +67,8 @@ def _plan(inp: GenerationInput) -> _Plan:
     slug = inp.model or default_model(inp.user)
     chain = model_chain(slug)
     model = refuse_unusable(chain[0] if chain else None, slug)
+    if model.kind != ModelKind.CHAT:
+        raise invalid_field("model", f"The model '{model.slug}' is not a chat model: {OTHER_DOORS[model.kind]}.")
     messages = validate_messages(inp.messages)
     params = validate_params(inp, model)
     cache_key = None

@@ -4,6 +4,7 @@ settled exactly once, whether it succeeded, failed, was cancelled or came from t
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from config.api.exceptions import ApiError
 from playground.generation import response_cache
 from playground.generation.prepare import Prepared
 from providers.base import ProviderError, Usage
+from providers.errors import BLOCKED_ADDRESS
 from providers.tokens import estimate_prompt_tokens, estimate_tokens
 from usage import admission
 from usage.counters import Charge
@@ -48,6 +50,8 @@ def status_for(exc: ProviderError) -> str:
 
 
 def provider_failure(exc: ProviderError) -> ApiError:
+    if exc.code == BLOCKED_ADDRESS:  # the gateway's configuration, not the caller's request
+        return ApiError("PROVIDER_ERROR", exc.message, {"kind": BLOCKED_ADDRESS, "provider": exc.provider})
     if exc.kind in ("bad_request", "content_filter"):
         return ApiError("VALIDATION_ERROR", f"The provider refused the request: {exc.message}")
     return ApiError(
@@ -138,8 +142,10 @@ async def settle(
     upstream_id: str = "",
     error: ApiError | None = None,
     cached: bool = False,
+    cost_of: Callable[[AIModel], Decimal | None] | None = None,
 ) -> GenerationOutcome:
-    """Record the call and complete its admission; returns what the door renders."""
+    """Record the call and complete its admission; returns what the door renders. `cost_of` prices a
+    successful call that is not priced by tokens (images: per image by size and quality)."""
     if usage is None:
         # Nothing reported: keep an estimate for the record, marked so, and charge nothing.
         prompt = estimate_prompt_tokens(prep.inp.messages)
@@ -152,7 +158,7 @@ async def settle(
         content=content,
         finish_reason=finish_reason,
         usage=usage,
-        cost=_charge_for(model, usage, cached),
+        cost=cost_of(model) if cost_of is not None and not cached else _charge_for(model, usage, cached),
         status=status,
         cached=cached,
         ttft_ms=ttft_ms,

@@ -1,12 +1,17 @@
 """Batch runs: many prompts to one model, each item through the one generation path.
 
-Every item is an ordinary generation (`generation_run`): it is admitted on its own, so the caller's
+The model's kind decides what an item is: a chat prompt (`generation_run`), a text to embed
+(`embeddings_run`; the item keeps its vector for the results) or an image prompt (`images_run`; the
+pictures are kept in media storage and listed in the results with signed links).
+
+Every item is an ordinary generation: it is admitted on its own, so the caller's
 per-minute limit, quotas and budget apply per item, and an item over quota fails alone with the
 reason. At most BATCH_CONCURRENCY workers (task chains) work on one batch; each claims the next item
 with a conditional update, so two workers never take the same item, and an item whose worker died is
 taken again once its claim is older than ITEM_LEASE.
 """
 
+import json
 import logging
 import time
 import uuid
@@ -21,13 +26,18 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from catalog.models import ModelKind
 from catalog.selectors import model_resolve
 from config.api.exceptions import ApiError
 from config.money import money
 from playground.generation import GenerationInput, GenerationOutcome, Origin, generation_run
 from playground.generation.inputs import batch_input, batch_parameters_unknown
+from playground.generation.media import embeddings_run, images_run, media_validate
 from playground.generation.params import invalid, refuse_unusable, validate_params
-from playground.models import BatchItem, BatchItemStatus, BatchRun, BatchStatus
+from playground.image_store import link_path
+from playground.jobs.events import answer_result, task_completed, task_failed
+from playground.models import BatchItem, BatchItemStatus, BatchRun, BatchStatus, GeneratedImage
+from providers.media import EmbeddingRequest, ImageRequest
 from usage import events
 from usage.models import Door
 
@@ -39,6 +49,11 @@ MAX_PROMPT_CHARS = 100_000
 ITEM_LEASE = timedelta(minutes=10)
 # A rate-limited item waits for the window and is tried again, this many times at most.
 MAX_ITEM_ATTEMPTS = 5
+# What `parameters` may hold for a batch of each kind besides chat (chat: the sampling parameters).
+MEDIA_PARAMETERS = {
+    ModelKind.EMBEDDING: frozenset({"dimensions"}),
+    ModelKind.IMAGE: frozenset({"n", "size", "quality", "background", "output_format"}),
+}
 
 
 @dataclass
@@ -63,31 +78,48 @@ def _prompts(raw: Any) -> list[str]:
     return list(raw)
 
 
-def _parameters(raw: Any) -> dict[str, Any]:
+def _parameters(raw: Any, kind: str) -> dict[str, Any]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
         raise invalid("parameters", "parameters must be an object.")
-    if unknown := batch_parameters_unknown(raw):
+    allowed = MEDIA_PARAMETERS.get(kind)
+    if unknown := sorted(set(raw) - allowed) if allowed else batch_parameters_unknown(raw):
         raise invalid("parameters", f"Unknown parameters: {', '.join(unknown)}.")
     if "system" in raw and not isinstance(raw["system"], str):
         raise invalid("parameters", "system must be a string.")
     return dict(raw)
 
 
+def _origin(batch: BatchRun) -> Origin:
+    return Origin(user=batch.user, door=Door.BATCH, api_key_id=batch.api_key_id)
+
+
 def _item_input(batch: BatchRun, prompt: str) -> GenerationInput:
-    origin = Origin(user=batch.user, door=Door.BATCH, api_key_id=batch.api_key_id)
-    return batch_input(origin, batch.model_slug, batch.parameters, prompt)
+    return batch_input(_origin(batch), batch.model_slug, batch.parameters, prompt)
+
+
+def _media_request(batch: BatchRun, prompt: str) -> EmbeddingRequest | ImageRequest:
+    if batch.kind == ModelKind.EMBEDDING:
+        return EmbeddingRequest(model=batch.model_slug, inputs=[prompt], dimensions=batch.parameters.get("dimensions"))
+    return ImageRequest(model=batch.model_slug, prompt=prompt, **batch.parameters)
 
 
 def batch_submit(*, inp: BatchInput) -> BatchRun:
     """Validate and record a batch; its workers start when the transaction commits."""
     model = refuse_unusable(model_resolve(str(inp.model or "")), str(inp.model or ""))
+    if model.kind == ModelKind.VIDEO:
+        raise invalid("model", f"'{model.slug}' makes videos: submit them as video jobs (POST /api/v1/ai/video).")
     prompts = _prompts(inp.prompts)
-    parameters = _parameters(inp.parameters)
-    batch = BatchRun(user=inp.user, api_key_id=inp.api_key_id, model_slug=model.slug, parameters=parameters)
+    parameters = _parameters(inp.parameters, model.kind)
+    batch = BatchRun(
+        user=inp.user, api_key_id=inp.api_key_id, model_slug=model.slug, kind=model.kind, parameters=parameters
+    )
     # The parameters are checked once here, so a bad one is a 400 rather than 1000 failed items.
-    validate_params(_item_input(batch, prompts[0]), model)
+    if model.kind == ModelKind.CHAT:
+        validate_params(_item_input(batch, prompts[0]), model)
+    else:
+        media_validate(_origin(batch), _media_request(batch, prompts[0]))
     with transaction.atomic():
         batch.total = len(prompts)
         batch.save()
@@ -138,18 +170,31 @@ def _claim_item(batch: BatchRun) -> BatchItem | None:
         )
         if claimed:
             item.attempts += 1
+            item.batch = batch  # already loaded: the item's events read it
             return item
     return None
 
 
-async def _generate(inp: GenerationInput) -> GenerationOutcome:
-    outcome, _ = await generation_run(inp)  # the loop's shared clients close with the loop
-    return outcome
+async def _generate(batch: BatchRun, prompt: str) -> tuple[GenerationOutcome, str]:
+    """One item through the path for its kind: the outcome, and what the item keeps as its content."""
+    # The loop's shared clients close with the loop.
+    if batch.kind == ModelKind.EMBEDDING:
+        request = _media_request(batch, prompt)
+        assert isinstance(request, EmbeddingRequest)
+        embedded, _ = await embeddings_run(_origin(batch), request)
+        return embedded.outcome, json.dumps(embedded.vectors[0])
+    if batch.kind == ModelKind.IMAGE:
+        request = _media_request(batch, prompt)
+        assert isinstance(request, ImageRequest)
+        drawn, _ = await images_run(_origin(batch), request)
+        return drawn.outcome, ""
+    outcome, _ = await generation_run(_item_input(batch, prompt))
+    return outcome, outcome.content
 
 
 def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
     try:
-        outcome = async_to_sync(_generate)(_item_input(batch, item.prompt))
+        outcome, content = async_to_sync(_generate)(batch, item.prompt)
     except ApiError as exc:
         if exc.code == "RATE_LIMIT_EXCEEDED" and item.attempts < MAX_ITEM_ATTEMPTS:
             # The minute window frees up soon: put the item back and pause this worker, not the item's fate.
@@ -164,7 +209,8 @@ def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
     _item_done(
         item,
         BatchItemStatus.SUCCEEDED,
-        content=outcome.content,
+        outcome,
+        content=content,
         generation_id=outcome.generation_id,
         total_tokens=outcome.usage.total_tokens,
         cost=outcome.cost,
@@ -172,8 +218,9 @@ def _run_item(batch: BatchRun, item: BatchItem) -> float | None:
     return None
 
 
-def _item_done(item: BatchItem, status: str, **fields: Any) -> None:
-    """Record an item's outcome and count it on its batch, once, in one transaction."""
+def _item_done(item: BatchItem, status: str, outcome: GenerationOutcome | None = None, **fields: Any) -> None:
+    """Record an item's outcome and count it on its batch, once, in one transaction; tell the user's
+    webhooks (ai.task.completed / ai.task.failed) when it commits."""
     counter = "succeeded" if status == BatchItemStatus.SUCCEEDED else "failed"
     cost = fields.get("cost") or Decimal(0)
     with transaction.atomic():
@@ -184,7 +231,20 @@ def _item_done(item: BatchItem, status: str, **fields: Any) -> None:
             BatchRun.objects.filter(pk=item.batch_id).update(
                 completed=F("completed") + 1, **{counter: F(counter) + 1}, cost=F("cost") + cost
             )
+            _emit_item(item, outcome, fields)
     _finish_if_done(item.batch_id)
+
+
+def _emit_item(item: BatchItem, outcome: GenerationOutcome | None, fields: dict[str, Any]) -> None:
+    batch = item.batch
+    task = {"task_id": f"{item.batch_id}:{item.index}", "type": "batch_item", "batch_id": str(item.batch_id),
+            "index": item.index, "model": batch.model_slug}  # fmt: skip
+    if outcome is not None:
+        # A chat item's answer is its `choices`; a vector or pictures are read from the batch's results.
+        result = answer_result(outcome, with_choices=batch.kind == ModelKind.CHAT)
+        task_completed(user_id=batch.user_id, task=task, result=result)
+    else:
+        task_failed(user_id=batch.user_id, task=task, error=fields["error"], code=fields["error_code"])
 
 
 def _finish_if_done(batch_id: Any) -> None:
@@ -226,15 +286,35 @@ def batch_progress(batch: BatchRun) -> dict[str, Any]:
 
 
 def batch_results(batch: BatchRun) -> list[dict[str, Any]]:
-    """Every item's outcome, in prompt order (the downloads and the API read this)."""
-    rows = batch.items.order_by("index").values(
-        "index", "prompt", "status", "content", "error_code", "error", "total_tokens", "cost", "generation_id"
+    """Every item's outcome, in prompt order (the downloads and the API read this). An embeddings item
+    carries its vector (`embedding`), an image item its pictures (`images`, with fresh signed links)."""
+    rows = list(
+        batch.items.order_by("index").values(
+            "index", "prompt", "status", "content", "error_code", "error", "total_tokens", "cost", "generation_id"
+        )
     )
-    return [
-        {
+    pictures = _pictures_by_generation(rows) if batch.kind == ModelKind.IMAGE else {}
+    results = []
+    for row in rows:
+        result = {
             **row,
             "cost": money(row["cost"]),
             "generation_id": str(row["generation_id"]) if row["generation_id"] else None,
         }
-        for row in rows
-    ]
+        if batch.kind == ModelKind.EMBEDDING:
+            content = result.pop("content")
+            result["embedding"] = json.loads(content) if content else None
+        elif batch.kind == ModelKind.IMAGE:
+            del result["content"]
+            result["images"] = pictures.get(row["generation_id"], [])
+        results.append(result)
+    return results
+
+
+def _pictures_by_generation(rows: list[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]]:
+    ids = [row["generation_id"] for row in rows if row["generation_id"]]
+    found: dict[Any, list[dict[str, Any]]] = {}
+    for image in GeneratedImage.objects.filter(generation_id__in=ids).order_by("created_at"):
+        item = {"id": str(image.pk), "url": link_path(image.pk), "width": image.width, "height": image.height}
+        found.setdefault(image.generation_id, []).append(item | {"mime_type": image.mime_type})
+    return found

@@ -48,6 +48,7 @@ from catalog.selectors import model_resolve
 from catalog.services import provider_config_for
 from config.money import money
 from playground.generation.params import invalid, refuse_unusable
+from playground.jobs.events import TASK_COMPLETED, TASK_FAILED
 from playground.models import JobStatus, VideoJob
 from providers import http
 from providers.base import ProviderConfig, ProviderError, VideoRequest, VideoStatus
@@ -68,8 +69,6 @@ MAX_IMAGE_CHARS = 10 * 1024 * 1024
 STEP_LEASE = timedelta(minutes=5)  # longer than the step task's time limit (checked at start-up)
 # A task that arrives this much before its job is due is a duplicate: the real chain is still pending.
 EARLY_TOLERANCE = timedelta(seconds=1)
-TASK_COMPLETED = "ai.task.completed"
-TASK_FAILED = "ai.task.failed"
 
 _LEDGER_STATUS = {
     JobStatus.SUCCEEDED: GenerationStatus.SUCCESS,

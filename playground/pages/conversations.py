@@ -17,6 +17,7 @@ from playground.models import Conversation, Preset
 from playground.pages.markdown import highlight_css, render_markdown
 from playground.pages.search import search_conversations
 from playground.pages.turns import conversation_turns
+from usage.ledger.export import generations_csv
 from usage.models import Generation
 from usage.settings_store import default_model
 
@@ -206,6 +207,9 @@ def export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
         response = JsonResponse(export_data(conversation), json_dumps_params={"indent": 2, "ensure_ascii": False})
     elif fmt == "md":
         response = HttpResponse(export_markdown(conversation), content_type="text/markdown; charset=utf-8")
+    elif fmt == "csv":
+        rows = conversation.generations.order_by("turn", "created_at")
+        return generations_csv(rows, filename=f"{name}.csv")
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

@@ -51,3 +51,15 @@ def test_analytics_is_cached_for_a_minute(db):
     UserFactory()
     assert analytics_data()["users"]["total"] == first["users"]["total"]
     assert analytics_data(fresh=True)["users"]["total"] == first["users"]["total"] + 1
+
+
+@pytest.mark.parametrize("role", ["moderator", "admin"])
+def test_the_admin_home_page_links_the_analytics_page_for_every_staff_role(client, alice, role):
+    from accounts.roles import user_set_role
+
+    client.force_login(user_set_role(user=alice, role=role))
+    home = client.get(reverse("admin:index"))
+
+    assert home.status_code == 200
+    assert f'href="{reverse("admin-analytics")}"'.encode() in home.content
+    assert client.get(reverse("admin-analytics")).status_code == 200

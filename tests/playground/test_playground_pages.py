@@ -107,6 +107,26 @@ def test_export_markdown_and_json(client, alice, bob, conversation):
     assert client.get(reverse("playground:export", args=[conversation.pk, "json"])).status_code == 404
 
 
+def test_export_csv_has_one_row_per_answer_and_is_the_owners_alone(client, alice, bob, conversation):
+    import csv
+    import io
+
+    client.force_login(alice)
+    page = client.get(reverse("playground:conversation", args=[conversation.pk]))
+    url = reverse("playground:export", args=[conversation.pk, "csv"])
+    assert f'href="{url}"'.encode() in page.content
+
+    response = client.get(url)
+
+    assert response["Content-Disposition"] == 'attachment; filename="rivers-of-europe.csv"'
+    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert (row["prompt"], row["output"], row["model"], row["cost"]) == (
+        "Name a long river", "The **Danube**.", "demo/swift", "0.00001234"
+    )  # fmt: skip
+    client.force_login(bob)
+    assert client.get(url).status_code == 404
+
+
 def test_view_code_uses_the_current_request_and_a_placeholder_key(client, alice):
     client.force_login(alice)
     html = client.get(

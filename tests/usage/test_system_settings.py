@@ -77,3 +77,32 @@ def test_changing_what_get_setting_returns_does_not_change_the_limits():
     assert tier_limits("free")["per_minute"] == 10
     cache.clear()  # the next read rebuilds from the defaults, which must still be intact
     assert get_setting("tier_limits")["free"]["per_minute"] == 10
+
+
+def test_an_empty_value_clears_the_maintenance_banner(client, alice):
+    client.force_login(user_set_role(user=alice, role="admin"))
+    banner = SystemSetting.objects.create(
+        key="maintenance_banner", value="Upgrading at 22:00 UTC", type="string", category="general", is_public=True
+    )
+    assert b"Upgrading at 22:00 UTC" in client.get("/").content
+
+    response = client.post(
+        reverse("admin:usage_systemsetting_change", args=[banner.pk]),
+        {"key": "maintenance_banner", "value": "", "type": "string", "category": "general", "is_public": "on"},
+    )
+
+    assert response.status_code == 302
+    assert SystemSetting.objects.get(pk=banner.pk).value == ""
+    assert b"Upgrading at 22:00 UTC" not in client.get("/").content
+    assert b'class="banner"' not in client.get("/").content
+
+
+def test_an_empty_value_is_refused_for_a_setting_that_is_not_text(client, alice):
+    client.force_login(user_set_role(user=alice, role="admin"))
+    response = client.post(
+        reverse("admin:usage_systemsetting_add"),
+        {"key": "signup_enabled", "value": "", "type": "boolean", "category": "security"},
+    )
+    assert response.status_code == 200
+    assert b"A boolean setting needs a value" in response.content
+    assert not SystemSetting.objects.filter(key="signup_enabled").exists()
