@@ -33,6 +33,7 @@ from catalog.serializers import (
 from config.api.exceptions import ApiError
 from config.api.pagination import page_serializer, pagination_block
 from config.api.renderers import WithMessage
+from config.api.schema import errors
 
 
 class CatalogView(APIView):
@@ -125,11 +126,13 @@ class FavoriteListView(CatalogView):
 
     permission_classes = [IsAuthenticated, SignedInNotByKey]
 
-    @extend_schema(tags=["users"], responses=AIModelSerializer(many=True))
+    @extend_schema(
+        tags=["users"], responses=inline_serializer("FavoriteList", fields={"favorites": AIModelSerializer(many=True)})
+    )
     def get(self, request: Request) -> Response:
         return Response({"favorites": self.listed(request, list(favorite_models(request.user)))})
 
-    @extend_schema(tags=["users"], request=FavoriteBody, responses={200: dict, 201: dict})
+    @extend_schema(tags=["users"], request=FavoriteBody, responses={200: dict, 201: dict, **errors(404)})
     def post(self, request: Request) -> Response:
         body = FavoriteBody(data=request.data)
         body.is_valid(raise_exception=True)

@@ -365,3 +365,137 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         )
     },
 }
+
+
+# Embeddings and images (playground.doors.embeddings, .images): OpenAI's fields on both doors.
+EMBEDDING_BODY = {
+    "type": "object",
+    "required": ["input"],
+    "properties": {
+        "model": {"type": "string", "nullable": True},
+        "input": {
+            "oneOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "minItems": 1},
+            ]
+        },
+        "dimensions": {"type": "integer", "minimum": 1, "nullable": True},
+        "encoding_format": {"type": "string", "enum": ["float", "base64"], "nullable": True},
+        "user": {"type": "string", "nullable": True},
+    },
+}
+VECTORS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["object", "index", "embedding"],
+        "properties": {
+            "object": {"type": "string", "enum": ["embedding"]},
+            "index": {"type": "integer"},
+            "embedding": {"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string"}]},
+        },
+    },
+}
+EMBEDDING_USAGE = {"type": "object", "required": ["prompt_tokens", "total_tokens"]}
+IMAGE_BODY = {
+    "type": "object",
+    "required": ["prompt"],
+    "properties": {
+        "model": {"type": "string", "nullable": True},
+        "prompt": {"type": "string", "minLength": 1},
+        "n": {"type": "integer", "minimum": 1, "nullable": True},
+        **{name: {"type": "string", "nullable": True} for name in ("size", "quality", "background", "aspect_ratio")},
+        "output_format": {"type": "string", "enum": ["png", "jpeg", "webp"], "nullable": True},
+        "response_format": {"type": "string", "enum": ["url", "b64_json"], "nullable": True},
+        "user": {"type": "string", "nullable": True},
+        "safety_identifier": {"type": "string", "nullable": True},
+    },
+}
+MEDIA_ERRORS = GENERATION_ERRORS
+
+OPERATIONS.update(
+    {
+        "ai-embeddings": {
+            "post": operation(
+                "Embeddings",
+                _ok(
+                    "One vector per input, in input order.",
+                    _json(
+                        envelope(
+                            {
+                                "type": "object",
+                                "required": ["id", "model", "data", "usage", "created"],
+                                "properties": {"data": VECTORS, "usage": EMBEDDING_USAGE, "cost": MONEY},
+                            }
+                        )
+                    ),
+                ),
+                body=EMBEDDING_BODY,
+                errors=MEDIA_ERRORS,
+            )
+        },
+        "ai-images": {
+            "post": operation(
+                "Images",
+                _ok(
+                    "The pictures drawn, served from signed URLs.",
+                    _json(
+                        envelope(
+                            {
+                                "type": "object",
+                                "required": ["id", "model", "images", "usage", "created"],
+                                "properties": {"images": {"type": "array", "items": {"type": "object"}}, "cost": MONEY},
+                            }
+                        )
+                    ),
+                ),
+                body=IMAGE_BODY,
+                errors=MEDIA_ERRORS,
+            )
+        },
+        "openai-embeddings": {
+            "post": operation(
+                "Create embeddings",
+                _ok(
+                    "OpenAI's embedding list.",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["object", "data", "model", "usage"],
+                            "properties": {
+                                "object": {"type": "string", "enum": ["list"]},
+                                "data": VECTORS,
+                                "usage": EMBEDDING_USAGE,
+                            },
+                        }
+                    ),
+                ),
+                body={**EMBEDDING_BODY, "required": ["model", "input"]},
+                errors=(*MEDIA_ERRORS, 504),
+                openai=True,
+                tag="openai",
+            )
+        },
+        "openai-images": {
+            "post": operation(
+                "Create image",
+                _ok(
+                    "OpenAI's image list.",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["created", "data"],
+                            "properties": {"data": {"type": "array", "items": {"type": "object"}}},
+                        }
+                    ),
+                ),
+                body=IMAGE_BODY,
+                errors=(*MEDIA_ERRORS, 504),
+                openai=True,
+                tag="openai",
+            )
+        },
+    }
+)
