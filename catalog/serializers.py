@@ -117,7 +117,7 @@ class AIModelSerializer(serializers.ModelSerializer):
     available = serializers.SerializerMethodField()
     unavailable_reason = serializers.SerializerMethodField()
     unavailable_message = serializers.SerializerMethodField()
-    uses_7d = serializers.IntegerField(read_only=True, default=None)
+    uses_7d = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = AIModel

@@ -12,11 +12,13 @@ once, not per view:
 
 import importlib
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView
 
 from config.api.envelope import ERROR_STATUS
 
@@ -174,3 +176,16 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
     _add_doors(result)
     result["paths"] = dict(sorted(result["paths"].items()))
     return result
+
+
+_generating = threading.Lock()
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema, generated one request at a time: each view's AutoSchema is shared by every request
+    (DRF's descriptor) and keeps the view it describes, so two generations at once described with
+    each other's view and one failed with a 500."""
+
+    def _get_schema_response(self, request: Any) -> Any:
+        with _generating:
+            return super()._get_schema_response(request)
