@@ -56,7 +56,8 @@ class UserProfileUpdateSerializer(ProfileFieldsSerializer):
         return super().to_internal_value(data)
 
 
-@extend_schema_field({"nullable": True, "enum": [None], "description": "null removes the avatar."})
+# Only null is meant; an enum of [None] would be lifted into an empty enum component.
+@extend_schema_field({"type": "string", "nullable": True, "maxLength": 0, "description": "null removes the avatar."})
 class AvatarRemovalField(serializers.Field):
     """The schema of `avatar` in JSON, which can only remove it (an upload is multipart)."""
 

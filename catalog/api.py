@@ -45,14 +45,15 @@ class CatalogView(APIView):
         return AIModelSerializer(models, many=True, context=context).data
 
 
-@extend_schema(
-    tags=["models"],
-    parameters=[ModelListParams],
-    responses=page_serializer("ModelPage", AIModelSerializer(many=True)),
-)
 class ModelListView(CatalogView):
     """GET /api/models: filter, sort and page through the catalog."""
 
+    @extend_schema(
+        tags=["models"],
+        operation_id="models_list",
+        parameters=[ModelListParams],
+        responses=page_serializer("ModelPage", AIModelSerializer(many=True)),
+    )
     def get(self, request: Request) -> Response:
         params = ModelListParams(data=request.query_params)
         params.is_valid(raise_exception=True)
