@@ -87,7 +87,8 @@ def _start(url: str, schema: Path, header: str, selection: tuple[str, ...]) -> s
         "--generation-deterministic", "--header", header,
         "--generation-with-security-parameters", "false", "--no-color", *selection,
     ]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Run beside the schema file, so schemathesis keeps its cache out of the repository.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=schema.parent)
 
 
 def _finish(runs: dict[str, subprocess.Popen]) -> dict[str, str]:
