@@ -32,6 +32,7 @@ from accounts.serializers import (
 from accounts.tokens import RefreshRefused, refresh_rotate, sign_out, tokens_for
 from config.api.exceptions import ApiError
 from config.api.renderers import WithMessage
+from config.api.schema import errors
 
 BAD_CREDENTIALS = "Invalid email or password."
 VERIFY_EMAIL = "Verify your email address first: follow the link we sent to {email}, then sign in."
@@ -63,11 +64,31 @@ def me_extras(user: User) -> dict[str, Any]:
     return hooks.me_extras(user)
 
 
+class TokenPairSerializer(serializers.Serializer):
+    """The schema of a JWT pair (tokens_for)."""
+
+    token = serializers.CharField(help_text="Access token, for `Authorization: Bearer`.")
+    refresh = serializers.CharField(help_text="Refresh token, for POST /api/auth/refresh.")
+
+
+class SignedInSerializer(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class RegisteredSerializer(serializers.Serializer):
+    """Without email verification the new user is signed in; with it, they must verify first."""
+
+    user = UserSerializer()
+    token = serializers.CharField(required=False)
+    refresh = serializers.CharField(required=False)
+    email_verification_required = serializers.BooleanField(required=False)
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer, **errors(403)})
     @method_decorator(ratelimit(key="ip", rate="20/m", block=False))
     def post(self, request: Request) -> Response:
         if getattr(request, "limited", False):
@@ -104,7 +125,7 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=LoginSerializer, responses={200: UserSerializer})
+    @extend_schema(request=LoginSerializer, responses={200: SignedInSerializer, **errors(401, 403)})
     @method_decorator(ratelimit(key="ip", rate="10/m", block=False))
     @method_decorator(ratelimit(key=_login_attempt_key, rate="5/m", block=False))
     def post(self, request: Request) -> Response:
@@ -190,7 +211,7 @@ class RefreshView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=RefreshSerializer, responses={200: None})
+    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer, **errors(401, 403)})
     def post(self, request: Request) -> Response:
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -259,7 +280,7 @@ class AccountDeleteSerializer(serializers.Serializer):
 class AccountView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AccountDeleteSerializer, responses={200: None})
+    @extend_schema(request=AccountDeleteSerializer, responses={200: None, **errors(400)})
     def delete(self, request: Request) -> Response:
         serializer = AccountDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

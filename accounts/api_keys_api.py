@@ -12,23 +12,23 @@ from rest_framework.views import APIView
 
 from accounts import api_keys
 from accounts.models import ApiKey, ApiKeyScope
-from accounts.serializers import StrictSerializer
 from config.api.exceptions import ApiError
+from config.api.fields import StrictSerializer
 from config.api.renderers import WithMessage
 
 
-class ApiKeyCreateSerializer(serializers.Serializer):
+class ApiKeyCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     permissions = serializers.ListField(
-        child=serializers.ChoiceField(choices=ApiKeyScope.values), allow_empty=False, required=False
+        child=serializers.ChoiceField(choices=ApiKeyScope.values), allow_empty=False, min_length=1, required=False
     )
     expires_in = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
 
 
-class ApiKeyUpdateSerializer(serializers.Serializer):
+class ApiKeyUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False)
     permissions = serializers.ListField(
-        child=serializers.ChoiceField(choices=ApiKeyScope.values), allow_empty=False, required=False
+        child=serializers.ChoiceField(choices=ApiKeyScope.values), allow_empty=False, min_length=1, required=False
     )
 
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts import avatars
 from accounts.models import Theme, User, username_validator
+from config.api.fields import StrictSerializer
 
 
 def absolute(path: str | None, context: dict[str, Any]) -> str | None:
@@ -20,17 +21,6 @@ def preferences_data(user: User) -> dict[str, Any]:
         "default_model": user.default_model,
         "notifications": user.notifications,
     }
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, by name, instead of dropping them silently."""
-
-    def to_internal_value(self, data: object) -> dict:
-        if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return super().to_internal_value(data)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -163,5 +153,5 @@ class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=2000)
 
 
-class LogoutSerializer(serializers.Serializer):
+class LogoutSerializer(StrictSerializer):
     refresh = serializers.CharField(max_length=2000, required=False)

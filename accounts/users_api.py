@@ -8,8 +8,9 @@ or multipart form data when it carries an `avatar` file (JSON `"avatar": null` r
 from typing import Any
 
 from django.conf import settings
+from django.http import QueryDict
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -46,6 +47,27 @@ class UserProfileUpdateSerializer(ProfileFieldsSerializer):
     name = serializers.CharField(source="display_name", max_length=50, required=False, allow_blank=True)
     avatar = AvatarField(required=False, allow_null=True, allow_empty_file=False)
     preferences = PreferencesSerializer(required=False)
+    api_form = True
+
+    def to_internal_value(self, data: Any) -> dict:
+        # A form cannot carry the nested preferences; DRF would drop the field without a word.
+        if isinstance(data, QueryDict) and "preferences" in data:
+            raise serializers.ValidationError({"preferences": ["Send preferences as JSON, not form data."]})
+        return super().to_internal_value(data)
+
+
+# Only null is meant; an enum of [None] would be lifted into an empty enum component.
+@extend_schema_field({"type": "string", "nullable": True, "maxLength": 0, "description": "null removes the avatar."})
+class AvatarRemovalField(serializers.Field):
+    """The schema of `avatar` in JSON, which can only remove it (an upload is multipart)."""
+
+
+class UserProfileJSONSchema(UserProfileUpdateSerializer):
+    avatar = AvatarRemovalField(required=False)
+
+
+class UserProfileFormSchema(UserProfileUpdateSerializer):
+    preferences = None
 
 
 def user_profile_data(user: User, context: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +104,10 @@ class UserProfileView(APIView):
     def get(self, request: Request) -> Response:
         return Response(user_profile_data(request.user, {"request": request}))
 
-    @extend_schema(request=UserProfileUpdateSerializer, responses={200: dict})
+    @extend_schema(
+        request={"application/json": UserProfileJSONSchema, "multipart/form-data": UserProfileFormSchema},
+        responses={200: dict},
+    )
     def put(self, request: Request) -> Response:
         _refuse_oversized_upload(request)
         # partial: a field left out is left alone, also in form data (where DRF reads a missing box as False)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.authentication import HasScope
 from arena.selectors import categories, leaderboard
 from config.api.exceptions import ApiError
+from config.api.fields import QuerySerializer
 
 CSV_COLUMNS = [
     "rank", "model", "name", "rating", "ci_lower", "ci_upper", "votes", "wins", "win_rate", "flagged_votes",
@@ -22,7 +23,7 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
-class LeaderboardParams(serializers.Serializer):
+class LeaderboardParams(QuerySerializer):
     category = serializers.ChoiceField(choices=[c for c, _ in categories()], default="all")
     mine = serializers.BooleanField(default=False, help_text="Only the caller's own votes.")
     exclude_flagged = serializers.BooleanField(

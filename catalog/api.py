@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -31,8 +31,9 @@ from catalog.serializers import (
     spec_model,
 )
 from config.api.exceptions import ApiError
-from config.api.pagination import pagination_block
+from config.api.pagination import page_serializer, pagination_block
 from config.api.renderers import WithMessage
+from config.api.schema import errors
 
 
 class CatalogView(APIView):
@@ -44,10 +45,15 @@ class CatalogView(APIView):
         return AIModelSerializer(models, many=True, context=context).data
 
 
-@extend_schema(tags=["models"], parameters=[ModelListParams], responses=AIModelSerializer(many=True))
 class ModelListView(CatalogView):
     """GET /api/models: filter, sort and page through the catalog."""
 
+    @extend_schema(
+        tags=["models"],
+        operation_id="models_list",
+        parameters=[ModelListParams],
+        responses=page_serializer("ModelPage", AIModelSerializer(many=True)),
+    )
     def get(self, request: Request) -> Response:
         params = ModelListParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -69,13 +75,16 @@ class ModelDetailView(CatalogView):
         return Response(AIModelDetailSerializer(model, context={"request": request}).data)
 
 
-@extend_schema(tags=["models"], responses=CategorySerializer(many=True))
+@extend_schema(
+    tags=["models"],
+    responses=inline_serializer("CategoryList", fields={"categories": CategorySerializer(many=True)}),
+)
 class CategoryListView(CatalogView):
     def get(self, request: Request) -> Response:
         return Response({"categories": CategorySerializer(categories_with_counts(), many=True).data})
 
 
-@extend_schema(tags=["models"], responses=AIModelSerializer(many=True))
+@extend_schema(tags=["models"], responses=inline_serializer("Trending", fields={"items": AIModelSerializer(many=True)}))
 class TrendingView(CatalogView):
     """The models most used in the last 7 days (featured ones until there is usage)."""
 
@@ -118,11 +127,13 @@ class FavoriteListView(CatalogView):
 
     permission_classes = [IsAuthenticated, SignedInNotByKey]
 
-    @extend_schema(tags=["users"], responses=AIModelSerializer(many=True))
+    @extend_schema(
+        tags=["users"], responses=inline_serializer("FavoriteList", fields={"favorites": AIModelSerializer(many=True)})
+    )
     def get(self, request: Request) -> Response:
         return Response({"favorites": self.listed(request, list(favorite_models(request.user)))})
 
-    @extend_schema(tags=["users"], request=FavoriteBody, responses={200: dict, 201: dict})
+    @extend_schema(tags=["users"], request=FavoriteBody, responses={200: dict, 201: dict, **errors(404)})
     def post(self, request: Request) -> Response:
         body = FavoriteBody(data=request.data)
         body.is_valid(raise_exception=True)

@@ -13,12 +13,19 @@ from catalog.availability import DISABLED, LOCAL_UNREACHABLE, NEEDS_KEY, Availab
 from catalog.models import AIModel, Capability, Category, ModelKind
 from catalog.selectors import SORTS, ModelFilters
 from catalog.validators import image_price
+from config.api.fields import QuerySerializer
 from config.api.pagination import MAX_PAGE
 
 UNAVAILABLE_REASONS = [NEEDS_KEY, LOCAL_UNREACHABLE, DISABLED]
 
 
-class ModelListParams(serializers.Serializer):
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,6})?$"})
+class PriceField(serializers.DecimalField):
+    """A price bound in dollars per million tokens: not negative, up to 6 decimal places (the schema
+    says so; drf-spectacular leaves a decimal's minimum out)."""
+
+
+class ModelListParams(QuerySerializer):
     page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
     search = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -32,8 +39,8 @@ class ModelListParams(serializers.Serializer):
         default="",
         help_text=f"A capability ({', '.join(Capability.values)}) or a discovery tag such as code.",
     )
-    min_price = serializers.DecimalField(max_digits=14, decimal_places=6, min_value=0, required=False, default=None)
-    max_price = serializers.DecimalField(max_digits=14, decimal_places=6, min_value=0, required=False, default=None)
+    min_price = PriceField(max_digits=14, decimal_places=6, min_value=0, required=False, default=None)
+    max_price = PriceField(max_digits=14, decimal_places=6, min_value=0, required=False, default=None)
     free = serializers.BooleanField(required=False, default=False)
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="name")
     order = serializers.ChoiceField(choices=("asc", "desc"), required=False, allow_blank=True, default="")
@@ -110,7 +117,7 @@ class AIModelSerializer(serializers.ModelSerializer):
     available = serializers.SerializerMethodField()
     unavailable_reason = serializers.SerializerMethodField()
     unavailable_message = serializers.SerializerMethodField()
-    uses_7d = serializers.IntegerField(read_only=True, default=None)
+    uses_7d = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = AIModel

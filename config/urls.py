@@ -4,9 +4,10 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 from config import errors
+from config.api.schema import SchemaView
 from config.health import health
 from usage.admin_analytics import analytics_view
 from usage.admin_reconcile import reconcile_view
@@ -21,7 +22,7 @@ urlpatterns = [
     path("admin/reconcile/", admin.site.admin_view(reconcile_view), name="admin-reconcile"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's settings as a script file: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     # Redoc's styling library writes <style> elements and its search runs in a blob: worker.

@@ -3,9 +3,10 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from config.api.fields import StrictSerializer
 from webhooks import signing
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from webhooks.validators import validate_endpoint_url, validate_events
+from webhooks.validators import EVENTS, validate_endpoint_url, validate_events
 
 
 def _django_to_drf(fn: Any, value: Any) -> Any:
@@ -15,10 +16,12 @@ def _django_to_drf(fn: Any, value: Any) -> Any:
         raise serializers.ValidationError(exc.messages) from exc
 
 
-class EndpointInput(serializers.Serializer):
+class EndpointInput(StrictSerializer):
     url = serializers.CharField(max_length=2048)
-    events = serializers.ListField(child=serializers.CharField(max_length=64), max_length=20)
-    secret = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), min_length=1, max_length=20)
+    secret = serializers.CharField(
+        min_length=signing.MIN_RAW_SECRET_CHARS, max_length=200, required=False, trim_whitespace=True
+    )
     active = serializers.BooleanField(required=False, default=True)
 
     def validate_url(self, value: str) -> str:
@@ -37,12 +40,14 @@ class EndpointUpdateInput(EndpointInput):
     """PUT changes only the fields it is given (the product spec's example sends no secret)."""
 
     url = serializers.CharField(max_length=2048, required=False)
-    events = serializers.ListField(child=serializers.CharField(max_length=64), max_length=20, required=False)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENTS), min_length=1, max_length=20, required=False
+    )
     active = serializers.BooleanField(required=False)
 
 
-class RotateInput(serializers.Serializer):
-    secret = serializers.CharField(max_length=200, required=False)
+class RotateInput(StrictSerializer):
+    secret = serializers.CharField(min_length=signing.MIN_RAW_SECRET_CHARS, max_length=200, required=False)
 
     validate_secret = EndpointInput.validate_secret
 

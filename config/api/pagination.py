@@ -22,6 +22,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -171,18 +173,19 @@ def _typed(queryset: QuerySet, field: str, value: Any, pk: str) -> tuple[Any, An
 
 
 def paginated_schema(schema: dict, list_key: str = DEFAULT_LIST_KEY) -> dict:
-    """OpenAPI for one page: the list under its key, and the pagination block."""
+    """OpenAPI for one page: the list under its key, and the pagination block (config.api.schema)."""
     return {
         "type": "object",
-        "properties": {
-            list_key: schema,
-            "pagination": {
-                "type": "object",
-                "properties": {
-                    k: {"type": "integer" if k in ("page", "limit", "total", "pages") else "boolean"}
-                    for k in ("page", "limit", "total", "pages", "has_next", "has_prev")
-                }
-                | {"next_cursor": {"type": "string", "nullable": True}, "cursor": {"type": "string"}},
-            },
-        },
+        "required": [list_key, "pagination"],
+        "properties": {list_key: schema, "pagination": {"$ref": "#/components/schemas/Pagination"}},
     }
+
+
+@extend_schema_field({"$ref": "#/components/schemas/Pagination"})
+class PaginationField(serializers.Field):
+    """The pagination block, in the schema of a page a view builds itself."""
+
+
+def page_serializer(name: str, items: serializers.BaseSerializer, list_key: str = DEFAULT_LIST_KEY) -> Any:
+    """The schema of a page a view builds itself (`extend_schema(responses=page_serializer(...))`)."""
+    return inline_serializer(name, fields={list_key: items, "pagination": PaginationField()})

@@ -171,6 +171,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The envelope, every error and the doors outside DRF: config.api.schema.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.schema.postprocess"],
     # Several models have a "status"; name each choice set after its owner.
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "accounts.models.Status",

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http_status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,8 +18,9 @@ from rest_framework.views import APIView
 
 from accounts.authentication import HasScope, key_id_of
 from config.api.exceptions import ApiError
-from config.api.pagination import PagePagination
+from config.api.pagination import PagePagination, paginated_schema
 from config.api.renderers import WithMessage
+from config.api.schema import errors
 from config.money import money
 from playground.jobs import batch as batches
 from playground.jobs import video
@@ -62,7 +63,7 @@ def video_job_data(job: VideoJob) -> dict[str, Any]:
 class VideoSubmitView(APIView):
     permission_classes = [HasScope("ai:write")]
 
-    @extend_schema(operation_id="ai_video_create", request=dict, responses={202: dict})
+    @extend_schema(operation_id="ai_video_create", request=dict, responses={202: dict, **errors(404)})
     def post(self, request: Request) -> Response:
         data = _body(request)
         inp = video.VideoInput(
@@ -85,8 +86,13 @@ def _own_job(request: Request, task_id: Any) -> VideoJob:
 
 class TaskListView(APIView):
     permission_classes = [HasScope("ai:read")]
+    pagination_class = PagePagination
 
-    @extend_schema(operation_id="ai_tasks_list", responses={200: dict})
+    @extend_schema(
+        operation_id="ai_tasks_list",
+        responses={200: OpenApiResponse(response=paginated_schema({"type": "array", "items": {"type": "object"}}))},
+        parameters=[OpenApiParameter("status", str, description="Only tasks with this status.")],
+    )
     def get(self, request: Request) -> Response:
         queryset = VideoJob.objects.filter(user=request.user)
         if status := request.query_params.get("status"):
@@ -157,7 +163,7 @@ def batch_data(batch: BatchRun) -> dict[str, Any]:
 class BatchSubmitView(APIView):
     permission_classes = [HasScope("ai:write")]
 
-    @extend_schema(operation_id="ai_batch_create", request=dict, responses={202: dict})
+    @extend_schema(operation_id="ai_batch_create", request=dict, responses={202: dict, **errors(404)})
     def post(self, request: Request) -> Response:
         data = _body(request)
         inp = batches.BatchInput(

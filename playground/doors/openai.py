@@ -20,7 +20,7 @@ from playground.doors.base import generation_call, metered
 from playground.doors.sse import EventStreamResponse
 from playground.generation import GenerationOutcome, GenerationStream
 from playground.generation.choices import generation_choice_streams, generation_choices, merged_pieces
-from playground.generation.inputs import openai_input
+from playground.generation.inputs import flag, openai_input
 from providers.base import Choice, StreamDelta, TokenLogprob
 from usage.middleware import meters_itself
 from usage.models import Door
@@ -176,7 +176,7 @@ async def _complete(request: HttpRequest, *, chat: bool) -> HttpResponse:
     try:
         origin, body = await generation_call(request, Door.OPENAI, keys_only=True)
         inp = openai_input(origin, body, _messages(body, chat))
-        if body.get("stream") is True:
+        if flag(body, "stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             streams = await generation_choice_streams(inp)
             response = EventStreamResponse(_stream_body(streams, include_usage, chat))

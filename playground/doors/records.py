@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,6 +67,7 @@ class GenerationListView(APIView):
     """`GET /api/v1/usage`: the caller's generations, newest first, paginated (index: user, created)."""
 
     permission_classes = [HasScope("usage:read")]
+    pagination_class = PagePagination  # the page's shape and parameters in the schema
 
     def count_rows(self, queryset: Any) -> int | None:
         """The page's `total` from the usage figures (closed days' rollups, the ledger for the rest)
@@ -75,7 +76,13 @@ class GenerationListView(APIView):
             return None
         return ledger_total(user_id=self.request.user.pk, model=self.request.query_params.get("model"))
 
-    @extend_schema(responses={200: GenerationSerializer(many=True)})
+    @extend_schema(
+        responses={200: GenerationSerializer(many=True)},
+        parameters=[
+            OpenApiParameter("model", str, description="Only this model's generations (its slug)."),
+            OpenApiParameter("status", str, description="Only generations with this status."),
+        ],
+    )
     def get(self, request: Request) -> Response:
         queryset = Generation.objects.filter(user=request.user)
         if model := request.query_params.get("model"):
@@ -112,6 +119,7 @@ class ConversationDetailSerializer(ConversationSerializer):
 class SessionListView(APIView):
     permission_classes = [HasScope("ai:read")]
     sort_field = "updated_at"
+    pagination_class = PagePagination
 
     @extend_schema(responses={200: ConversationSerializer(many=True)})
     def get(self, request: Request) -> Response:

@@ -15,7 +15,7 @@ from playground.doors.base import choice_json, generation_call, generation_post,
 from playground.doors.sse import EventStreamResponse, answer_events, sse, status_event
 from playground.generation import GenerationOutcome, GenerationStream, generation_stream
 from playground.generation.choices import generation_choices
-from playground.generation.inputs import Origin, rest_input
+from playground.generation.inputs import Origin, flag, rest_input
 from playground.jobs.events import notify_completed, notify_failed, wants_notify
 from usage.models import Door, GenerationStatus
 
@@ -76,7 +76,7 @@ async def chat(request: HttpRequest) -> HttpResponse:
         origin, body = await generation_call(request, Door.REST)
         notify = wants_notify(body)
         inp = rest_input(origin, body, body.get("messages"))
-        if body.get("stream") is True:
+        if flag(body, "stream"):
             if inp.choices > 1:
                 raise ApiError("VALIDATION_ERROR", "n > 1 is answered whole here; stream one choice.", param="n")
             stream = await generation_stream(inp)

@@ -76,13 +76,30 @@ def _extra(source: dict[str, Any], known: frozenset[str] = _TYPED) -> dict[str, 
     return {k: v for k, v in source.items() if k not in known and k not in REFUSED_FIELDS}
 
 
+def flag(body: dict[str, Any], name: str) -> bool:
+    """A true/false field (`stream`, `cache`): left out is false; anything but a boolean is refused
+    rather than read as false."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise ApiError(
+            "VALIDATION_ERROR", f"{name} must be true or false.", {name: ["Must be true or false."]}, param=name
+        )
+    return value
+
+
+def _rest_model(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        raise ApiError("VALIDATION_ERROR", "model must be a string.", {"model": ["Must be a string."]}, param="model")
+    return model or ""
+
+
 def rest_input(origin: Origin, body: dict[str, Any], messages: Any) -> GenerationInput:
     """Our REST format (`/api/v1/ai/chat`, `/generate`, `/stream`): without a model, the user's default;
     without max_tokens, temperature or top_p, the product spec's defaults (REST_DEFAULTS)."""
-    model = body.get("model")
     return GenerationInput(
-        model=str(model or ""), messages=messages, params=_parameters(body), defaults=REST_DEFAULTS,
-        cache=body.get("cache") is True, extra=_extra(body), **_options(body), **origin.fields(),
+        model=_rest_model(body), messages=messages, params=_parameters(body), defaults=REST_DEFAULTS,
+        cache=flag(body, "cache"), extra=_extra(body), **_options(body), **origin.fields(),
     )  # fmt: skip
 
 
@@ -93,7 +110,7 @@ def openai_input(origin: Origin, body: dict[str, Any], messages: Any) -> Generat
     if not isinstance(model, str) or not model:
         raise ApiError("VALIDATION_ERROR", "you must provide a model parameter", param="model")
     return GenerationInput(
-        model=model, messages=messages, params=_parameters(body), cache=body.get("cache") is True, record_behind=True,
+        model=model, messages=messages, params=_parameters(body), cache=flag(body, "cache"), record_behind=True,
         extra=_extra(body, _TYPED | {"prompt"}), **_options(body), **origin.fields(),
     )  # fmt: skip
 

@@ -69,7 +69,7 @@ def test_the_schema_documents_the_named_list_key(alice_api):
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     ok = schema["paths"]["/api/v1/webhooks"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    ref = ok["$ref"].rsplit("/", 1)[-1]
+    ref = ok["properties"]["data"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"webhooks", "pagination"}
 
 

@@ -1,0 +1,501 @@
+"""OpenAPI descriptions of the doors that are plain async Django views (config.api.schema adds them
+to the schema by URL name). A new door is one entry in OPERATIONS, built from the parts below."""
+
+from typing import Any
+
+from config.api.schema import envelope, error_response
+from playground.doors.rest import MAX_N
+from playground.generation.params import MAX_MODELS, MAX_STOPS
+
+REST_SECURITY = [{"apiKeyAuth": []}, {"jwtAuth": []}, {"cookieAuth": []}]
+OPENAI_SECURITY = [{"openaiKeyAuth": []}]
+SECURITY_SCHEMES = {
+    "openaiKeyAuth": {"type": "http", "scheme": "bearer", "description": "An API key: `Bearer sk_live_...`."}
+}
+OPENAI_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "type", "param", "code"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": {"type": "string", "nullable": True},
+                "code": {"type": "string", "nullable": True},
+            },
+        }
+    },
+}
+
+_number = {"type": "number"}
+SAMPLING: dict[str, Any] = {
+    "max_tokens": {"type": "integer", "minimum": 1, "nullable": True},
+    "temperature": {**_number, "minimum": 0, "maximum": 2, "nullable": True},
+    "top_p": {**_number, "minimum": 0, "maximum": 1, "nullable": True},
+    "stop": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"type": "string"}, "maxItems": MAX_STOPS},
+        ],
+        "nullable": True,
+    },
+    # null is the model's default, as in OpenAI's API.
+    "presence_penalty": {**_number, "minimum": -2, "maximum": 2, "nullable": True},
+    "frequency_penalty": {**_number, "minimum": -2, "maximum": 2, "nullable": True},
+    "seed": {"type": "integer", "nullable": True},
+    "cache": {"type": "boolean", "description": "Answer from the response cache when the same call was made."},
+}
+MESSAGE = {
+    "type": "object",
+    "required": ["role", "content"],
+    "properties": {
+        "role": {"type": "string", "enum": ["system", "user", "assistant"]},
+        "content": {"type": "string"},
+    },
+}
+MESSAGES = {"type": "array", "items": MESSAGE, "minItems": 1}
+USAGE = {
+    "type": "object",
+    "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
+    "properties": {
+        **{k: {"type": "integer", "minimum": 0} for k in ("prompt_tokens", "completion_tokens", "total_tokens")},
+        "cached_tokens": {"type": "integer"},
+        "reasoning_tokens": {"type": "integer"},
+        "estimated": {"type": "boolean"},
+    },
+}
+MONEY = {"type": "string", "nullable": True, "description": "US dollars, as a decimal string."}
+FINISH = {"type": "string", "nullable": True}
+EVENT_TYPES = ["session", "status", "chunk", "metrics", "error", "done"]
+
+
+def _sse(data: str) -> dict[str, Any]:
+    """An event stream: each event a `data:` line (described by `data`) and a blank line."""
+    event = {"type": "object", "required": ["data"], "properties": {"data": {"type": "string", "description": data}}}
+    return {"text/event-stream": {"schema": event}}
+
+
+SSE = _sse(f"A JSON object whose `type` is one of {', '.join(EVENT_TYPES)} (design.md).")
+OPENAI_SSE = _sse("A chunk object (or an error object) in OpenAI's shape; `[DONE]` ends the stream.")
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": _json(schema)}
+
+
+def operation(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    errors: tuple[int, ...],
+    openai: bool = False,
+    body: dict[str, Any] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    tag: str = "ai",
+) -> dict[str, Any]:
+    """One operation; `errors` are the statuses it can answer with, in the door's error shape."""
+    shape = OPENAI_ERROR if openai else None
+    described = {**responses, **{str(s): error_response(s, *([shape] if shape else [])) for s in errors}}
+    op: dict[str, Any] = {
+        "summary": summary,
+        "operationId": summary.lower().replace(" ", "_").replace("-", "_"),
+        "tags": [tag],
+        "security": OPENAI_SECURITY if openai else REST_SECURITY,
+        "responses": described,
+    }
+    if body is not None:
+        op["requestBody"] = _body(body)
+    if parameters:
+        op["parameters"] = parameters
+    return op
+
+
+def _query(name: str, schema: dict[str, Any], required: bool = False, description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+# A generation's errors: bad input, credentials, scope, unknown model, limits/quotas, provider, Redis.
+GENERATION_ERRORS = (400, 401, 403, 404, 429, 502, 503)
+
+REST_CHAT_BODY = {
+    "type": "object",
+    "required": ["messages"],
+    "properties": {
+        "model": {
+            "type": "string",
+            "nullable": True,
+            "description": "A model's slug; left out or null: the caller's default.",
+        },
+        "messages": MESSAGES,
+        "stream": {"type": "boolean", "description": "Answer as an event stream (text/event-stream)."},
+        **SAMPLING,
+    },
+}
+REST_CHAT_DATA = {
+    "type": "object",
+    "required": ["id", "model", "choices", "usage", "cost", "cached", "created"],
+    "properties": {
+        "id": {"type": "string"},
+        "model": {"type": "string"},
+        "choices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["index", "message", "finish_reason"],
+                "properties": {"index": {"type": "integer"}, "message": MESSAGE, "finish_reason": FINISH},
+            },
+        },
+        "usage": USAGE,
+        "cost": MONEY,
+        "cached": {"type": "boolean"},
+        "created": {"type": "integer"},
+    },
+}
+REST_GENERATE_BODY = {
+    "type": "object",
+    "required": ["prompt"],
+    "properties": {
+        "model": {"type": "string", "nullable": True},
+        "prompt": {"type": "string", "minLength": 1},
+        "n": {"type": "integer", "minimum": 1, "maximum": MAX_N, "default": 1},
+        **SAMPLING,
+    },
+}
+REST_GENERATE_DATA = {
+    "type": "object",
+    "required": ["id", "model", "choices", "usage", "cost", "created"],
+    "properties": {
+        "id": {"type": "string"},
+        "model": {"type": "string"},
+        "choices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["text", "index", "finish_reason"],
+                "properties": {"text": {"type": "string"}, "index": {"type": "integer"}, "finish_reason": FINISH},
+            },
+        },
+        "usage": USAGE,
+        "cost": MONEY,
+        "created": {"type": "integer"},
+    },
+}
+
+OPENAI_CHAT_BODY = {
+    "type": "object",
+    "required": ["model", "messages"],
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "messages": MESSAGES,
+        "stream": {"type": "boolean"},
+        "stream_options": {
+            "type": "object",
+            "nullable": True,
+            "properties": {"include_usage": {"type": "boolean"}},
+        },
+        "n": {"type": "integer", "enum": [1], "nullable": True},
+        "max_completion_tokens": {"type": "integer", "minimum": 1, "nullable": True},
+        **SAMPLING,
+    },
+}
+OPENAI_COMPLETION_BODY = {
+    "type": "object",
+    "required": ["model", "prompt"],
+    "properties": {
+        **{k: v for k, v in OPENAI_CHAT_BODY["properties"].items() if k != "messages"},
+        "prompt": {
+            "oneOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ]
+        },
+    },
+}
+
+
+def _completion(chat: bool) -> dict[str, Any]:
+    if chat:
+        choice_props: dict[str, Any] = {
+            "message": {**MESSAGE, "properties": {**MESSAGE["properties"], "refusal": {"nullable": True}}}
+        }
+    else:
+        choice_props = {"text": {"type": "string"}}
+    return {
+        "type": "object",
+        "required": ["id", "object", "created", "model", "choices", "usage"],
+        "properties": {
+            "id": {"type": "string"},
+            "object": {"type": "string", "enum": ["chat.completion" if chat else "text_completion"]},
+            "created": {"type": "integer"},
+            "model": {"type": "string"},
+            "choices": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["index", "finish_reason"],
+                    "properties": {
+                        "index": {"type": "integer"},
+                        "finish_reason": FINISH,
+                        "logprobs": {"nullable": True},
+                        **choice_props,
+                    },
+                },
+            },
+            "usage": USAGE,
+            "system_fingerprint": {"type": "string", "nullable": True},
+            "cached": {"type": "boolean"},
+        },
+    }
+
+
+OPENAI_MODEL = {
+    "type": "object",
+    "required": ["id", "object", "created", "owned_by"],
+    "properties": {
+        "id": {"type": "string"},
+        "object": {"type": "string", "enum": ["model"]},
+        "created": {"type": "integer"},
+        "owned_by": {"type": "string"},
+    },
+}
+
+
+def _ok(description: str, content: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": description, "content": content}}
+
+
+OPERATIONS: dict[str, dict[str, Any]] = {
+    "ai-chat": {
+        "post": operation(
+            "Chat",
+            _ok("The answer; with `stream: true`, an event stream.", {**_json(envelope(REST_CHAT_DATA)), **SSE}),
+            body=REST_CHAT_BODY,
+            errors=GENERATION_ERRORS,
+        )
+    },
+    "ai-generate": {
+        "post": operation(
+            "Generate",
+            _ok(f"Up to {MAX_N} answers to one prompt.", _json(envelope(REST_GENERATE_DATA))),
+            body=REST_GENERATE_BODY,
+            errors=GENERATION_ERRORS,
+        )
+    },
+    "ai-stream": {
+        "get": operation(
+            "Stream",
+            _ok(
+                "Events `session`, then per model `status`, `chunk`, `metrics` or `error`, and `done`.",
+                SSE,
+            ),
+            parameters=[
+                _query("prompt", {"type": "string", "minLength": 1}, required=True),
+                _query(
+                    "models", {"type": "string", "minLength": 1}, True, f"1 to {MAX_MODELS} slugs, comma-separated."
+                ),
+                _query("token", {"type": "string"}, description="A JWT, for clients that cannot set headers."),
+                _query("max_tokens", SAMPLING["max_tokens"]),
+                _query("temperature", SAMPLING["temperature"]),
+                _query("top_p", SAMPLING["top_p"]),
+            ],
+            errors=(400, 401, 403, 429, 503),
+        )
+    },
+    "openai-chat-completions": {
+        "post": operation(
+            "Create chat completion",
+            _ok(
+                "OpenAI's chat completion; with `stream: true`, its chunk stream.",
+                {**_json(_completion(True)), **OPENAI_SSE},
+            ),
+            body=OPENAI_CHAT_BODY,
+            errors=(*GENERATION_ERRORS, 504),
+            openai=True,
+            tag="openai",
+        )
+    },
+    "openai-completions": {
+        "post": operation(
+            "Create completion",
+            _ok(
+                "OpenAI's text completion; with `stream: true`, its chunk stream.",
+                {**_json(_completion(False)), **OPENAI_SSE},
+            ),
+            body=OPENAI_COMPLETION_BODY,
+            errors=(*GENERATION_ERRORS, 504),
+            openai=True,
+            tag="openai",
+        )
+    },
+    "openai-models": {
+        "get": operation(
+            "List models",
+            _ok(
+                "The models a key can call.",
+                _json(
+                    {
+                        "type": "object",
+                        "required": ["object", "data"],
+                        "properties": {
+                            "object": {"type": "string", "enum": ["list"]},
+                            "data": {"type": "array", "items": OPENAI_MODEL},
+                        },
+                    }
+                ),
+            ),
+            errors=(401, 403, 429, 503),
+            openai=True,
+            tag="openai",
+        )
+    },
+    "openai-model": {
+        "get": operation(
+            "Retrieve model",
+            _ok("One model.", _json(OPENAI_MODEL)),
+            parameters=[{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+            errors=(401, 403, 404, 429, 503),
+            openai=True,
+            tag="openai",
+        )
+    },
+}
+
+
+# Embeddings and images (playground.doors.embeddings, .images): OpenAI's fields on both doors.
+EMBEDDING_BODY = {
+    "type": "object",
+    "required": ["input"],
+    "properties": {
+        "model": {"type": "string", "nullable": True},
+        "input": {
+            "oneOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}, "minItems": 1},
+            ]
+        },
+        "dimensions": {"type": "integer", "minimum": 1, "nullable": True},
+        "encoding_format": {"type": "string", "enum": ["float", "base64"], "nullable": True},
+        "user": {"type": "string", "nullable": True},
+    },
+}
+VECTORS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["object", "index", "embedding"],
+        "properties": {
+            "object": {"type": "string", "enum": ["embedding"]},
+            "index": {"type": "integer"},
+            "embedding": {"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string"}]},
+        },
+    },
+}
+EMBEDDING_USAGE = {"type": "object", "required": ["prompt_tokens", "total_tokens"]}
+IMAGE_BODY = {
+    "type": "object",
+    "required": ["prompt"],
+    "properties": {
+        "model": {"type": "string", "nullable": True},
+        "prompt": {"type": "string", "minLength": 1},
+        "n": {"type": "integer", "minimum": 1, "nullable": True},
+        **{name: {"type": "string", "nullable": True} for name in ("size", "quality", "background", "aspect_ratio")},
+        "output_format": {"type": "string", "enum": ["png", "jpeg", "webp"], "nullable": True},
+        "response_format": {"type": "string", "enum": ["url", "b64_json"], "nullable": True},
+        "user": {"type": "string", "nullable": True},
+        "safety_identifier": {"type": "string", "nullable": True},
+    },
+}
+MEDIA_ERRORS = GENERATION_ERRORS
+
+OPERATIONS.update(
+    {
+        "ai-embeddings": {
+            "post": operation(
+                "Embeddings",
+                _ok(
+                    "One vector per input, in input order.",
+                    _json(
+                        envelope(
+                            {
+                                "type": "object",
+                                "required": ["id", "model", "data", "usage", "created"],
+                                "properties": {"data": VECTORS, "usage": EMBEDDING_USAGE, "cost": MONEY},
+                            }
+                        )
+                    ),
+                ),
+                body=EMBEDDING_BODY,
+                errors=MEDIA_ERRORS,
+            )
+        },
+        "ai-images": {
+            "post": operation(
+                "Images",
+                _ok(
+                    "The pictures drawn, served from signed URLs.",
+                    _json(
+                        envelope(
+                            {
+                                "type": "object",
+                                "required": ["id", "model", "images", "usage", "created"],
+                                "properties": {"images": {"type": "array", "items": {"type": "object"}}, "cost": MONEY},
+                            }
+                        )
+                    ),
+                ),
+                body=IMAGE_BODY,
+                errors=MEDIA_ERRORS,
+            )
+        },
+        "openai-embeddings": {
+            "post": operation(
+                "Create embeddings",
+                _ok(
+                    "OpenAI's embedding list.",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["object", "data", "model", "usage"],
+                            "properties": {
+                                "object": {"type": "string", "enum": ["list"]},
+                                "data": VECTORS,
+                                "usage": EMBEDDING_USAGE,
+                            },
+                        }
+                    ),
+                ),
+                body={**EMBEDDING_BODY, "required": ["model", "input"]},
+                errors=(*MEDIA_ERRORS, 504),
+                openai=True,
+                tag="openai",
+            )
+        },
+        "openai-images": {
+            "post": operation(
+                "Create image",
+                _ok(
+                    "OpenAI's image list.",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["created", "data"],
+                            "properties": {"data": {"type": "array", "items": {"type": "object"}}},
+                        }
+                    ),
+                ),
+                body=IMAGE_BODY,
+                errors=(*MEDIA_ERRORS, 504),
+                openai=True,
+                tag="openai",
+            )
+        },
+    }
+)
