@@ -1,0 +1,98 @@
+"""Tools and images in compare mode, in Chromium: two demo models get the same tool and image, each
+calls the tool, the user types the result for one of them and its answer goes on; a model without
+those capabilities cannot join. axe-core finds nothing serious, light and dark, desktop and phone."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from playground.models import Conversation
+from tests.browser.axe import serious_violations
+from tests.browser.test_playground_flow import sign_in
+from usage.models import Generation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+WEATHER = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+@pytest.fixture
+def catalog(transactional_db):
+    call_command("seed_catalog", verbosity=0)
+
+
+def red_png() -> dict:
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 32), (210, 20, 20)).save(buffer, "PNG")
+    return {"name": "red.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
+def pane(page, model: str):
+    return page.locator(f'.turn .answers > .answer[data-model="{model}"]')
+
+
+def test_a_tool_and_an_image_go_to_two_models_and_the_result_continues_one(
+    page, alice, password, catalog, new_context, screenshot
+):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift&model=demo/deliberate")
+    assert page.locator("#model-chips .chip").count() == 2
+    page.get_by_label("Tool 1 name").fill("get_weather")
+    page.get_by_label("Description").fill("The weather in a city")
+    page.get_by_label("Parameters (JSON Schema)").fill(json.dumps(WEATHER))
+    page.locator("#attach").set_input_files(red_png())
+    page.locator("#attachments img").wait_for()
+    assert page.locator("#attachments img").evaluate("img => img.complete && img.naturalWidth") == 48
+
+    # Demo Echo takes neither tools nor images: marked in the picker, and it cannot be added now.
+    page.locator("#model-search").fill("echo")
+    echo = page.get_by_role("option", name="Demo Echo")
+    assert "no tools" in echo.inner_text() and "no images" in echo.inner_text()
+    echo.click()
+    assert page.locator("#model-chips .chip").count() == 2
+    assert "does not support tool calling, images" in page.locator("#picker-note").inner_text()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("textbox", name="Message").fill("Weather in Lisbon")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    for model in ("demo/swift", "demo/deliberate"):
+        pane(page, model).locator(".tool-call").wait_for(timeout=30000)
+        assert "get_weather" in pane(page, model).locator(".tool-call figcaption").inner_text()
+        arguments = json.loads(pane(page, model).locator(".tool-args").inner_text())
+        assert isinstance(arguments["city"], str)
+    assert page.locator(".turn .thumbs img").evaluate("img => img.complete && img.naturalWidth") == 48
+    assert page.locator("#attachments img").count() == 0  # the composer is empty for the next message
+    assert serious_violations(page) == []
+
+    swift = pane(page, "demo/swift")
+    swift.get_by_label("Result of get_weather").fill('{"temperature_c": 23, "sky": "sunny"}')
+    swift.get_by_role("button", name="Send result").click()
+    continued = swift.locator(".continuation .answer .md")
+    continued.wait_for(timeout=30000)
+    assert "sunny" in continued.inner_text() and "23" in continued.inner_text()
+    assert swift.locator(".tool-result pre").inner_text() == '{"temperature_c": 23, "sky": "sunny"}'
+    assert pane(page, "demo/deliberate").get_by_role("button", name="Send result").is_visible()
+    screenshot("chat-tools-and-image")
+    assert serious_violations(page) == []
+
+    rows = list(Generation.objects.order_by("created_at"))
+    assert {r.requested_model for r in rows[:2]} == {"demo/swift", "demo/deliberate"}
+    for row in rows[:2]:  # the same image and tool went to each model
+        assert row.input_messages[-1]["content"][1]["image_url"]["url"].startswith("/api/v1/media/")
+        assert row.parameters["tools"][0]["function"]["name"] == "get_weather"
+    assert rows[2].input_messages[-1]["role"] == "tool" and rows[2].status == "success"
+
+    # Read back from the ledger, dark on a phone and light on a desktop: the call, the result, the image.
+    url = Conversation.objects.get(owner=alice).get_absolute_url()
+    for scheme, width, height in (("dark", 390, 844), ("light", 1280, 860)):
+        context = new_context(color_scheme=scheme, viewport={"width": width, "height": height})
+        context.add_cookies(page.context.cookies())
+        other = context.new_page()
+        other.goto(url)
+        assert other.locator(".tool-call").count() == 2 and other.locator(".continuation .tool-result").count() == 1
+        assert other.locator(".turn .thumbs img").evaluate("img => img.complete && img.naturalWidth") == 48
+        assert other.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert serious_violations(other) == [], scheme
