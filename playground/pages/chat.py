@@ -6,6 +6,7 @@ run on the server until they end or Stop is pressed, whatever happens to the pag
 (playground.pages.live); a reloaded page or a reconnecting EventSource reads on from where it was.
 """
 
+import contextlib
 import re
 import secrets
 from typing import Any
@@ -30,7 +31,14 @@ from playground.models import Conversation, Preset
 from playground.pages import live, snippets
 from playground.pages.conversations import cut_title, recent_conversations
 from playground.pages.forms import ParamsForm, PresetForm, SendForm
-from playground.pages.surface import SurfaceError, read_surface, refuse_lacking
+from playground.pages.surface import (
+    Surface,
+    SurfaceError,
+    read_response_format,
+    read_surface,
+    read_tools,
+    refuse_lacking,
+)
 from playground.pages.turns import (
     history_for_model,
     image_addresses,
@@ -243,6 +251,8 @@ def view_code(request: HttpRequest) -> HttpResponse:
     form = ParamsForm(request.GET)
     form.is_valid()  # view-code shows what it can even for a half-filled form
     params = form.api_params()
+    with contextlib.suppress(SurfaceError):  # a tool or schema not yet valid is explained on send
+        params |= Surface(tools=read_tools(request.GET), response_format=read_response_format(request.GET)).options()
     models = request.GET.getlist("models") or [default_model(request.user)]
     msgs: list[dict[str, str]] = []
     if system := form.cleaned_data.get("system_prompt"):

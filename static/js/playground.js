@@ -378,7 +378,7 @@
     row.querySelectorAll("[aria-describedby]").forEach(function (el) { el.setAttribute("aria-describedby", "tool-" + number + "-error"); });
     row.querySelectorAll("input, textarea").forEach(function (el) { el.value = ""; });
     row.querySelector(".surface-error").textContent = "";
-    row.querySelector("label").textContent = "Tool " + number + " name";
+    row.querySelectorAll("label").forEach(function (l) { l.textContent = l.textContent.replace(/^Tool \d+/, "Tool " + number); });
     rows.appendChild(row);
     row.querySelector("input").focus();
   });

@@ -40,8 +40,10 @@ def test_a_tool_and_an_image_go_to_two_models_and_the_result_continues_one(
     page.goto("/playground/?model=demo/swift&model=demo/deliberate")
     assert page.locator("#model-chips .chip").count() == 2
     page.get_by_label("Tool 1 name").fill("get_weather")
-    page.get_by_label("Description").fill("The weather in a city")
-    page.get_by_label("Parameters (JSON Schema)").fill(json.dumps(WEATHER))
+    page.get_by_label("Tool 1 description").fill("The weather in a city")
+    page.get_by_label("Tool 1 parameters (JSON Schema)").fill(json.dumps(WEATHER))
+    page.get_by_role("button", name="Add a tool").click()
+    assert page.get_by_label("Tool 2 parameters (JSON Schema)").input_value() == ""  # left empty: not sent
     page.locator("#attach").set_input_files(red_png())
     page.locator("#attachments img").wait_for()
     assert page.locator("#attachments img").evaluate("img => img.complete && img.naturalWidth") == 48

@@ -208,3 +208,10 @@ async def test_an_attached_image_reaches_the_model_and_shows_in_the_turn(client,
     conversation = await Conversation.objects.aget(owner=alice)
     page = (await sync_to_async(client.get)(conversation.get_absolute_url())).content.decode()
     assert f'<img src="{thumb.group(1)}"' in page and "What is this?" in page
+
+
+def test_view_code_carries_the_tools_and_the_schema(client, alice, catalog):
+    client.force_login(alice)
+    query = {"models": "demo/swift", "prompt": "Hi", **TOOL, "response_type": "json_schema", "schema": WEATHER}
+    code = client.get("/playground/code", query).content.decode()
+    assert "get_weather" in code and "json_schema" in code
