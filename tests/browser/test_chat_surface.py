@@ -29,6 +29,13 @@ def red_png() -> dict:
     return {"name": "red.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
 
 
+def loaded_width(image) -> int:
+    """The natural width of an image once it has loaded (thumbnails load lazily)."""
+    image.scroll_into_view_if_needed()
+    image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return image.evaluate("img => img.naturalWidth")
+
+
 def pane(page, model: str):
     return page.locator(f'.turn .answers > .answer[data-model="{model}"]')
 
@@ -46,7 +53,7 @@ def test_a_tool_and_an_image_go_to_two_models_and_the_result_continues_one(
     assert page.get_by_label("Tool 2 parameters (JSON Schema)").input_value() == ""  # left empty: not sent
     page.locator("#attach").set_input_files(red_png())
     page.locator("#attachments img").wait_for()
-    assert page.locator("#attachments img").evaluate("img => img.complete && img.naturalWidth") == 48
+    assert loaded_width(page.locator("#attachments img")) == 48
 
     # Demo Echo takes neither tools nor images: marked in the picker, and it cannot be added now.
     page.locator("#model-search").fill("echo")
@@ -65,7 +72,7 @@ def test_a_tool_and_an_image_go_to_two_models_and_the_result_continues_one(
         assert "get_weather" in pane(page, model).locator(".tool-call figcaption").inner_text()
         arguments = json.loads(pane(page, model).locator(".tool-args").inner_text())
         assert isinstance(arguments["city"], str)
-    assert page.locator(".turn .thumbs img").evaluate("img => img.complete && img.naturalWidth") == 48
+    assert loaded_width(page.locator(".turn .thumbs img")) == 48
     assert page.locator("#attachments img").count() == 0  # the composer is empty for the next message
     assert serious_violations(page) == []
 
@@ -95,6 +102,6 @@ def test_a_tool_and_an_image_go_to_two_models_and_the_result_continues_one(
         other = context.new_page()
         other.goto(url)
         assert other.locator(".tool-call").count() == 2 and other.locator(".continuation .tool-result").count() == 1
-        assert other.locator(".turn .thumbs img").evaluate("img => img.complete && img.naturalWidth") == 48
+        assert loaded_width(other.locator(".turn .thumbs img")) == 48
         assert other.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         assert serious_violations(other) == [], scheme
