@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from config.money import dollars
 from playground.media import MEDIA_PATH
@@ -48,6 +50,8 @@ class Answer:
     metrics: str = ""
     generation_id: str = ""
     tool_calls: list[ShownCall] = field(default_factory=list)
+    format_check: str = ""  # in JSON mode: whether the answer is JSON and follows the schema
+    format_ok: bool = False
     continuation: "Continuation | None" = None  # the answer after the user gave the tools' results
 
     @property
@@ -161,13 +165,50 @@ def _last_user(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return next((m for m in reversed(messages or []) if m.get("role") == "user"), {})
 
 
+def format_check(g: Generation) -> tuple[str, bool]:
+    """In JSON mode, whether the answer is what was asked for: JSON, an object, following the schema
+    (so a comparison shows which models follow it); ("", False) otherwise."""
+    wanted = (g.parameters or {}).get("response_format") or {}
+    if wanted.get("type") not in ("json_object", "json_schema") or g.status != "success":
+        return "", False
+    try:
+        value = json.loads(g.content)
+    except ValueError:
+        return "Not valid JSON.", False
+    schema = (wanted.get("json_schema") or {}).get("schema")
+    if not schema:
+        return ("Valid JSON.", True) if isinstance(value, dict) else ("Valid JSON, but not an object.", False)
+    try:
+        error = next(iter(sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.path))), None)
+    except SchemaError:
+        return "The schema itself is not valid.", False
+    if error is None:
+        return "Follows the schema.", True
+    where = "/".join(str(p) for p in error.path) or "the top level"
+    return f"Does not follow the schema at {where}: {error.message}", False
+
+
+def _answer_html(g: Generation) -> str:
+    """The answer rendered; JSON asked for in JSON mode is shown pretty-printed as code."""
+    if not g.content:
+        return ""
+    if ((g.parameters or {}).get("response_format") or {}).get("type") in ("json_object", "json_schema"):
+        with contextlib.suppress(ValueError):
+            pretty = json.dumps(json.loads(g.content), indent=2, ensure_ascii=False)
+            return render_markdown(f"```json\n{pretty}\n```")
+    return render_markdown(g.content)
+
+
 def answer_for(g: Generation, *, show_cost: bool = True) -> Answer:
+    check, ok = format_check(g)
     return Answer(
         model=g.requested_model or g.model_slug,
         status=g.status,
         status_label=STATUS_LABELS.get(g.status, g.status),
         content=g.content,
-        html=render_markdown(g.content) if g.content else "",
+        html=_answer_html(g),
+        format_check=check,
+        format_ok=ok,
         error=g.error_message if g.status in ("error", "timeout") else "",
         metrics=metrics_line(g, show_cost=show_cost),
         generation_id=str(g.pk),

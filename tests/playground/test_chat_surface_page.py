@@ -185,6 +185,8 @@ async def test_json_schema_mode_answers_an_object_that_follows_the_schema(client
     assert isinstance(answer["city"], str)
     generation = await Generation.objects.aget()
     assert generation.parameters["response_format"]["json_schema"]["name"] == "city"
+    pane = (await sync_to_async(client.get)(f"/playground/generations/{generation.pk}/render")).content.decode()
+    assert "✓ Follows the schema." in pane
 
 
 # --- Images ------------------------------------------------------------------------------------
@@ -215,3 +217,21 @@ def test_view_code_carries_the_tools_and_the_schema(client, alice, catalog):
     query = {"models": "demo/swift", "prompt": "Hi", **TOOL, "response_type": "json_schema", "schema": WEATHER}
     code = client.get("/playground/code", query).content.decode()
     assert "get_weather" in code and "json_schema" in code
+
+
+def test_in_json_mode_each_answer_says_whether_it_follows_the_schema(client, alice, catalog):
+    conversation = Conversation.objects.create(owner=alice, title="Cities", models=["demo/swift", "demo/deliberate"])
+    schema_format = {"type": "json_schema", "json_schema": {"name": "city", "schema": json.loads(WEATHER)}}
+    answers = {"demo/swift": '{"city": "Lisbon"}', "demo/deliberate": '{"city": 5}', "demo/echo": "Lisbon"}
+    for model, content in answers.items():
+        Generation.objects.create(
+            conversation=conversation, user=alice, turn=0, requested_model=model, model_slug=model,
+            input_messages=[{"role": "user", "content": "A city"}], content=content, status="success",
+            parameters={"response_format": schema_format}, door="playground",
+        )  # fmt: skip
+    client.force_login(alice)
+    page = client.get(conversation.get_absolute_url()).content.decode()
+    assert "✓ Follows the schema." in page
+    assert "✗ Does not follow the schema at city: 5 is not of type &#x27;string&#x27;" in page
+    assert "✗ Not valid JSON." in page
+    assert page.count('data-lang="json"') == 2  # the JSON answers, pretty-printed as code
