@@ -105,3 +105,27 @@ def test_a_tool_and_an_image_go_to_two_models_and_the_result_continues_one(
         assert loaded_width(other.locator(".turn .thumbs img")) == 48
         assert other.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         assert serious_violations(other) == [], scheme
+
+
+def test_json_mode_with_a_schema_shows_which_models_follow_it(page, alice, password, catalog):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift&model=demo/deliberate")
+    assert page.get_by_label("JSON Schema", exact=True).is_hidden()
+    page.get_by_label("Format").select_option("json_schema")
+    page.get_by_label("JSON Schema", exact=True).fill("{not json")
+    page.get_by_role("textbox", name="Message").fill("A city")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    error = page.locator("#schema-error")
+    error.get_by_text("The schema is not valid JSON").wait_for()
+    assert page.locator(".turn").count() == 0
+    assert page.get_by_role("textbox", name="Message").input_value() == "A city"  # kept, to send again
+
+    page.get_by_label("JSON Schema", exact=True).fill(json.dumps(WEATHER))
+    page.get_by_role("textbox", name="Message").press("Enter")
+    for model in ("demo/swift", "demo/deliberate"):
+        check = pane(page, model).locator(".format-check")
+        check.wait_for(timeout=30000)
+        assert check.inner_text() == "✓ Follows the schema."
+        assert isinstance(json.loads(pane(page, model).locator(".md pre").inner_text())["city"], str)
+    assert error.inner_text() == ""  # the earlier error is gone once a turn is accepted
+    assert serious_violations(page) == []
