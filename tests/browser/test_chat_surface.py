@@ -129,3 +129,34 @@ def test_json_mode_with_a_schema_shows_which_models_follow_it(page, alice, passw
         assert isinstance(json.loads(pane(page, model).locator(".md pre").inner_text())["city"], str)
     assert error.inner_text() == ""  # the earlier error is gone once a turn is accepted
     assert serious_violations(page) == []
+
+
+DROP_AND_PASTE = """async (where) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 20; canvas.height = 10;
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#1040d0"; ctx.fillRect(0, 0, 20, 10);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  const data = new DataTransfer();
+  data.items.add(new File([blob], "blue.png", { type: "image/png" }));
+  const target = document.querySelector(where);
+  if (where === "#prompt") target.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+  else target.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+}"""
+
+
+def test_images_can_be_dropped_pasted_and_removed(page, alice, password, catalog):
+    sign_in(page, alice, password)
+    page.goto("/playground/?model=demo/swift")
+    page.evaluate(DROP_AND_PASTE, "form.composer")
+    page.evaluate(DROP_AND_PASTE, "#prompt")
+    thumbs = page.locator("#attachments img")
+    assert thumbs.count() == 2 and loaded_width(thumbs.first) == 20
+    assert page.locator("#attach").evaluate("input => input.files.length") == 2
+    page.get_by_role("button", name="Remove image 1").click()
+    assert thumbs.count() == 1 and page.locator("#attach").evaluate("input => input.files.length") == 1
+    page.get_by_role("textbox", name="Message").fill("What colour?")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    answer = pane(page, "demo/swift").locator(".md")
+    answer.wait_for(timeout=30000)
+    assert "20×10 pixels" in answer.inner_text() and "blue" in answer.inner_text()
