@@ -40,6 +40,7 @@ from playground.pages.surface import (
     refuse_lacking,
 )
 from playground.pages.turns import (
+    conversation_turns,
     history_for_model,
     image_addresses,
     streaming_continuation,
@@ -67,9 +68,12 @@ def send(request: HttpRequest) -> HttpResponse:
     except SurfaceError as exc:
         return _field_error(exc.field_id, exc.message)
     chosen = list(AIModel.objects.filter(slug__in=form.models).select_related("provider"))
-    if refused := _unavailable(request, chosen) or refuse_lacking(chosen, surface):
+    existing = _existing_conversation(request, form)
+    # Earlier images stay in the thread, so every model of a later turn must take images too.
+    also = ["vision"] if existing is not None and _has_images(existing) else []
+    if refused := _unavailable(request, chosen) or refuse_lacking(chosen, surface, also=also):
         return retarget(HttpResponse(f'<p class="message error">{escape(refused)}</p>'), "#send-errors")
-    conversation, created = _conversation_for(request, form)
+    conversation, created = _conversation_for(request, form, existing)
     turn_number = _next_turn(conversation, form.cleaned_data.get("edit_turn"))
     prompt = form.cleaned_data["prompt"]
     user_message = {"role": "user", "content": surface.content(prompt)}
@@ -80,7 +84,8 @@ def send(request: HttpRequest) -> HttpResponse:
         conversation=conversation,
         turn=turn_number,
         messages={
-            slug: [*history_for_model(conversation, slug, turn_number), user_message] for slug in form.models
+            slug: [*upstream_messages(history_for_model(conversation, slug, turn_number), request.user), user_message]
+            for slug in form.models
         },
         params=form.api_params() | surface.options(),
     )
@@ -132,6 +137,10 @@ def _field_error(field_id: str, message: str) -> HttpResponse:
     return retarget(HttpResponse(f'<p class="message error">{escape(message)}</p>{note}'), "#send-errors")
 
 
+def _has_images(conversation: Conversation) -> bool:
+    return any(turn.images for turn in conversation_turns(conversation))
+
+
 def _unavailable(request: HttpRequest, models: list[AIModel]) -> str:
     """Why one of the chosen models cannot answer for this user now ("" when all of them can)."""
     known = availability_map(models, user=request.user)
@@ -142,16 +151,18 @@ def _unavailable(request: HttpRequest, models: list[AIModel]) -> str:
     return ""
 
 
-def _conversation_for(request: HttpRequest, form: SendForm) -> tuple[Conversation, bool]:
-    system = form.cleaned_data.get("system_prompt", "")
+def _existing_conversation(request: HttpRequest, form: SendForm) -> Conversation | None:
     existing = form.cleaned_data.get("conversation")
-    if existing:
-        conversation = Conversation.objects.filter(pk=existing, owner=request.user).first()
-        if conversation is not None:
-            conversation.models = form.models
-            conversation.system_prompt = system
-            conversation.save(update_fields=["models", "system_prompt", "updated_at"])
-            return conversation, False
+    return Conversation.objects.filter(pk=existing, owner=request.user).first() if existing else None
+
+
+def _conversation_for(request: HttpRequest, form: SendForm, existing: Conversation | None) -> tuple[Conversation, bool]:
+    system = form.cleaned_data.get("system_prompt", "")
+    if existing is not None:
+        existing.models = form.models
+        existing.system_prompt = system
+        existing.save(update_fields=["models", "system_prompt", "updated_at"])
+        return existing, False
     title = cut_title(form.cleaned_data["prompt"])
     conversation = Conversation.objects.create(
         owner=request.user, title=title, system_prompt=system, models=form.models

@@ -80,7 +80,7 @@ def _json_object(raw: str, field_id: str, what: str) -> dict[str, Any]:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise SurfaceError(field_id, f"{what} is not valid JSON: {exc.msg} ({where}).") from None
     if not isinstance(value, dict):
-        raise SurfaceError(field_id, f"{what} must be a JSON Schema object, like {{\"type\": \"object\"}}.")
+        raise SurfaceError(field_id, f'{what} must be a JSON Schema object, like {{"type": "object"}}.')
     try:
         Draft202012Validator.check_schema(value)
     except SchemaError as exc:
@@ -169,10 +169,10 @@ def read_surface(data: Any, files: Any) -> Surface:
     return Surface(tools=read_tools(data), response_format=read_response_format(data), images=read_images(files))
 
 
-def refuse_lacking(models: list[AIModel], surface: Surface) -> str:
-    """Why the turn cannot go to every chosen model ("" when each has what the turn needs)."""
+def refuse_lacking(models: list[AIModel], surface: Surface, also: list[str] | None = None) -> str:
+    """Why the turn cannot go to every chosen model ("" when each has what the turn needs, and `also`)."""
     for model in models:
-        if missing := model.lacks(surface.needs()):
+        if missing := model.lacks([*surface.needs(), *(also or [])]):
             words = ", ".join(CAPABILITY_WORDS[name] for name in sorted(missing))
             return f"{model.display_name} does not support {words}: remove it from the comparison, or that setting."
     return ""

@@ -76,14 +76,13 @@ class Turn:
     prompt: str
     answers: list[Answer] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # the addresses of the images sent with the prompt
+    content: Any = None  # the user message's content as the ledger keeps it (text, or text and images)
     stream_url: str = ""
     stop_url: str = ""
     carried: bool = False  # copied into a branch from the conversation it was branched from
 
 
-def streaming_turn(
-    *, number: int, prompt: str, models: list[str], token: str, images: list[str] | None = None
-) -> Turn:
+def streaming_turn(*, number: int, prompt: str, models: list[str], token: str, images: list[str] | None = None) -> Turn:
     """A turn whose answers are still arriving: the page reads them from the turn's event stream."""
     return Turn(
         number=number,
@@ -244,8 +243,9 @@ def conversation_turns(conversation: Conversation, *, show_cost: bool = True, pu
         turn = turns.get(g.turn)
         if turn is None:
             user = _last_user(g.input_messages)
+            content = user.get("content")
             turn = turns[g.turn] = Turn(
-                number=g.turn, prompt=text_of(user.get("content")), images=image_addresses(user.get("content"))
+                number=g.turn, prompt=text_of(content), images=image_addresses(content), content=content
             )
         answer = answer_for(g, show_cost=show_cost)
         key = (g.turn, answer.model)
@@ -267,7 +267,8 @@ def history_for_model(conversation: Conversation, model_slug: str, upto_turn: in
     for turn in conversation_turns(conversation):
         if turn.number >= upto_turn and not turn.carried:
             break
-        messages.append({"role": "user", "content": turn.prompt})
+        # The images of earlier turns stay in the thread (as the ledger's references; see upstream_messages).
+        messages.append({"role": "user", "content": turn.content if turn.images else turn.prompt})
         finals = [a.final for a in turn.answers]
         mine = [a for a in finals if a.model == model_slug and a.content]
         chosen = mine[0] if mine else next((a for a in finals if a.content), None)

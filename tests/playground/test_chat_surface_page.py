@@ -17,9 +17,7 @@ from tests.playground.conftest import sse_events
 from usage.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-WEATHER = json.dumps(
-    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-)
+WEATHER = json.dumps({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
 TOOL = {"tool_name": "get_weather", "tool_description": "The weather in a city", "tool_parameters": WEATHER}
 
 
@@ -235,3 +233,24 @@ def test_in_json_mode_each_answer_says_whether_it_follows_the_schema(client, ali
     assert "✗ Does not follow the schema at city: 5 is not of type &#x27;string&#x27;" in page
     assert "✗ Not valid JSON." in page
     assert page.count('data-lang="json"') == 2  # the JSON answers, pretty-printed as code
+
+
+async def test_an_image_stays_in_the_thread_of_later_turns(client, alice, catalog):
+    await sync_to_async(client.force_login)(alice)
+    html = await sync_to_async(send)(client, {"prompt": "What is this?", "models": ["demo/swift"], "images": [png()]})
+    await stream(alice, html)
+    conversation = str((await Conversation.objects.aget(owner=alice)).pk)
+    refused = await sync_to_async(send)(
+        client, {"prompt": "And now?", "models": ["demo/echo"], "conversation": conversation}
+    )
+    assert "Demo Echo does not support image input" in refused  # the thread holds an image
+
+    later = await sync_to_async(send)(
+        client, {"prompt": "And now?", "models": ["demo/swift"], "conversation": conversation}
+    )
+    await stream(alice, later)
+    second = await Generation.objects.aget(turn=1)
+    assert second.status == "success"
+    first_message = second.input_messages[0]
+    assert first_message["content"][0] == {"type": "text", "text": "What is this?"}
+    assert first_message["content"][1]["image_url"]["url"].startswith("/api/v1/media/")
