@@ -7,6 +7,7 @@ each `data:` image replaced by MEDIA_PATH + its hash, which its owner can fetch
 sent again is not stored again.
 """
 
+import base64
 import copy
 import hashlib
 from typing import Any
@@ -73,3 +74,19 @@ def ledger_messages(messages: list[dict[str, Any]], owner: Any) -> list[dict[str
 def image_for(owner: Any, sha: str) -> ChatImage | None:
     """The image `owner` sent with this hash; None for anyone else's (or none)."""
     return ChatImage.objects.filter(owner=owner, sha256=sha).first()
+
+
+def upstream_messages(messages: list[dict[str, Any]], owner: Any) -> list[dict[str, Any]]:
+    """The ledger's `messages` as an upstream takes them again: each stored image reference of the
+    owner's turned back into its `data:` URI (a reference to an image not theirs is refused)."""
+    kept = copy.deepcopy(messages)
+    for m_index, message in enumerate(kept):
+        for p_index, image in image_parts(message.get("content")):
+            if not image["url"].startswith(MEDIA_PATH):
+                continue
+            stored = image_for(owner, image["url"].removeprefix(MEDIA_PATH))
+            if stored is None:
+                raise refuse(f"messages[{m_index}].content[{p_index}]", "An image of this conversation is gone.")
+            with stored.file.open("rb") as file:
+                image["url"] = f"data:{stored.media_type};base64,{base64.b64encode(file.read()).decode()}"
+    return kept

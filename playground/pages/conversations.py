@@ -21,8 +21,8 @@ from config.api.pagination import decode_cursor, encode_cursor
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
 from playground.pages import live
-from playground.pages.markdown import highlight_css, render_markdown
-from playground.pages.turns import Turn, conversation_turns, streaming_turn
+from playground.pages.markdown import highlight_css
+from playground.pages.turns import Turn, answer_for, conversation_turns, streaming_turn
 from playground.search import search_conversations, search_reindex
 from usage.ledger.export import generations_csv
 from usage.models import Generation
@@ -94,7 +94,11 @@ def _turns_with_the_running_one(conversation: Conversation) -> list[Turn]:
         return turns
     # Answers of the running turn that are already stored come back through its events as well.
     now = streaming_turn(
-        number=running["turn"], prompt=running["prompt"], models=running["models"], token=running["token"]
+        number=running["turn"],
+        prompt=running["prompt"],
+        models=running["models"],
+        token=running["token"],
+        images=running.get("images"),
     )
     return [t for t in turns if t.number != now.number] + [now]
 
@@ -136,7 +140,7 @@ def conversation_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 def render_generation(request: HttpRequest, pk: Any) -> HttpResponse:
     generation = get_object_or_404(Generation, pk=pk, user=request.user)
-    return HttpResponse(f'<div class="md">{render_markdown(generation.content)}</div>')
+    return render(request, "playground/_answer_body.html", {"answer": answer_for(generation)})
 
 
 @require_GET

@@ -61,6 +61,8 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     const form = event.detail.elt;
     if (!event.detail.successful || !form.matches || !form.matches("[data-reset-on-success]")) return;
+    // A refusal is retargeted to the form's error box: what the user wrote stays, to be corrected.
+    if (event.detail.xhr && event.detail.xhr.getResponseHeader("HX-Retarget")) return;
     form.reset();
     const gone = form.dataset.removeOnSuccess && document.querySelector(form.dataset.removeOnSuccess);
     if (gone) gone.remove();

@@ -134,18 +134,23 @@
     };
   }
 
+  // A turn, or a continuation (a model's answer to the tool results the user typed), streams.
+  const STREAMING = ".turn[data-stream-url], .continuation[data-stream-url]";
   function startAll(root) {
-    (root || document).querySelectorAll(".turn[data-stream-url]").forEach(start);
+    root = root || document;
+    if (root.matches && root.matches(STREAMING)) start(root);
+    root.querySelectorAll(STREAMING).forEach(start);
   }
 
   document.addEventListener("htmx:afterSwap", function (e) { startAll(e.target); });
+  document.addEventListener("htmx:load", function (e) { startAll(e.target); });
   document.addEventListener("DOMContentLoaded", function () { startAll(document); });
 
   document.addEventListener("click", function (event) {
     const stopOne = event.target.closest(".stop-one");
     if (stopOne) {
       const col = stopOne.closest(".answer");
-      const turn = stopOne.closest(".turn");
+      const turn = stopOne.closest("[data-stop-url]");
       fetch(turn.dataset.stopUrl, {
         method: "POST",
         headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
@@ -262,6 +267,8 @@
     const slug = option.dataset.slug;
     if (chosenSlugs().includes(slug)) return removeModel(slug);
     if (chosenSlugs().length >= pickerMax()) return explain(option);
+    const lacking = lacks(option);
+    if (lacking.length) return note(option.dataset.name + " does not support " + lacking.join(", ") + ": clear that setting to add it.");
     document.getElementById("model-chips").appendChild(chip(option));
     syncPicker();
     explain(option);
@@ -326,6 +333,116 @@
     if (!event.target.closest("#model-picker")) setOpen(false);
   });
   document.addEventListener("DOMContentLoaded", syncPicker);
+
+  // What the turn asks of every chosen model beyond text (the server refuses the rest as well).
+  const NEEDS = { tools: "tool calling", vision: "images", jsonMode: "JSON mode", jsonSchema: "a JSON schema" };
+  function needs() {
+    const wanted = [];
+    if (Array.from(document.querySelectorAll('input[name="tool_name"]')).some(function (i) { return i.value.trim(); })) wanted.push("tools");
+    const attach = document.getElementById("attach");
+    if (attach && attach.files.length) wanted.push("vision");
+    const type = document.getElementById("response_type");
+    if (type && type.value === "json_object") wanted.push("jsonMode");
+    if (type && type.value === "json_schema") wanted.push("jsonSchema");
+    return wanted;
+  }
+  function lacks(option) {
+    return needs().filter(function (cap) { return option.dataset[cap] !== "1"; }).map(function (cap) { return NEEDS[cap]; });
+  }
+  function markLacking() {
+    let first = "";
+    document.querySelectorAll("#model-chips .chip").forEach(function (c) {
+      const option = optionFor(c.dataset.slug);
+      const lacking = option ? lacks(option) : [];
+      c.classList.toggle("is-lacking", lacking.length > 0);
+      if (lacking.length && !first) first = option.dataset.name + " does not support " + lacking.join(", ") + ": remove it, or that setting.";
+    });
+    note(first);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "response_type") {
+      document.querySelectorAll("[data-schema-field]").forEach(function (f) { f.hidden = event.target.value !== "json_schema"; });
+    }
+    if (event.target.closest && event.target.closest("#tools-editor, #json-mode") || event.target.id === "attach") markLacking();
+  });
+  document.addEventListener("playground:models", markLacking);
+
+  // The tools editor: one row per tool; "Add a tool" copies the first row, empty, with its own ids.
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("#add-tool")) return;
+    const rows = document.getElementById("tool-rows");
+    const number = rows.querySelectorAll("[data-tool-row]").length + 1;
+    const row = rows.querySelector("[data-tool-row]").cloneNode(true);
+    row.querySelectorAll("[id]").forEach(function (el) { el.id = el.id.replace(/^tool-\d+-/, "tool-" + number + "-"); });
+    row.querySelectorAll("[for]").forEach(function (el) { el.htmlFor = el.htmlFor.replace(/^tool-\d+-/, "tool-" + number + "-"); });
+    row.querySelectorAll("[aria-describedby]").forEach(function (el) { el.setAttribute("aria-describedby", "tool-" + number + "-error"); });
+    row.querySelectorAll("input, textarea").forEach(function (el) { el.value = ""; });
+    row.querySelector(".surface-error").textContent = "";
+    row.querySelectorAll("label").forEach(function (l) { l.textContent = l.textContent.replace(/^Tool \d+/, "Tool " + number); });
+    rows.appendChild(row);
+    row.querySelector("input").focus();
+  });
+
+  // Images: picked, pasted into the message or dropped on the composer; all of them live in the
+  // file input (sent with the form), shown as thumbnails that can be removed.
+  function attachInput() { return document.getElementById("attach"); }
+  function showAttachments() {
+    const list = document.getElementById("attachments");
+    const input = attachInput();
+    if (!list || !input) return;
+    list.replaceChildren();
+    Array.from(input.files).forEach(function (file, index) {
+      const li = document.createElement("li");
+      const img = document.createElement("img");
+      img.alt = "Attached image " + (index + 1) + ": " + file.name;
+      const reader = new FileReader();
+      reader.onload = function () { img.src = reader.result; };
+      reader.readAsDataURL(file);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "thumb-remove";
+      remove.dataset.removeAttachment = String(index);
+      remove.setAttribute("aria-label", "Remove image " + (index + 1));
+      remove.textContent = "×";
+      li.append(img, remove);
+      list.appendChild(li);
+    });
+    markLacking();
+  }
+  function setFiles(files) {
+    const input = attachInput();
+    const dt = new DataTransfer();
+    files.forEach(function (f) { dt.items.add(f); });
+    input.files = dt.files;
+    showAttachments();
+  }
+  function addFiles(files) {
+    const images = Array.from(files).filter(function (f) { return f.type.startsWith("image/"); });
+    if (images.length) setFiles(Array.from(attachInput().files).concat(images));
+    return images.length > 0;
+  }
+  document.addEventListener("change", function (event) { if (event.target.id === "attach") showAttachments(); });
+  document.addEventListener("click", function (event) {
+    const remove = event.target.closest("[data-remove-attachment]");
+    if (!remove) return;
+    const index = Number(remove.dataset.removeAttachment);
+    setFiles(Array.from(attachInput().files).filter(function (_, i) { return i !== index; }));
+  });
+  document.addEventListener("paste", function (event) {
+    if (event.target.id !== "prompt" || !event.clipboardData) return;
+    if (addFiles(event.clipboardData.files)) event.preventDefault();
+  });
+  document.addEventListener("dragover", function (event) {
+    if (event.target.closest && event.target.closest("form.composer")) event.preventDefault();
+  });
+  document.addEventListener("drop", function (event) {
+    if (!event.target.closest || !event.target.closest("form.composer") || !event.dataTransfer) return;
+    event.preventDefault();
+    addFiles(event.dataTransfer.files);
+  });
+  document.addEventListener("reset", function (event) {
+    if (event.target.matches("form.composer")) setTimeout(showAttachments, 0);
+  });
 
   // Parameters the chosen models support, within the ranges they all accept. A value outside them is
   // explained next to its field (and the send stops there), never dropped silently.
@@ -439,6 +556,7 @@
     if (!event.detail.target || event.detail.target.id !== "turns" || event.detail.xhr.status !== 200) return;
     const errors = document.getElementById("send-errors");
     if (errors) errors.textContent = "";
+    document.querySelectorAll(".surface-error").forEach(function (e) { e.textContent = ""; });
     const form = document.querySelector("form.composer");
     const field = form.querySelector('input[name="edit_turn"]');
     if (!field || field.value === "") return;

@@ -40,3 +40,19 @@ def test_social_login_sends_the_browser_to_the_provider_with_our_client_id(clien
 def test_without_configuration_no_social_buttons_are_shown(client):
     page = client.get(reverse("account_login")).content.decode()
     assert "/accounts/google/login/" not in page
+
+
+@override_settings(SOCIALACCOUNT_PROVIDERS={})
+def test_connected_accounts_says_why_there_is_nothing_to_connect(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("socialaccount_connections")).content.decode()
+    assert "No sign-in with Google, GitHub or single sign-on is set up on this site" in page
+    assert "Add a Third-Party Account" not in page  # no heading over an empty list
+
+
+@override_settings(SOCIALACCOUNT_PROVIDERS=PROVIDERS)
+def test_connected_accounts_offers_the_configured_providers(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("socialaccount_connections")).content.decode()
+    assert "Add a Third-Party Account" in page and "/accounts/google/login/" in page
+    assert "No sign-in with Google" not in page
