@@ -29,7 +29,11 @@ class UnsafeJSON(ValueError):
 def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """`json.loads`, refusing invalid JSON, invalid UTF-8 and everything `check_json` refuses."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        if isinstance(text, bytes | bytearray):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+        elif text.startswith("\ufeff"):
+            raise ValueError("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+        value = _DECODER.decode(text)
     except RecursionError:
         raise UnsafeJSON(f"The JSON is nested deeper than {max_depth} levels.") from None
     except UnicodeDecodeError:
@@ -42,6 +46,10 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
+
+
+# Built once: `json.loads(..., parse_constant=...)` would build a decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def check_json(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
