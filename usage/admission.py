@@ -55,6 +55,8 @@ def limits_for(user: Any) -> Limits:
 IMAGE_TOKENS_BOUND = 2500
 REPLY_PRIMING_TOKENS = 8  # the tokens a chat template adds to start the answer
 _IMAGE_PARTS = frozenset({"image_url", "image", "input_image"})
+# Built once: json.dumps with options other than the defaults builds an encoder on every call.
+_PROMPT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def prompt_tokens_bound(messages: list[dict[str, Any]]) -> int:
@@ -74,7 +76,7 @@ def prompt_tokens_bound(messages: list[dict[str, Any]]) -> int:
 
     # Messages of plain strings (most calls) hold no image: measured as they are, without a copy.
     flat = all(isinstance(m, dict) and not any(isinstance(v, dict | list) for v in m.values()) for m in messages)
-    text = json.dumps(messages if flat else text_of(messages), ensure_ascii=False, separators=(",", ":"), default=str)
+    text = _PROMPT_JSON.encode(messages if flat else text_of(messages))
     return len(text.encode("utf-8", "surrogatepass")) + images * IMAGE_TOKENS_BOUND + REPLY_PRIMING_TOKENS
 
 
