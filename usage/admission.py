@@ -8,6 +8,7 @@ spend budget (when its cost is settled).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ def limits_for(user: Any) -> Limits:
 IMAGE_TOKENS_BOUND = 2500
 REPLY_PRIMING_TOKENS = 8  # the tokens a chat template adds to start the answer
 _IMAGE_PARTS = frozenset({"image_url", "image", "input_image"})
+# Built once: json.dumps with options other than the defaults builds an encoder on every call.
+_PROMPT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def prompt_tokens_bound(messages: list[dict[str, Any]]) -> int:
@@ -71,7 +74,9 @@ def prompt_tokens_bound(messages: list[dict[str, Any]]) -> int:
             return [text_of(item) for item in value]
         return value
 
-    text = json.dumps(text_of(messages), ensure_ascii=False, separators=(",", ":"), default=str)
+    # Messages of plain strings (most calls) hold no image: measured as they are, without a copy.
+    flat = all(isinstance(m, dict) and not any(isinstance(v, dict | list) for v in m.values()) for m in messages)
+    text = _PROMPT_JSON.encode(messages if flat else text_of(messages))
     return len(text.encode("utf-8", "surrogatepass")) + images * IMAGE_TOKENS_BOUND + REPLY_PRIMING_TOKENS
 
 
@@ -79,18 +84,27 @@ def _nano_per_token(price_per_1m: Decimal) -> int:
     return math.ceil(price_per_1m * 1000)  # $ per 1M tokens -> nano-dollars per token, rounded up
 
 
+@functools.lru_cache(maxsize=1024)
+def _hold_rates(input_per_1m: Decimal, output_per_1m: Decimal, per_request: Decimal | None) -> tuple[int, int, int]:
+    """A price's rates in nano-dollars (input and output per token, per request), rounded up. Decimal
+    arithmetic costs on every call, and a catalog has few distinct prices: worked out once each."""
+    return _nano_per_token(input_per_1m), _nano_per_token(output_per_1m), to_nano(per_request, round_up=True)
+
+
 def chat_hold(chain: list[AIModel], messages: list[dict[str, Any]], max_tokens: int) -> tuple[int, OutputHold | None]:
     """What admission holds for a chat call, on the dearest priced model that may answer it: a fixed
     part (the prompt at its bound, and any per-request price) and the output part. An unpriced chain
     holds nothing (its calls are recorded as unpriced)."""
-    priced = [m for m in chain if m.input_price_per_1m is not None and m.output_price_per_1m is not None]
-    if not priced:
+    rates = [
+        _hold_rates(m.input_price_per_1m, m.output_price_per_1m, m.price_per_request)
+        for m in chain
+        if m.input_price_per_1m is not None and m.output_price_per_1m is not None
+    ]
+    if not rates:
         return 0, None
     prompt = prompt_tokens_bound(messages)
-    fixed = max(
-        _nano_per_token(m.input_price_per_1m) * prompt + to_nano(m.price_per_request, round_up=True) for m in priced
-    )
-    per_token = max(_nano_per_token(m.output_price_per_1m) for m in priced)
+    fixed = max(per_input * prompt + per_request for per_input, _, per_request in rates)
+    per_token = max(per_output for _, per_output, _ in rates)
     return fixed, OutputHold(per_token_nano=per_token, max_tokens=max_tokens)
 
 

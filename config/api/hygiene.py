@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 MAX_DEPTH = 64
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
 
 
 class UnsafeJSON(ValueError):
@@ -29,7 +29,11 @@ class UnsafeJSON(ValueError):
 def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """`json.loads`, refusing invalid JSON, invalid UTF-8 and everything `check_json` refuses."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        if isinstance(text, bytes | bytearray):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+        elif text.startswith("\ufeff"):
+            raise ValueError("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+        value = _DECODER.decode(text)
     except RecursionError:
         raise UnsafeJSON(f"The JSON is nested deeper than {max_depth} levels.") from None
     except UnicodeDecodeError:
@@ -44,29 +48,53 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# Built once: `json.loads(..., parse_constant=...)` would build a decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def check_json(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
     """Raise `UnsafeJSON` for nesting deeper than `max_depth`, or a NUL or lone surrogate in any
-    string (keys included). Iterative, so a deep value cannot exhaust the stack here either."""
-    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    string (keys included). Iterative, so a deep value cannot exhaust the stack here either.
+
+    Every body passes here, so the path of a value is kept as a chain of (parent, key) links and
+    spelled out only for a refusal."""
+    stack: list[tuple[Any, int, _Trail]] = [(value, 1, None)]
     while stack:
-        item, path, depth = stack.pop()
+        item, depth, trail = stack.pop()
         if isinstance(item, str):
-            _check_string(item, path)
+            if _unsafe_string(item):
+                _refuse_string(item, _path(trail))
         elif isinstance(item, dict | list):
             if depth > max_depth:
-                raise UnsafeJSON(f"The JSON is nested deeper than {max_depth} levels.", path)
+                raise UnsafeJSON(f"The JSON is nested deeper than {max_depth} levels.", _path(trail))
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in pairs:
-                if isinstance(key, str):
-                    _check_string(key, f"a key of {path or 'the body'}")
-                    child_path = f"{path}.{key}" if path else key
-                else:
-                    child_path = f"{path}[{key}]"
-                stack.append((child, child_path, depth + 1))
+                if isinstance(key, str) and _unsafe_string(key):
+                    _refuse_string(key, f"a key of {_path(trail) or 'the body'}")
+                stack.append((child, depth + 1, (trail, key)))
 
 
-def _check_string(text: str, path: str) -> None:
+_Trail = tuple[Any, Any] | None  # (the parent's trail, the key or index), None at the top
+
+
+def _path(trail: _Trail) -> str:
+    """`messages[0].content` for the trail of that value."""
+    keys: list[Any] = []
+    while trail is not None:
+        trail, key = trail
+        keys.append(key)
+    path = ""
+    for key in reversed(keys):
+        path = (f"{path}.{key}" if path else key) if isinstance(key, str) else f"{path}[{key}]"
+    return path
+
+
+def _unsafe_string(text: str) -> bool:
+    # isascii() is a flag lookup: an ASCII string cannot hold a surrogate, so only NUL is searched.
+    return "\x00" in text if text.isascii() else _UNSAFE.search(text) is not None
+
+
+def _refuse_string(text: str, path: str) -> None:
     if "\x00" in text:
         raise UnsafeJSON("Text may not contain NUL characters (\\u0000).", path)
-    if _SURROGATE.search(text):
-        raise UnsafeJSON("Text may not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff).", path)
+    raise UnsafeJSON("Text may not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff).", path)

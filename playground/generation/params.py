@@ -1,5 +1,6 @@
 """What a caller asks for, checked against the model's ranges before anything is counted."""
 
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -199,8 +200,18 @@ def validate_messages(messages: Any) -> list[dict[str, Any]]:
     return chat_shapes.validate_messages(messages)
 
 
+# The GenerationInput fields validate_options reads: a plain request sets none of them.
+_OPTION_INPUTS = operator.attrgetter(
+    "tools", "tool_choice", "parallel_tool_calls", "response_format", "n", "logprobs", "top_logprobs",
+    "logit_bias", "reasoning_effort", "end_user", "safety_identifier", "metadata",
+)  # fmt: skip
+_NO_OPTIONS = (None,) * 12
+
+
 def validate_options(inp: GenerationInput) -> dict[str, Any]:
     """The chat options beyond sampling, well-formed (whether the model can honour them comes after)."""
+    if _OPTION_INPUTS(inp) == _NO_OPTIONS:
+        return {}  # every validator below answers None for None: nothing to check (most calls)
     tools = chat_shapes.validate_tools(inp.tools)
     options = {
         "tools": tools,
@@ -226,19 +237,33 @@ def validate_options(inp: GenerationInput) -> dict[str, Any]:
 def required_capabilities(messages: list[dict[str, Any]], params: "Params") -> set[str]:
     """The catalog capabilities (catalog.models.Capability) a request needs of the model that answers."""
     values, options = params.values, params.options
-    needed = {
-        "tools": bool(options.get("tools")) or any(m["role"] == "tool" or m.get("tool_calls") for m in messages),
-        "vision": any(True for m in messages for _ in image_parts(m.get("content"))),
-        "json_mode": (options.get("response_format") or {}).get("type") == "json_object",
-        "json_schema": (options.get("response_format") or {}).get("type") == "json_schema",
-        "logprobs": bool(options.get("logprobs")),
-        "reasoning_effort": options.get("reasoning_effort") is not None,
-        "stop": values.get("stop") is not None,
-        "seed": values.get("seed") is not None,
-        "penalties": values.get("presence_penalty") is not None or values.get("frequency_penalty") is not None,
-        "system_prompt": any(m["role"] in ("system", "developer") for m in messages),
-    }
-    return {name for name, wanted in needed.items() if wanted}
+    needed: set[str] = set()
+    for m in messages:  # one pass: this runs on every call
+        role = m["role"]
+        if role == "tool" or m.get("tool_calls"):
+            needed.add("tools")
+        if role in ("system", "developer"):
+            needed.add("system_prompt")
+        content = m.get("content")
+        if not isinstance(content, str) and any(True for _ in image_parts(content)):
+            needed.add("vision")
+    if options:  # a plain request sets none of these
+        response_type = (options.get("response_format") or {}).get("type")
+        wanted = {
+            "tools": bool(options.get("tools")),
+            "json_mode": response_type == "json_object",
+            "json_schema": response_type == "json_schema",
+            "logprobs": bool(options.get("logprobs")),
+            "reasoning_effort": options.get("reasoning_effort") is not None,
+        }
+        needed.update(name for name, on in wanted.items() if on)
+    if values.get("stop") is not None:
+        needed.add("stop")
+    if values.get("seed") is not None:
+        needed.add("seed")
+    if values.get("presence_penalty") is not None or values.get("frequency_penalty") is not None:
+        needed.add("penalties")
+    return needed
 
 
 # The request field a missing capability is named by, in a refusal.
