@@ -4,8 +4,10 @@ to the schema by URL name). A new door is one entry in OPERATIONS, built from th
 from typing import Any
 
 from config.api.schema import envelope, error_response
+from playground.doors.responses import MAX_LIST
 from playground.doors.rest import MAX_N
 from playground.generation.params import MAX_MODELS, MAX_STOPS
+from playground.media import EXTENSIONS
 
 REST_SECURITY = [{"apiKeyAuth": []}, {"jwtAuth": []}, {"cookieAuth": []}]
 OPENAI_SECURITY = [{"openaiKeyAuth": []}]
@@ -496,6 +498,295 @@ OPERATIONS.update(
                 openai=True,
                 tag="openai",
             )
+        },
+    }
+)
+
+
+# The Responses door (playground.doors.responses): OpenAI's shapes, API keys only.
+_object = {"type": "object"}
+RESPONSES_BODY = {
+    "type": "object",
+    "required": ["model", "input"],
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "input": {"oneOf": [{"type": "string"}, {"type": "array", "items": _object}]},
+        "instructions": {"type": "string", "nullable": True},
+        "previous_response_id": {"type": "string", "nullable": True},
+        "store": {"type": "boolean", "nullable": True},
+        "stream": {"type": "boolean"},
+        "max_output_tokens": {"type": "integer", "minimum": 1, "nullable": True},
+        "temperature": SAMPLING["temperature"],
+        "top_p": SAMPLING["top_p"],
+        "tools": {"type": "array", "items": _object, "nullable": True},
+        "tool_choice": {"nullable": True},
+        "parallel_tool_calls": {"type": "boolean", "nullable": True},
+        "text": {**_object, "nullable": True},
+        "reasoning": {**_object, "nullable": True},
+        "metadata": {**_object, "nullable": True},
+        "user": {"type": "string", "nullable": True},
+    },
+}
+RESPONSE_OBJECT = {
+    "type": "object",
+    "required": ["id", "object", "created_at", "status", "model", "output"],
+    "properties": {
+        "id": {"type": "string"},
+        "object": {"type": "string", "enum": ["response"]},
+        "created_at": {"type": "integer"},
+        "status": {"type": "string"},
+        "model": {"type": "string", "nullable": True},
+        "output": {"type": "array", "items": _object},
+        "usage": {**_object, "nullable": True},
+    },
+}
+RESPONSES_SSE = _sse("A Responses event object (`response.created` ... `response.completed`).")
+RESPONSE_ID = [{"name": "response_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+def _openai(summary: str, responses: dict[str, Any], errors: tuple[int, ...], **kw: Any) -> dict[str, Any]:
+    return operation(summary, responses, errors=errors, openai=True, tag="openai", **kw)
+
+
+OPERATIONS.update(
+    {
+        "openai-responses": {
+            "post": _openai(
+                "Create response",
+                _ok("A response; with `stream: true`, its event stream.", {**_json(RESPONSE_OBJECT), **RESPONSES_SSE}),
+                (*GENERATION_ERRORS, 504),
+                body=RESPONSES_BODY,
+            )
+        },
+        "openai-response": {
+            "get": _openai(
+                "Retrieve response",
+                _ok("A stored response of the caller's.", _json(RESPONSE_OBJECT)),
+                (401, 403, 404, 429, 503),
+                parameters=RESPONSE_ID,
+            ),
+            "delete": _openai(
+                "Delete response",
+                _ok(
+                    "The stored copy is forgotten (its ledger row is kept).",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["id", "object", "deleted"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "object": {"type": "string", "enum": ["response"]},
+                                "deleted": {"type": "boolean", "enum": [True]},
+                            },
+                        }
+                    ),
+                ),
+                (401, 403, 404, 429, 503),
+                parameters=RESPONSE_ID,
+            ),
+        },
+        "openai-response-cancel": {
+            "post": {
+                **_openai(
+                    "Cancel response",
+                    {},
+                    (400, 401, 403, 404, 429, 503),
+                    parameters=RESPONSE_ID,
+                ),
+                "description": "Every response is answered in the foreground, so a stored one is final: 400.",
+            }
+        },
+        "openai-response-input-items": {
+            "get": _openai(
+                "List input items",
+                _ok(
+                    "A response's input items, a page at a time.",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["object", "data", "first_id", "last_id", "has_more"],
+                            "properties": {
+                                "object": {"type": "string", "enum": ["list"]},
+                                "data": {"type": "array", "items": _object},
+                                "first_id": {"type": "string", "nullable": True},
+                                "last_id": {"type": "string", "nullable": True},
+                                "has_more": {"type": "boolean"},
+                            },
+                        }
+                    ),
+                ),
+                (400, 401, 403, 404, 429, 503),
+                parameters=[
+                    *RESPONSE_ID,
+                    _query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIST, "default": 20}),
+                    _query("after", {"type": "string"}, description="The id of the item to list after."),
+                ],
+            )
+        },
+    }
+)
+
+
+# The Anthropic door (playground.doors.anthropic): Anthropic's shapes and errors, API keys only.
+ANTHROPIC_SECURITY = [{"anthropicKeyAuth": []}, {"openaiKeyAuth": []}]
+SECURITY_SCHEMES["anthropicKeyAuth"] = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "x-api-key",
+    "description": "An API key: `sk_live_...` (or as `Authorization: Bearer`).",
+}
+ANTHROPIC_ERROR = {
+    "type": "object",
+    "required": ["type", "error"],
+    "properties": {
+        "type": {"type": "string", "enum": ["error"]},
+        "error": {
+            "type": "object",
+            "required": ["type", "message"],
+            "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+        },
+        "request_id": {"type": "string"},
+    },
+}
+# Anthropic's statuses: a Redis outage is its 529 `overloaded_error`, a provider's timeout 504.
+ANTHROPIC_REASONS = {529: "A service the API depends on is overloaded or unavailable (`overloaded_error`)."}
+ANTHROPIC_CONTENT = {"oneOf": [{"type": "string"}, {"type": "array", "items": _object}]}
+ANTHROPIC_BODY = {
+    "type": "object",
+    "required": ["model", "messages", "max_tokens"],
+    "properties": {
+        "model": {"type": "string", "minLength": 1},
+        "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {"role": {"type": "string", "enum": ["user", "assistant"]}, "content": ANTHROPIC_CONTENT},
+            },
+        },
+        "system": {**ANTHROPIC_CONTENT, "nullable": True},
+        "max_tokens": {"type": "integer", "minimum": 1},
+        "stop_sequences": {"type": "array", "items": {"type": "string"}, "nullable": True},
+        "temperature": {**_number, "minimum": 0, "maximum": 1, "nullable": True},
+        "top_p": SAMPLING["top_p"],
+        "tools": {"type": "array", "items": _object, "nullable": True},
+        "tool_choice": {**_object, "nullable": True},
+        "metadata": {
+            "type": "object",
+            "nullable": True,
+            "properties": {"user_id": {"type": "string", "nullable": True}},
+            "additionalProperties": False,
+        },
+        "output_config": {**_object, "nullable": True},
+        "stream": {"type": "boolean"},
+    },
+}
+ANTHROPIC_MESSAGE = {
+    "type": "object",
+    "required": ["id", "type", "role", "model", "content", "stop_reason", "usage"],
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"type": "string", "enum": ["message"]},
+        "role": {"type": "string", "enum": ["assistant"]},
+        "model": {"type": "string"},
+        "content": {"type": "array", "items": _object},
+        "stop_reason": {"type": "string", "nullable": True},
+        "stop_sequence": {"type": "string", "nullable": True},
+        "usage": {
+            "type": "object",
+            "required": ["input_tokens", "output_tokens"],
+            "properties": {
+                k: {"type": "integer", "minimum": 0}
+                for k in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+            },
+        },
+    },
+}
+ANTHROPIC_SSE = {
+    "text/event-stream": {
+        "schema": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "event": {"type": "string", "description": "message_start ... message_stop, as Anthropic's."},
+                "data": {"type": "string"},
+            },
+        }
+    }
+}
+
+
+def _anthropic(summary: str, ok: dict[str, Any], errors: tuple[int, ...], body: dict[str, Any]) -> dict[str, Any]:
+    described = {
+        str(s): {
+            "description": ANTHROPIC_REASONS.get(s, "Error, in Anthropic's shape."),
+            "content": _json(ANTHROPIC_ERROR),
+        }
+        for s in errors
+    }
+    return {
+        "summary": summary,
+        "operationId": "anthropic_" + summary.lower().replace(" ", "_"),
+        "tags": ["anthropic"],
+        "security": ANTHROPIC_SECURITY,
+        "requestBody": _body(body),
+        "responses": {**ok, **described},
+    }
+
+
+OPERATIONS.update(
+    {
+        "anthropic-messages": {
+            "post": _anthropic(
+                "Create message",
+                _ok(
+                    "Anthropic's message; with `stream: true`, its event stream.",
+                    {**_json(ANTHROPIC_MESSAGE), **ANTHROPIC_SSE},
+                ),
+                (400, 401, 403, 404, 413, 429, 502, 504, 529),
+                ANTHROPIC_BODY,
+            )
+        },
+        "anthropic-count-tokens": {
+            "post": _anthropic(
+                "Count tokens",
+                _ok(
+                    "An estimate of the request's input tokens; nothing is called or charged.",
+                    _json(
+                        {
+                            "type": "object",
+                            "required": ["input_tokens"],
+                            "properties": {"input_tokens": {"type": "integer", "minimum": 0}},
+                        }
+                    ),
+                ),
+                (400, 401, 403, 404, 413, 429, 529),
+                {**ANTHROPIC_BODY, "required": ["model", "messages"]},
+            )
+        },
+        "chat-image": {
+            "get": {
+                **operation(
+                    "Chat image",
+                    _ok(
+                        "The image its owner sent in a chat message (anyone else: 404).",
+                        {t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS},
+                    ),
+                    parameters=[
+                        {
+                            "name": "sha",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "description": "The image's SHA-256, in hex.",
+                        }
+                    ],
+                    errors=(401, 403, 404, 429, 503),
+                ),
+                "tags": ["media"],
+            }
         },
     }
 )
