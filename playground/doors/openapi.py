@@ -49,15 +49,47 @@ SAMPLING: dict[str, Any] = {
     "seed": {"type": "integer", "nullable": True},
     "cache": {"type": "boolean", "description": "Answer from the response cache when the same call was made."},
 }
-MESSAGE = {
+# What a caller sends: OpenAI's chat messages (content parts, tool calls and tool results included).
+CHAT_MESSAGE = {
+    "type": "object",
+    "required": ["role"],
+    "properties": {
+        "role": {"type": "string", "enum": ["system", "developer", "user", "assistant", "tool"]},
+        "content": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}],
+            "nullable": True,
+        },
+        "tool_calls": {"type": "array", "items": {"type": "object"}, "nullable": True},
+        "tool_call_id": {"type": "string"},
+        "name": {"type": "string"},
+    },
+}
+# What a model answers: text, or null with the tool calls it asks for.
+ANSWER = {
     "type": "object",
     "required": ["role", "content"],
     "properties": {
-        "role": {"type": "string", "enum": ["system", "user", "assistant"]},
-        "content": {"type": "string"},
+        "role": {"type": "string", "enum": ["assistant"]},
+        "content": {"type": "string", "nullable": True},
+        "tool_calls": {"type": "array", "items": {"type": "object"}},
+        "refusal": {"nullable": True},
     },
 }
-MESSAGES = {"type": "array", "items": MESSAGE, "minItems": 1}
+MESSAGES = {"type": "array", "items": CHAT_MESSAGE, "minItems": 1}
+# The model options and attribution every chat door takes (playground.generation.params).
+MODEL_OPTIONS: dict[str, Any] = {
+    "tools": {"type": "array", "items": {"type": "object"}, "nullable": True},
+    "tool_choice": {"oneOf": [{"type": "string"}, {"type": "object"}], "nullable": True},
+    "parallel_tool_calls": {"type": "boolean", "nullable": True},
+    "response_format": {"type": "object", "nullable": True},
+    "logprobs": {"type": "boolean", "nullable": True},
+    "top_logprobs": {"type": "integer", "minimum": 0, "nullable": True},
+    "logit_bias": {"type": "object", "nullable": True},
+    "reasoning_effort": {"type": "string", "nullable": True},
+    "user": {"type": "string", "nullable": True},
+    "safety_identifier": {"type": "string", "nullable": True},
+    "metadata": {"type": "object", "nullable": True},
+}
 USAGE = {
     "type": "object",
     "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
@@ -136,7 +168,26 @@ REST_CHAT_BODY = {
         },
         "messages": MESSAGES,
         "stream": {"type": "boolean", "description": "Answer as an event stream (text/event-stream)."},
+        "n": {"type": "integer", "minimum": 1, "maximum": MAX_N, "nullable": True},
+        "notify": {"type": "boolean", "description": "Send a notification when the answer is ready."},
         **SAMPLING,
+        **MODEL_OPTIONS,
+    },
+}
+STREAM_BODY = {
+    "type": "object",
+    "required": ["models"],
+    "description": "Every field of Chat, the same for each model; `messages`, or a `prompt` instead.",
+    "properties": {
+        "models": {
+            "oneOf": [
+                {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": MAX_MODELS},
+                {"type": "string", "minLength": 1},
+            ],
+            "description": f"1 to {MAX_MODELS} slugs: a list, or comma-separated.",
+        },
+        "prompt": {"type": "string", "minLength": 1},
+        **{k: v for k, v in REST_CHAT_BODY["properties"].items() if k not in ("model", "stream", "n", "notify")},
     },
 }
 REST_CHAT_DATA = {
@@ -150,7 +201,7 @@ REST_CHAT_DATA = {
             "items": {
                 "type": "object",
                 "required": ["index", "message", "finish_reason"],
-                "properties": {"index": {"type": "integer"}, "message": MESSAGE, "finish_reason": FINISH},
+                "properties": {"index": {"type": "integer"}, "message": ANSWER, "finish_reason": FINISH},
             },
         },
         "usage": USAGE,
@@ -204,6 +255,7 @@ OPENAI_CHAT_BODY = {
         "n": {"type": "integer", "enum": [1], "nullable": True},
         "max_completion_tokens": {"type": "integer", "minimum": 1, "nullable": True},
         **SAMPLING,
+        **MODEL_OPTIONS,
     },
 }
 OPENAI_COMPLETION_BODY = {
@@ -223,9 +275,7 @@ OPENAI_COMPLETION_BODY = {
 
 def _completion(chat: bool) -> dict[str, Any]:
     if chat:
-        choice_props: dict[str, Any] = {
-            "message": {**MESSAGE, "properties": {**MESSAGE["properties"], "refusal": {"nullable": True}}}
-        }
+        choice_props: dict[str, Any] = {"message": ANSWER}
     else:
         choice_props = {"text": {"type": "string"}}
     return {
@@ -307,7 +357,16 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 _query("top_p", SAMPLING["top_p"]),
             ],
             errors=(400, 401, 403, 429, 503),
-        )
+        ),
+        "post": {
+            **operation(
+                "Stream a chat",
+                _ok("The same events as the GET, for the whole chat request.", SSE),
+                body=STREAM_BODY,
+                errors=(400, 401, 403, 429, 503),
+            ),
+            "operationId": "stream_chat",
+        },
     },
     "openai-chat-completions": {
         "post": operation(
