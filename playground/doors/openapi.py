@@ -177,7 +177,8 @@ REST_CHAT_BODY = {
 STREAM_BODY = {
     "type": "object",
     "required": ["models"],
-    "description": "Every field of Chat, the same for each model; `messages`, or a `prompt` instead.",
+    "description": "Every field of Chat, the same for each model; `messages`, or a `prompt` instead. Only "
+    "`models` and `prompt` are checked before the stream starts (400).",
     "properties": {
         "models": {
             "oneOf": [
@@ -187,7 +188,12 @@ STREAM_BODY = {
             "description": f"1 to {MAX_MODELS} slugs: a list, or comma-separated.",
         },
         "prompt": {"type": "string", "minLength": 1},
-        **{k: v for k, v in REST_CHAT_BODY["properties"].items() if k not in ("model", "stream", "n", "notify")},
+        # Checked for each model as it starts: a value it refuses is that model's `error` event.
+        **{
+            k: {"description": "As in Chat; refused per model, as an `error` event."}
+            for k in REST_CHAT_BODY["properties"]
+            if k not in ("model", "stream", "n", "notify")
+        },
     },
 }
 REST_CHAT_DATA = {
