@@ -211,3 +211,10 @@ def test_a_role_that_is_not_a_string_is_refused_by_name(app_server, alice_key, m
         response = _post(app_server, alice_key, "/api/v1/ai/chat", body)
         assert response.status_code == 400, response.text
         assert "messages[0].role" in response.json()["error"]["details"]
+
+
+def test_a_stream_post_with_a_field_every_model_refuses_is_a_400_not_a_broken_stream(app_server, alice_key):
+    body = {"models": "fakeai/any", "prompt": "Hi", "cache": None}
+    response = _post(app_server, alice_key, "/api/v1/ai/stream", body)
+    assert response.status_code == 400, response.text
+    assert "cache" in response.json()["error"]["message"]
