@@ -272,6 +272,8 @@ def _body_request(request: HttpRequest) -> tuple[dict[str, Any], Any, list[str],
         if not isinstance(body.get("prompt"), str) or not body["prompt"]:
             raise ApiError("VALIDATION_ERROR", "messages or prompt is required.", {"messages": ["Required."]})
         messages = [{"role": "user", "content": body["prompt"]}]
+    if not isinstance(messages, list) or not messages:
+        raise ApiError("VALIDATION_ERROR", "messages must be a non-empty list.", {"messages": ["Not a list."]})
     fields = {k: v for k, v in body.items() if k not in ("models", "prompt", "stream")}
     return (
         fields,

@@ -218,3 +218,10 @@ def test_a_stream_post_with_a_field_every_model_refuses_is_a_400_not_a_broken_st
     response = _post(app_server, alice_key, "/api/v1/ai/stream", body)
     assert response.status_code == 400, response.text
     assert "cache" in response.json()["error"]["message"]
+
+
+def test_a_stream_post_whose_messages_are_not_a_list_is_a_400(app_server, alice_key):
+    for messages in (True, {"role": "user"}, []):
+        response = _post(app_server, alice_key, "/api/v1/ai/stream", {"models": "fakeai/any", "messages": messages})
+        assert response.status_code == 400, response.text
+        assert "messages" in response.json()["error"]["details"]
