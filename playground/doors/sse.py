@@ -272,6 +272,8 @@ def _body_request(request: HttpRequest) -> tuple[dict[str, Any], Any, list[str],
         if not isinstance(body.get("prompt"), str) or not body["prompt"]:
             raise ApiError("VALIDATION_ERROR", "messages or prompt is required.", {"messages": ["Required."]})
         messages = [{"role": "user", "content": body["prompt"]}]
+    if not isinstance(messages, list) or not messages:
+        raise ApiError("VALIDATION_ERROR", "messages must be a non-empty list.", {"messages": ["Not a list."]})
     fields = {k: v for k, v in body.items() if k not in ("models", "prompt", "stream")}
     return (
         fields,
@@ -291,18 +293,17 @@ async def stream(request: HttpRequest) -> HttpResponse:
         caller = await authenticate(request, allow_query_token=request.method == "GET")
         require_scope(caller, "ai:write")
         body, messages, slugs, prompt = _query_request(request) if request.method == "GET" else _body_request(request)
+        origin = caller_origin(request, caller, Door.STREAM)
+        # Built before the stream starts: a field every model would refuse is a 400, not a broken stream.
+        inputs: list[GenerationInput] = [rest_input(origin, {**body, "model": slug}, messages) for slug in slugs]
     except ApiError as exc:
         return error_response(exc)
     conversation = await Conversation.objects.acreate(owner=caller.user, title=prompt[:200], models=slugs)
-    origin = caller_origin(request, caller, Door.STREAM)
+    for built in inputs:
+        built.conversation_id = conversation.pk
 
     def start(queue: asyncio.Queue) -> list[asyncio.Task]:
-        def inp(slug: str) -> GenerationInput:
-            built = rest_input(origin, {**body, "model": slug}, messages)
-            built.conversation_id = conversation.pk
-            return built
-
-        return [asyncio.create_task(run_model(inp(slug), slug, queue)) for slug in slugs]
+        return [asyncio.create_task(run_model(inp, slug, queue)) for inp, slug in zip(inputs, slugs, strict=True)]
 
     return EventStreamResponse(
         merge_model_events(

@@ -89,7 +89,8 @@ def _tool_calls(calls: Any, path: str) -> list[dict[str, Any]]:
 
 
 def _message(message: Any, path: str) -> dict[str, Any]:
-    if not isinstance(message, dict) or message.get("role") not in ROLES:
+    # A role that is not a string (a list, an object) cannot be looked up in a set: refused alike.
+    if not isinstance(message, dict) or not isinstance(message.get("role"), str) or message["role"] not in ROLES:
         raise refuse(f"{path}.role", f"{path}.role must be one of system, developer, user, assistant, tool.")
     role, content = message["role"], message.get("content")
     clean: dict[str, Any] = {"role": role}

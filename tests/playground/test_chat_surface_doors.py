@@ -202,3 +202,26 @@ def test_unsafe_json_is_refused_by_every_rest_door_before_admission(app_server, 
     assert response.status_code == 400 and error["code"] == "VALIDATION_ERROR" and "prompt" in error["details"]
     ok = _post(app_server, alice_key, "/api/v1/ai/chat", {"model": model.slug, "messages": ASK})
     assert ok.headers["X-RateLimit-Remaining"] == "9"  # the refused body was never admitted
+
+
+def test_a_role_that_is_not_a_string_is_refused_by_name(app_server, alice_key, make_model):
+    plain = make_model("gpt-4o-mini", slug="fakeai/plain-role")
+    for role in ({}, ["user"]):
+        body = {"model": plain.slug, "messages": [{"role": role, "content": "Hi"}]}
+        response = _post(app_server, alice_key, "/api/v1/ai/chat", body)
+        assert response.status_code == 400, response.text
+        assert "messages[0].role" in response.json()["error"]["details"]
+
+
+def test_a_stream_post_with_a_field_every_model_refuses_is_a_400_not_a_broken_stream(app_server, alice_key):
+    body = {"models": "fakeai/any", "prompt": "Hi", "cache": None}
+    response = _post(app_server, alice_key, "/api/v1/ai/stream", body)
+    assert response.status_code == 400, response.text
+    assert "cache" in response.json()["error"]["message"]
+
+
+def test_a_stream_post_whose_messages_are_not_a_list_is_a_400(app_server, alice_key):
+    for messages in (True, {"role": "user"}, []):
+        response = _post(app_server, alice_key, "/api/v1/ai/stream", {"models": "fakeai/any", "messages": messages})
+        assert response.status_code == 400, response.text
+        assert "messages" in response.json()["error"]["details"]
