@@ -107,7 +107,7 @@ def streaming_continuation(*, model: str, results: list[ToolResult], token: str)
 def image_addresses(content: Any) -> list[str]:
     """Where the page shows the images of a message the ledger keeps (stored images, by their hash)."""
     return [
-        reverse("playground:chat-image", args=[url["url"].removeprefix(MEDIA_PATH)])
+        reverse("playground:chat-image-page", args=[url["url"].removeprefix(MEDIA_PATH)])
         for _, url in image_parts(content)
         if url["url"].startswith(MEDIA_PATH)
     ]

@@ -1,12 +1,13 @@
 """The usage dashboard's spend-by-door table in a real browser: axe in light and dark, on desktop and
 phone, and no sideways scrolling."""
 
+from decimal import Decimal
+
 import pytest
 
 from tests.browser.axe import serious_violations
 from tests.conftest import PASSWORD
-from usage import counters
-from usage import limits as limiter
+from tests.factories import GenerationFactory
 from usage.models import Door
 
 pytestmark = pytest.mark.browser
@@ -15,10 +16,8 @@ VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, 
 
 
 def _spend(user, door: str, cost_nano: int) -> None:
-    limits = limiter.Limits(per_minute=100, quotas={"daily": -1}, budget_nano=-1)
-    ticket = limiter.admit(user_id=user.pk, limits=limits).ticket
-    charge = counters.Charge(model_slug="demo/swift", tokens=1234, cost_nano=cost_nano, status="success", door=door)
-    counters.settle(ticket=ticket, charge=charge)
+    """One billed call through `door`, in the ledger the dashboard reads."""
+    GenerationFactory(user=user, door=door, cost=Decimal(cost_nano) / 10**9, total_tokens=1234)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
