@@ -195,15 +195,17 @@ def test_refresh_with_garbage_is_an_authentication_error(api):
     assert response.status_code == 401
 
 
-def test_api_login_with_mfa_requires_a_valid_code(api, alice, password):
+def test_api_login_with_mfa_requires_a_valid_code(api, alice, password, settings):
     from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
+    # The code is made for this 30-second window; the login may be checked in the next one.
+    settings.MFA_TOTP_TOLERANCE = 1
     secret = "JBSWY3DPEHPK3PXP"
     TOTP.activate(alice, secret)
     without = api.post("/api/auth/login", {"email": alice.email, "password": password}, format="json")
     assert without.status_code == 401
     assert without.json()["error"]["details"] == {"mfa_required": True}
-    counter = next(iter(yield_hotp_counters_from_time()))
+    counter = list(yield_hotp_counters_from_time())[1]  # the current window (the middle of -1, 0, +1)
     code = format_hotp_value(hotp_value(secret, counter))
     with_code = api.post("/api/auth/login", {"email": alice.email, "password": password, "code": code}, format="json")
     assert with_code.status_code == 200
