@@ -43,12 +43,6 @@ end
 redis.call('HINCRBY', KEYS[3], prefix .. 'requests', 1)
 redis.call('HINCRBY', KEYS[3], prefix .. 'tokens', ARGV[3])
 redis.call('HINCRBY', KEYS[3], prefix .. 'cost', actual)
-local door = ARGV[11]
-if door ~= '' then
-  redis.call('HINCRBY', KEYS[3], door .. 'requests', 1)
-  redis.call('HINCRBY', KEYS[3], door .. 'tokens', ARGV[3])
-  redis.call('HINCRBY', KEYS[3], door .. 'cost', actual)
-end
 if ARGV[9] ~= '' then
   redis.call('HINCRBY', KEYS[5], 'count', 1)
   redis.call('HSET', KEYS[5], 'last', ARGV[5])
@@ -70,7 +64,6 @@ class Charge:
     cost_nano: int
     status: str
     api_key_id: int | None = None
-    door: str = ""  # where the call came in (usage.models.Door): the dashboard's spend by door
 
 
 LEDGER_QUEUE = ("ledger", "queue")
@@ -101,7 +94,6 @@ def _args(ticket: Ticket, charge: Charge, ledger_row: bytes = b"") -> list[Any]:
         AGGREGATE_TTL,
         str(charge.api_key_id or ""),
         ledger_row,
-        f"d{_SEP}{charge.door}{_SEP}" if charge.door else "",
     ]
 
 
@@ -170,7 +162,7 @@ def replay_settlements(limit: int = 1000) -> int:
 
 
 def _settle_local(keys: list[str], args: list[Any]) -> int:
-    reserve, actual, tokens, prefix, now, status_field, month_ttl, agg_ttl, key_id, _, door = args
+    reserve, actual, tokens, prefix, now, status_field, month_ttl, agg_ttl, key_id, _ = args
     held_key, spent_key, user_agg, model_agg, key_agg, _ = keys
     with store.local_lock:
         store.local_set(held_key, max(0, store.local_get(held_key, 0) - reserve), month_ttl)
@@ -183,8 +175,6 @@ def _settle_local(keys: list[str], args: list[Any]) -> int:
             if name == user_agg:
                 for fld, amount in (("requests", 1), ("tokens", tokens), ("cost", actual)):
                     agg[prefix + fld] = agg.get(prefix + fld, 0) + amount
-                    if door:
-                        agg[door + fld] = agg.get(door + fld, 0) + amount
             store.local_set(name, agg, agg_ttl)
         if key_id:
             usage = store.local_get(key_agg, {})
@@ -205,11 +195,11 @@ def user_days(*, user_id: int, days: list[date]) -> list[dict[str, int]]:
     return store.read_hashes([store.key("agg", "u", user_id, day.strftime("%Y%m%d")) for day in days])
 
 
-def split_models(agg: dict[str, int], kind: str = "m") -> dict[str, dict[str, int]]:
-    """A day aggregate's figures per model (`kind` "m") or per door ("d")."""
+def split_models(agg: dict[str, int]) -> dict[str, dict[str, int]]:
+    """A day aggregate's figures per model."""
     models: dict[str, dict[str, int]] = {}
     for name, value in agg.items():
-        if name.startswith(f"{kind}{_SEP}"):
+        if name.startswith(f"m{_SEP}"):
             _, slug, fld = name.split(_SEP, 2)
             models.setdefault(slug, {"requests": 0, "tokens": 0, "cost": 0})[fld] = value
     return models

@@ -168,7 +168,6 @@ async def _record(prep: Prepared, out: GenerationOutcome, row: dict[str, Any]) -
         cost_nano=to_nano(out.cost) if out.cost else 0,
         status=out.status,
         api_key_id=prep.inp.api_key_id,
-        door=prep.inp.door,
     )
     ticket = prep.admission.ticket
     assert ticket is not None  # an admitted call always has one

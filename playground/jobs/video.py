@@ -426,7 +426,6 @@ def _settle(job: VideoJob) -> None:
         cost_nano=to_nano(job.cost) if job.cost else 0,
         status=_LEDGER_STATUS[job.status],
         api_key_id=job.api_key_id,
-        door=Door.VIDEO,  # as its ledger row says
     )
     admission.settle(ticket=ticket, charge=charge, limits=admission.limits_for(job.user))
 
