@@ -25,6 +25,8 @@ from django.core.handlers.exception import convert_exception_to_response
 from django.urls import set_script_prefix
 from django.utils.module_loading import import_string
 
+GATEWAY_URLCONF = "config.gateway_urls"
+
 
 class GatewayHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
@@ -52,6 +54,7 @@ class GatewayHandler(ASGIHandler):
             body_file.close()
             await self.send_response(error_response, send)
             return
+        request.urlconf = GATEWAY_URLCONF
 
         async def respond() -> Any:
             response = await self.run_get_response(request)

@@ -15,7 +15,14 @@ APPS = [*LAYERS, "webhooks"]
 ALLOWED = {app: set(LAYERS[:i]) for i, app in enumerate(LAYERS)} | {"webhooks": set(LAYERS) - {"playground", "arena"}}
 # Plumbing is imported by the apps, so it imports none of them. The modules that put the site
 # together (settings, URLs, the ASGI/WSGI entry points, the page context, the health check) do.
-COMPOSITION = {"config.urls", "config.asgi", "config.wsgi", "config.context_processors", "config.health"}
+COMPOSITION = {
+    "config.urls",
+    "config.gateway_urls",
+    "config.asgi",
+    "config.wsgi",
+    "config.context_processors",
+    "config.health",
+}
 
 
 def _modules(package: str) -> list[tuple[str, Path]]:
