@@ -166,11 +166,11 @@ def _copy_rows(cursor: object, users: list[int], models: list[tuple[str, int, in
         "id, conversation_id, user_id, door, requested_model, model_id, model_slug, provider_id, upstream_id,"
         " input_messages, parameters, content, finish_reason, prompt_tokens, completion_tokens, total_tokens,"
         " cached_tokens, reasoning_tokens, tokens_estimated, cost, ttft_ms, duration_ms, status, error_code,"
-        " error_message, ip, user_agent, cache_hit, created_at, turn, hidden, removed_at"
+        " error_message, ip, user_agent, cache_hit, created_at, turn, hidden, removed_at, output"
     )
     conv_columns = (
         "id, owner_id, title, system_prompt, generation_count, total_tokens, total_cost, created_at, updated_at,"
-        " share_id, share_shows_cost, models, deleted_at, search"
+        " share_id, share_shows_cost, models, deleted_at, search, status, carried_turns"
     )
     first_day = (now - timedelta(days=DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     span = (now - first_day).total_seconds()
@@ -193,7 +193,7 @@ def _copy_rows(cursor: object, users: list[int], models: list[tuple[str, int, in
                 current = (str(uuid.UUID(int=base + count + len(conversations) + i)), 0)
                 convs.append(
                     f"{current[0]}\t{user}\t{title}\t\t{TURNS_PER_CONVERSATION}\t0\t\\N\t{created.isoformat()}"
-                    f"\t{created.isoformat()}\t\\N\tf\t[]\t\\N\t\\N\n"
+                    f"\t{created.isoformat()}\t\\N\tf\t[]\t\\N\t\\N\tcompleted\t[]\n"
                 )
             conversation, turn = current
             conversations[user] = (conversation, turn + 1)
@@ -202,7 +202,7 @@ def _copy_rows(cursor: object, users: list[int], models: list[tuple[str, int, in
             f"{uuid.UUID(int=base + i)}\t{conversation}\t{user}\t{door}\t{slug}\t{model_id}\t{slug}\t{provider_id}\t"
             f'\t[{{"role":"user","content":"{text}"}}]\t{{}}\t{text}\tstop\t{prompt_tokens}\t{completion_tokens}'
             f"\t{prompt_tokens + completion_tokens}\t0\t0\tf\t{cost}\t{50 + i % 300}\t{400 + i % 3000}\t{status}"
-            f"\t\t\t\\N\t\tf\t{created.isoformat()}\t{turn}\tf\t\\N\n"
+            f"\t\t\t\\N\t\tf\t{created.isoformat()}\t{turn}\tf\t\\N\t{{}}\n"
         )
         if len(lines) >= CHUNK:
             _write(cursor, "playground_conversation", conv_columns, convs)
