@@ -79,6 +79,27 @@ class UserDay(models.Model):
         return f"{self.day} {self.user_id}"
 
 
+class LastActiveDay(models.Model):
+    """The last day a user made a generation, as of the latest rollup: the users active over any window
+    ending today are one index range here (counting them from UserDay grouped 300,000 rows)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    day = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} last active {self.day}"
+
+
+class RollupMark(models.Model):
+    """How far an open day's rollups reach: they count the ledger rows created before `through`. Today's
+    platform figures add the ledger from `through` on to them, a few minutes of rows instead of the day."""
+
+    day = models.DateField(primary_key=True)
+    through = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} rolled up to {self.through:%H:%M:%S}"
+
 
 class UsageDay(models.Model):
     """One user's figures for one model and door on one closed day: what the usage API, the dashboard and the
