@@ -80,7 +80,8 @@ def _ledger_says(today) -> dict:
     day = Generation.objects.filter(created_at__gte=day_start(today))
     today_figures = day.aggregate(n=Count("id"), tokens=Sum("total_tokens"), cost=Sum("cost"))
     week = Generation.objects.filter(created_at__gte=day_start(today - timedelta(days=6)))
-    per_provider = week.values("provider__name").annotate(n=Count("id"), errors=Count("id", filter=~Q(status="success")))
+    errors = Count("id", filter=~Q(status="success"))
+    per_provider = week.values("provider__name").annotate(n=Count("id"), errors=errors)
     return {
         "today": today_figures["n"],
         "tokens_today": today_figures["tokens"] or 0,
