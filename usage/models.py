@@ -106,7 +106,8 @@ class UsageDay(models.Model):
     quota block read for past days (today and any day not closed yet come from the ledger itself)."""
 
     day = models.DateField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # What a user was billed outlives the ledger rows retention removes: it holds the user as the ledger does.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     model_slug = models.CharField(max_length=200)
     door = models.CharField(max_length=16, blank=True, default="")  # the spend by door reads it
     requests = models.PositiveIntegerField(default=0)

@@ -72,3 +72,83 @@ def test_reset_quotas_clears_the_request_counters(client, administrator, alice):
         {"action": "reset_quotas", "_selected_action": [alice.pk]},
     )
     assert counters.quota_used(user_id=alice.pk)["daily"] == 0
+
+
+def _books(user) -> dict:
+    """What was billed, as the ledger, the user's rollups, the platform's rollups and the usage API say it."""
+    from django.db.models import Sum
+
+    from usage.models import DailyRollup, Generation, UsageDay
+    from usage.selectors import usage_summary
+
+    summary = usage_summary(user=user, start=None, end=None, model=None)
+    return {
+        "ledger": sorted(Generation.objects.filter(user_id=user.pk).values_list("id", "cost", "total_tokens")),
+        "usage_days": UsageDay.objects.filter(user_id=user.pk).aggregate(r=Sum("requests"), c=Sum("cost")),
+        "platform": DailyRollup.objects.aggregate(r=Sum("requests"), c=Sum("cost")),
+        "usage": (summary["total_requests"], summary["total_tokens"], summary["total_cost"]),
+    }
+
+
+@pytest.fixture
+def billed_alice(alice):
+    """Alice's calls today and on a closed day, rolled up as the beat task does."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from usage.rollups import rollup_days
+
+    GenerationFactory(user=alice, cost=Decimal("0.25"), total_tokens=40)
+    GenerationFactory(user=alice, cost=Decimal("0.50"), total_tokens=60, created_at=timezone.now() - timedelta(days=3))
+    today = timezone.localdate()
+    rollup_days(first=today - timedelta(days=5), last=today)
+    return alice
+
+
+def test_deleting_a_billed_user_in_the_admin_keeps_every_ledger_row_and_total(client, administrator, billed_alice):
+    from accounts.models import User
+
+    before = _books(billed_alice)
+    assert before["usage"] == (2, 100, "0.75000000") and len(before["ledger"]) == 2
+    client.force_login(administrator)
+    url = reverse("admin:accounts_user_delete", args=[billed_alice.pk])
+
+    page = client.get(url)
+    assert page.status_code == 200 and "Erase the account instead" in page.content.decode()
+    client.post(url, {"post": "yes"})
+    assert User.objects.filter(pk=billed_alice.pk).exists()
+    assert _books(billed_alice) == before
+
+    # The list page's bulk delete goes the same way.
+    selected = {"action": "delete_selected", "_selected_action": [billed_alice.pk], "post": "yes"}
+    response = client.post(reverse("admin:accounts_user_changelist"), selected, follow=True)
+    assert "Erase the account instead" in response.content.decode()
+    assert User.objects.filter(pk=billed_alice.pk).exists()
+    assert _books(billed_alice) == before
+
+
+def test_a_user_with_nothing_billed_can_still_be_deleted_in_the_admin(client, administrator, bob):
+    from accounts.models import User
+
+    client.force_login(administrator)
+    client.post(reverse("admin:accounts_user_delete", args=[bob.pk]), {"post": "yes"})
+    assert not User.objects.filter(pk=bob.pk).exists()
+
+
+def test_erasing_an_account_in_the_admin_anonymises_it_and_keeps_the_billed_figures(
+    client, administrator, billed_alice
+):
+    from accounts.models import Status, User
+    from usage.models import Generation
+
+    before = _books(billed_alice)
+    client.force_login(administrator)
+    selected = {"action": "erase_accounts", "_selected_action": [billed_alice.pk]}
+    response = client.post(reverse("admin:accounts_user_changelist"), selected, follow=True)
+    assert "1 account(s) erased." in response.content.decode()
+    erased = User.objects.get(pk=billed_alice.pk)
+    assert erased.status == Status.DELETED and erased.email.endswith("@deleted.invalid")
+    assert not Generation.objects.filter(user=erased).exclude(content="").exists()
+    assert _books(erased) == before
