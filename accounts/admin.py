@@ -188,7 +188,8 @@ class UserAdmin(BaseUserAdmin):
 def _kept_records(users: Any) -> list[str]:
     """One line per kind of record that holds these users (PROTECT), when any exists."""
     kept = []
-    for relation in User._meta.related_objects:
+    relations = User._meta.get_fields(include_hidden=True)  # hidden ones too (related_name="+")
+    for relation in (r for r in relations if r.auto_created and not r.concrete and (r.one_to_many or r.one_to_one)):
         if relation.on_delete is models.PROTECT:
             rows = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": users})
             if rows.exists():

@@ -152,3 +152,41 @@ def test_erasing_an_account_in_the_admin_anonymises_it_and_keeps_the_billed_figu
     assert erased.status == Status.DELETED and erased.email.endswith("@deleted.invalid")
     assert not Generation.objects.filter(user=erased).exclude(content="").exists()
     assert _books(erased) == before
+
+
+def test_a_user_whose_ledger_rows_retention_removed_is_still_held_by_the_usage_rollups(client, administrator, bob):
+    """Retention deletes closed days' ledger rows; what the user was billed for them stays in the
+    per-user rollups, which hold the user as the ledger did."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from accounts.models import User
+    from usage.management.commands.prune_generations import generations_prune
+    from usage.models import Generation, UsageDay
+
+    GenerationFactory(user=bob, cost=Decimal("2"), created_at=timezone.now() - timedelta(days=40))
+    assert generations_prune(older_than_days=30) == 1
+    assert not Generation.objects.filter(user=bob).exists()
+    client.force_login(administrator)
+    page = client.post(reverse("admin:accounts_user_delete", args=[bob.pk]), {"post": "yes"})
+    assert "Usage days: kept for billing" in page.content.decode()
+    assert User.objects.filter(pk=bob.pk).exists()
+    assert UsageDay.objects.filter(user=bob).aggregate(c=Sum("cost"))["c"] == Decimal("2")
+
+
+def test_removing_a_key_or_a_conversation_outright_keeps_their_ledger_rows(alice):
+    """The ledger's other references let go (SET_NULL): the billed row stays, only the link goes."""
+    from decimal import Decimal
+
+    from playground.models import Conversation
+
+    key = api_key_create(user=alice, name="k", scopes=["ai:write"], expires_in_days=1)[0]
+    conversation = Conversation.objects.create(owner=alice, title="t", models=[])
+    row = GenerationFactory(user=alice, api_key=key, conversation=conversation, cost=Decimal("0.5"))
+    key.delete()
+    Conversation.all_objects.filter(pk=conversation.pk).delete()
+    row.refresh_from_db()
+    assert (row.api_key_id, row.conversation_id, row.cost) == (None, None, Decimal("0.5"))
