@@ -54,8 +54,7 @@ def compute_analytics() -> dict[str, Any]:
 def _today_live(today: date) -> dict[str, Any]:
     """Today's figures: its rollups up to their mark, plus the ledger after it (the whole day when today
     has not been rolled up yet); every earlier day comes from the rollups alone."""
-    mark = RollupMark.objects.filter(day=today).values_list("through", flat=True).first()
-    rolled = DailyRollup.objects.filter(day=today) if mark else DailyRollup.objects.none()
+    mark, rolled = _rolled_today(today)
     tail = ledger_between(mark or day_start(today)).order_by()
     per_model: dict[tuple[str, Any], dict[str, Any]] = {}
     latency: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -68,7 +67,7 @@ def _today_live(today: date) -> dict[str, Any]:
         row["tokens"] += tokens or 0
         row["cost"] += cost or Decimal(0)
 
-    for r in rolled.values("model_slug", "provider_id", "requests", "errors", "tokens", "cost", "latency"):
+    for r in rolled:
         add(r["model_slug"], r["provider_id"], r["requests"], r["errors"], r["tokens"], r["cost"])
         for bucket, calls in (r["latency"] or {}).items():
             latency[r["provider_id"]][int(bucket)] += calls
@@ -93,6 +92,20 @@ def _today_live(today: date) -> dict[str, Any]:
         # Who called since the mark; the ones before it have today as their last active day.
         "user_ids": set(tail.values_list("user_id", flat=True).distinct()),
     }
+
+
+def _rolled_today(today: date) -> tuple[Any, list[dict[str, Any]]]:
+    """Today's mark and the rollup rows it belongs to. A run of the beat task may commit between the
+    two reads; the mark is read again after the rows, so they never come from different runs."""
+    fields = ("model_slug", "provider_id", "requests", "errors", "tokens", "cost", "latency")
+    marks = RollupMark.objects.filter(day=today).values_list("through", flat=True)
+    mark = marks.first()
+    while True:
+        rolled = list(DailyRollup.objects.filter(day=today).values(*fields)) if mark else []
+        again = marks.first()
+        if again == mark:
+            return mark, rolled
+        mark = again
 
 
 def _errors() -> Q:
