@@ -67,7 +67,8 @@ class DailyRollup(models.Model):
 
 
 class UserDay(models.Model):
-    """A user made at least one generation that day: distinct active users over any window, cheaply."""
+    """A user made at least one generation that day: who was active over any window of days (the
+    analytics page's windows, which end today, read `LastActiveDay` instead: one row per user)."""
 
     day = models.DateField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
