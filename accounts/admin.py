@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -57,7 +58,13 @@ class UserAdmin(BaseUserAdmin):
         "avatar_preview",
     ]
     filter_horizontal = ["groups", "user_permissions"]
-    actions = ["suspend", "reactivate", "remove_avatars", *[f"set_tier_{tier}" for tier in Tier.values]]
+    actions = [
+        "suspend",
+        "reactivate",
+        "remove_avatars",
+        "erase_accounts",
+        *[f"set_tier_{tier}" for tier in Tier.values],
+    ]
     inlines = [ApiKeyInline]
     fieldsets = [
         (None, {"fields": ["email", "username", "password"]}),
@@ -157,8 +164,41 @@ class UserAdmin(BaseUserAdmin):
             done += 1
         self.message_user(request, f"{done} user(s) reactivated.", messages.SUCCESS)
 
+    @admin.action(description="Erase selected accounts (personal data goes, usage stays)", permissions=["delete"])
+    def erase_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset.exclude(pk=request.user.pk).exclude(status=Status.DELETED):
+            services.user_delete_account(user=user)
+            self.log_change(request, user, "Account erased")
+            done += 1
+        self.message_user(request, f"{done} account(s) erased.", messages.SUCCESS)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list, dict, set, list]:
+        """Users with records kept for good (billed calls, PROTECT) cannot be deleted: the page says so
+        and points at erasure, after one index lookup per kind of record; the default collector would
+        load and list every one of a user's ledger rows."""
+        if kept := _kept_records(objs):
+            return [], {}, set(), kept
+        return super().get_deleted_objects(objs, request)
+
     def has_suspend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.suspend_user")
+
+
+def _kept_records(users: Any) -> list[str]:
+    """One line per kind of record that holds these users (PROTECT), when any exists."""
+    kept = []
+    relations = User._meta.get_fields(include_hidden=True)  # hidden ones too (related_name="+")
+    for relation in (r for r in relations if r.auto_created and not r.concrete and (r.one_to_many or r.one_to_one)):
+        if relation.on_delete is models.PROTECT:
+            rows = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": users})
+            if rows.exists():
+                kept.append(
+                    f"{relation.related_model._meta.verbose_name_plural.capitalize()}: kept for billing. "
+                    "Erase the account instead (the “Erase selected accounts” action): it removes the personal "
+                    "data and keeps these, anonymous."
+                )
+    return kept
 
 
 def _tier_action(tier: str) -> object:

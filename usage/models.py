@@ -67,7 +67,8 @@ class DailyRollup(models.Model):
 
 
 class UserDay(models.Model):
-    """A user made at least one generation that day: distinct active users over any window, cheaply."""
+    """A user made at least one generation that day: who was active over any window of days (the
+    analytics page's windows, which end today, read `LastActiveDay` instead: one row per user)."""
 
     day = models.DateField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -79,13 +80,35 @@ class UserDay(models.Model):
         return f"{self.day} {self.user_id}"
 
 
+class LastActiveDay(models.Model):
+    """The last day a user made a generation, as of the latest rollup: the users active over any window
+    ending today are one index range here (counting them from UserDay grouped 300,000 rows)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    day = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} last active {self.day}"
+
+
+class RollupMark(models.Model):
+    """How far an open day's rollups reach: they count the ledger rows created before `through`. Today's
+    platform figures add the ledger from `through` on to them, a few minutes of rows instead of the day."""
+
+    day = models.DateField(primary_key=True)
+    through = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} rolled up to {self.through:%H:%M:%S}"
+
 
 class UsageDay(models.Model):
     """One user's figures for one model and door on one closed day: what the usage API, the dashboard and the
     quota block read for past days (today and any day not closed yet come from the ledger itself)."""
 
     day = models.DateField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # What a user was billed outlives the ledger rows retention removes: it holds the user as the ledger does.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     model_slug = models.CharField(max_length=200)
     door = models.CharField(max_length=16, blank=True, default="")  # the spend by door reads it
     requests = models.PositiveIntegerField(default=0)

@@ -23,9 +23,21 @@ from django.db.models import Count, F, FloatField, IntegerField, Max, Q, QuerySe
 from django.db.models.functions import Cast, Floor, Greatest, Ln, TruncDate
 from django.utils import timezone
 
-from usage.models import ClosedDay, DailyRollup, Generation, GenerationStatus, UsageDay, UserDay
+from usage.models import (
+    ClosedDay,
+    DailyRollup,
+    Generation,
+    GenerationStatus,
+    LastActiveDay,
+    RollupMark,
+    UsageDay,
+    UserDay,
+)
 
 CLOSE_AFTER = timedelta(hours=2)
+# An open day is rolled up to this long before the run: a row stored a little after the moment it
+# records (the writer's queue, a sweep) is then still read from the ledger, after the mark, and counted.
+LATE_WRITES = timedelta(minutes=2)
 
 
 def day_start(day: date) -> datetime:
@@ -63,7 +75,10 @@ def rollup_days(*, first: date, last: date) -> int:
     """Recompute the rollups of every open day in [first, last], then close the days that ended long
     enough ago. Idempotent, so the beat task can rerun it; closed days are left as they are."""
     _take_turns()
-    written = sum(_rollup_run(a, b) for a, b in _open_runs(first, last, closed_days(first, last)))
+    cut = timezone.now() - LATE_WRITES
+    runs = list(_open_runs(first, last, closed_days(first, last)))
+    written = sum(_rollup_run(a, b, cut) for a, b in runs)
+    _mark(runs, cut)
     _close(first, last)
     return written
 
@@ -93,8 +108,9 @@ def first_open_day() -> date | None:
     return day
 
 
-def _rollup_run(first: date, last: date) -> int:
-    start, end = day_start(first), day_start(last + timedelta(days=1))
+def _rollup_run(first: date, last: date, cut: datetime) -> int:
+    start = day_start(first)
+    end = min(day_start(last + timedelta(days=1)), max(cut, start))  # a running day: up to the cut (its mark)
     ledger = ledger_between(start, end).annotate(day=TruncDate("created_at")).order_by()
     per_model = ledger.values("day", "model_slug").annotate(
         requests=Count("id"),
@@ -122,8 +138,9 @@ def _rollup_run(first: date, last: date) -> int:
     ]
     DailyRollup.objects.bulk_create(rows, batch_size=5000)
     UserDay.objects.filter(day__gte=first, day__lte=last).delete()
-    active = ledger.values_list("day", "user_id").distinct()
+    active = list(ledger.values_list("day", "user_id").distinct())
     UserDay.objects.bulk_create([UserDay(day=d, user_id=u) for d, u in active], batch_size=10000)
+    _last_active(active)
     _rollup_users(ledger, first, last)
     return len(rows)
 
@@ -174,6 +191,36 @@ def _rollup_users(ledger: QuerySet[Generation], first: date, last: date) -> None
             for r in per_user.iterator(chunk_size=10_000)
         ),
         batch_size=10_000,
+    )
+
+
+def _last_active(active: list[tuple[date, int]]) -> None:
+    """Move each user's last active day forward to the latest day of theirs in the run (never back: a
+    rerun of older days leaves a later day in place)."""
+    latest: dict[int, date] = {}
+    for day, user_id in active:
+        if day > latest.get(user_id, day - timedelta(days=1)):
+            latest[user_id] = day
+    known = dict(LastActiveDay.objects.filter(user_id__in=list(latest)).values_list("user_id", "day"))
+    LastActiveDay.objects.bulk_create(
+        [LastActiveDay(user_id=u, day=d) for u, d in latest.items() if u not in known or known[u] < d],
+        batch_size=10_000,
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["day"],
+    )
+
+
+def _mark(runs: list[tuple[date, date]], cut: datetime) -> None:
+    """Record how far each rolled-up day reaches: its end, or the cut for a day still running."""
+    marks = []
+    for first, last in runs:
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            through = min(day_start(day + timedelta(days=1)), max(cut, day_start(day)))
+            marks.append(RollupMark(day=day, through=through))
+    RollupMark.objects.bulk_create(
+        marks, batch_size=10_000, update_conflicts=True, unique_fields=["day"], update_fields=["through"]
     )
 
 

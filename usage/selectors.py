@@ -40,39 +40,64 @@ class Figures:
 
 
 Days = dict[date, dict[str, Figures]]  # day -> model slug -> figures
+Cell = tuple[date, str, str]  # (day, model slug, door)
 
 
 def _figures(row: dict[str, Any]) -> Figures:
     return Figures(row["requests"], row["errors"], row["tokens"] or 0, row["cost"] or Decimal(0))
 
 
-def user_days(*, user_id: int, first: date, last: date, model: str | None = None) -> Days:
-    """One user's figures per day and model over [first, last]: every call the ledger holds, whatever
-    became of its conversation."""
-    closed = closed_days(first, last)
-    days: Days = {}
-    rolled = UsageDay.objects.filter(user_id=user_id, day__gte=first, day__lte=last, day__in=closed)
-    for row in rolled.filter(**({"model_slug": model} if model else {})).values():  # a row per door
-        days.setdefault(row["day"], {}).setdefault(row["model_slug"], Figures()).add(_figures(row))
-    open_days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    open_days = [d for d in open_days if d not in closed]
-    if open_days:
-        for row in _ledger_days(user_id, open_days[0], open_days[-1], model):
-            if row["day"] not in closed:
-                days.setdefault(row["day"], {})[row["model_slug"]] = _figures(row)
-    return days
+@dataclass
+class UserUsage:
+    """One user's figures per day, model and door over [first, last], read once: closed days from the
+    per-user rollups, every other day from the ledger in one grouped query. The summary, the spend by
+    door and the quota block are all sums of these cells, so a page that shows all three reads the
+    ledger's open days once, not once for each."""
+
+    first: date
+    last: date
+    cells: dict[Cell, Figures]
+
+    @classmethod
+    def read(cls, *, user_id: int, first: date, last: date) -> "UserUsage":
+        closed = closed_days(first, last)
+        cells: dict[Cell, Figures] = {}
+        rolled = UsageDay.objects.filter(user_id=user_id, day__gte=first, day__lte=last, day__in=closed)
+        for row in rolled.values("day", "model_slug", "door", "requests", "errors", "tokens", "cost"):
+            cells.setdefault((row["day"], row["model_slug"], row["door"]), Figures()).add(_figures(row))
+        open_days = [d for d in (first + timedelta(days=i) for i in range((last - first).days + 1)) if d not in closed]
+        if open_days:
+            for row in _ledger_cells(user_id, open_days[0], open_days[-1]):
+                if row["day"] not in closed:
+                    cells[(row["day"], row["model_slug"], row["door"])] = _figures(row)
+        return cls(first, last, cells)
+
+    def covers(self, first: date, last: date) -> bool:
+        return self.first <= first and last <= self.last
+
+    def days(self, first: date, last: date, model: str | None = None) -> Days:
+        days: Days = {}
+        for (day, slug, _door), figures in self.cells.items():
+            if first <= day <= last and (model is None or slug == model):
+                days.setdefault(day, {}).setdefault(slug, Figures()).add(figures)
+        return days
+
+    def doors(self, first: date, last: date) -> dict[str, Figures]:
+        totals: dict[str, Figures] = {}
+        for (day, _slug, door), figures in self.cells.items():
+            if first <= day <= last:
+                totals.setdefault(door, Figures()).add(figures)
+        return totals
 
 
-def _ledger_days(user_id: int, first: date, last: date, model: str | None) -> Any:
+def _ledger_cells(user_id: int, first: date, last: date) -> Any:
     rows = Generation.objects.filter(
         user_id=user_id, created_at__gte=day_start(first), created_at__lt=day_start(last + timedelta(days=1))
     )
-    if model:
-        rows = rows.filter(model_slug=model)
     return (
         rows.order_by()
         .annotate(day=TruncDate("created_at"))
-        .values("day", "model_slug")
+        .values("day", "model_slug", "door")
         .annotate(
             requests=Count("id"),
             errors=Count("id", filter=~Q(status=GenerationStatus.SUCCESS)),
@@ -82,38 +107,15 @@ def _ledger_days(user_id: int, first: date, last: date, model: str | None) -> An
     )
 
 
+def user_days(*, user_id: int, first: date, last: date, model: str | None = None) -> Days:
+    """One user's figures per day and model over [first, last]: every call the ledger holds, whatever
+    became of its conversation."""
+    return UserUsage.read(user_id=user_id, first=first, last=last).days(first, last, model)
+
+
 def door_totals(*, user_id: int, first: date, last: date) -> dict[str, Figures]:
-    """One user's figures per door (every model) over [first, last]: where the spend came in. Closed
-    days from the rollups, the others from the ledger, as user_days."""
-    closed = closed_days(first, last)
-    totals: dict[str, Figures] = {}
-    rolled = UsageDay.objects.filter(user_id=user_id, day__gte=first, day__lte=last, day__in=closed)
-    for row in rolled.order_by().values("door").annotate(
-        requests=Sum("requests"), errors=Sum("errors"), tokens=Sum("tokens"), cost=Sum("cost")
-    ):
-        totals.setdefault(row["door"], Figures()).add(_figures(row))
-    open_days = [d for d in (first + timedelta(days=i) for i in range((last - first).days + 1)) if d not in closed]
-    if open_days:
-        rows = Generation.objects.filter(
-            user_id=user_id,
-            created_at__gte=day_start(open_days[0]),
-            created_at__lt=day_start(open_days[-1] + timedelta(days=1)),
-        )
-        per_day = (
-            rows.order_by()
-            .annotate(day=TruncDate("created_at"))
-            .values("day", "door")
-            .annotate(
-                requests=Count("id"),
-                errors=Count("id", filter=~Q(status=GenerationStatus.SUCCESS)),
-                tokens=Sum("total_tokens"),
-                cost=Sum("cost"),
-            )
-        )
-        for row in per_day:
-            if row["day"] not in closed:
-                totals.setdefault(row["door"], Figures()).add(_figures(row))
-    return totals
+    """One user's figures per door (every model) over [first, last]: where the spend came in."""
+    return UserUsage.read(user_id=user_id, first=first, last=last).doors(first, last)
 
 
 def ledger_total(*, user_id: int, model: str | None = None) -> int:
@@ -141,13 +143,23 @@ def window_start(quota: limits.Quota, now: datetime) -> date:
     return day
 
 
-def quota_block(user: Any) -> dict[str, Any]:
-    """`{per_minute, <each quota>: {used, limit}, budget: {...}}`; a null limit means unlimited."""
+def quota_days(now: datetime) -> tuple[date, date]:
+    """The days the quota block reads: from the earliest window's (or the month's) first day to today."""
+    starts = [window_start(q, now) for q in limits.QUOTAS]
+    return min([now.date().replace(day=1), *starts]), now.date()
+
+
+def quota_block(user: Any, usage: UserUsage | None = None) -> dict[str, Any]:
+    """`{per_minute, <each quota>: {used, limit}, budget: {...}}`; a null limit means unlimited. `usage`,
+    when it covers the quota's days, is summed instead of read again."""
     tier = tier_limits(user.tier)
     now = limits.now()
     starts = {q.name: window_start(q, now) for q in limits.QUOTAS}
     month_start = now.date().replace(day=1)
-    days = user_days(user_id=user.pk, first=min([month_start, *starts.values()]), last=now.date())
+    first, last = quota_days(now)
+    if usage is None or not usage.covers(first, last):
+        usage = UserUsage.read(user_id=user.pk, first=first, last=last)
+    days = usage.days(first, last)
 
     def total(since: date) -> Figures:
         sum_ = Figures()
@@ -170,11 +182,22 @@ def quota_block(user: Any) -> dict[str, Any]:
     return block
 
 
-def usage_summary(*, user: Any, start: date | None, end: date | None, model: str | None) -> dict[str, Any]:
-    """Totals, per model and per day over [start, end] (default: the last 30 days)."""
+def summary_days(end: date | None = None) -> tuple[date, date]:
+    """The summary's default range: the last 30 days."""
     end = end or timezone.now().date()
-    start = start or end - timedelta(days=29)
-    days = user_days(user_id=user.pk, first=start, last=end, model=model)
+    return end - timedelta(days=29), end
+
+
+def usage_summary(
+    *, user: Any, start: date | None, end: date | None, model: str | None, usage: UserUsage | None = None
+) -> dict[str, Any]:
+    """Totals, per model and per day over [start, end] (default: the last 30 days). `usage`, when it
+    covers the range, is summed instead of read again."""
+    end = end or timezone.now().date()
+    start = start or summary_days(end)[0]
+    if usage is None or not usage.covers(start, end):
+        usage = UserUsage.read(user_id=user.pk, first=start, last=end)
+    days = usage.days(start, end, model)
     by_model: dict[str, Figures] = {}
     by_date = []
     for day in sorted(days):
@@ -195,7 +218,7 @@ def usage_summary(*, user: Any, start: date | None, end: date | None, model: str
         "by_model": {slug: _shown(m) for slug, m in sorted(by_model.items())},
         "by_date": by_date,
         # Every model's calls, whatever the model filter: where the spend came in.
-        "by_door": {door: _shown(f) for door, f in sorted(door_totals(user_id=user.pk, first=start, last=end).items())},
+        "by_door": {door: _shown(f) for door, f in sorted(usage.doors(start, end).items())},
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
     }

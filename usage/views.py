@@ -13,7 +13,7 @@ from catalog.models import AIModel, ModelKind
 from config.money import dollars
 from usage import limits
 from usage.models import Door, Generation
-from usage.selectors import quota_block, usage_summary
+from usage.selectors import UserUsage, quota_block, quota_days, summary_days, usage_summary
 
 KIND_LABELS = {ModelKind.CHAT: "Chat", ModelKind.EMBEDDING: "Embeddings", ModelKind.IMAGE: "Images",
                ModelKind.VIDEO: "Video", "other": "Removed models"}  # fmt: skip
@@ -23,8 +23,8 @@ def _percent(used: float, limit: float | None) -> int | None:
     return None if not limit else min(100, round(100 * used / limit))
 
 
-def _quota_bars(user: Any) -> list[dict[str, Any]]:
-    quota = quota_block(user)
+def _quota_bars(user: Any, usage: UserUsage) -> list[dict[str, Any]]:
+    quota = quota_block(user, usage)
     bars = []
     for name in (q.name for q in limits.QUOTAS):
         block = quota[name]
@@ -54,7 +54,11 @@ def _doors(by_door: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    summary = usage_summary(user=request.user, start=None, end=None, model=None)
+    # The chart's 30 days and the quota's windows, read once (closed days from the rollups, the open
+    # ones from the ledger) and summed for each block.
+    (first, last), (quota_first, quota_last) = summary_days(), quota_days(limits.now())
+    usage = UserUsage.read(user_id=request.user.pk, first=min(first, quota_first), last=max(last, quota_last))
+    summary = usage_summary(user=request.user, start=None, end=None, model=None, usage=usage)
     recent = (
         Generation.objects.filter(user=request.user)
         .only("id", "model_slug", "status", "total_tokens", "cost", "created_at", "conversation_id", "door")
@@ -77,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {"label": KIND_LABELS.get(kind, kind.capitalize()), **figures}
             for kind, figures in summary["by_kind"].items()
         ],
-        "bars": _quota_bars(request.user),
+        "bars": _quota_bars(request.user, usage),
         "recent": [{"g": g, "cost": dollars(g.cost)} for g in recent],
         "doors": _doors(summary["by_door"]),
         "favorites": favorites,

@@ -36,7 +36,9 @@ class Generation(models.Model):
     conversation = models.ForeignKey(
         "playground.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
+    # Never CASCADE either: a user with billed calls is erased (anonymised, the row kept as a tombstone,
+    # accounts.services.user_delete_account), not deleted; deleting one is refused, the admin's included.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generations")
     api_key = models.ForeignKey(
         "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
     )
