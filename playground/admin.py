@@ -84,6 +84,11 @@ class GenerationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A billed call leaves the ledger only by retention (prune_generations, after its day is rolled
+        # up and closed): a superuser's delete would take money out of every usage figure.
+        return False
+
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE)
 

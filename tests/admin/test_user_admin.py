@@ -190,3 +190,20 @@ def test_removing_a_key_or_a_conversation_outright_keeps_their_ledger_rows(alice
     Conversation.all_objects.filter(pk=conversation.pk).delete()
     row.refresh_from_db()
     assert (row.api_key_id, row.conversation_id, row.cost) == (None, None, Decimal("0.5"))
+
+
+def test_a_superuser_cannot_delete_a_billed_call_in_the_ledger_admin(client, administrator, billed_alice):
+    """Billed rows leave only by retention: neither the row's delete page nor the bulk action removes one."""
+    from usage.models import Generation
+
+    row = Generation.objects.filter(user=billed_alice).first()
+    administrator.is_superuser = True
+    administrator.save(update_fields=["is_superuser"])
+    client.force_login(administrator)
+
+    assert client.post(reverse("admin:usage_generation_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    changelist = client.get(reverse("admin:usage_generation_changelist")).content.decode()
+    assert "delete_selected" not in changelist
+    selected = {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+    client.post(reverse("admin:usage_generation_changelist"), selected)
+    assert Generation.objects.filter(user=billed_alice).count() == 2
