@@ -25,10 +25,6 @@ FOLDER = "chat-images"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
-def has_data_images(messages: list[dict[str, Any]]) -> bool:
-    return any(url["url"].startswith("data:") for m in messages for _, url in image_parts(m.get("content")))
-
-
 # (owner id, hash) of images this process has stored: an image sent again (every turn of a
 # conversation resends it) costs no file or database access. Rows are never deleted while their
 # owner exists, so a stale entry cannot point at nothing.
@@ -54,20 +50,25 @@ def _store(owner: Any, media_type: str, data: bytes) -> str:
 
 
 def ledger_messages(messages: list[dict[str, Any]], owner: Any) -> list[dict[str, Any]]:
-    """`messages` as the ledger keeps them: each `data:` image stored and replaced by its reference.
-    A `data:` URI that is not base64 image data is refused (400, naming its path)."""
-    if not has_data_images(messages):
-        return messages
-    kept = copy.deepcopy(messages)
-    for m_index, message in enumerate(kept):
-        for p_index, image in image_parts(message.get("content")):
-            if not image["url"].startswith("data:"):
-                continue
+    """`messages` as the ledger keeps them: each `data:` image stored and replaced by its reference
+    (`messages` itself when none holds one; never changed in place). A `data:` URI that is not base64
+    image data is refused (400, naming its path)."""
+    kept = messages  # copied at the first message that holds a data: image, else returned as it is
+    for m_index, message in enumerate(messages):
+        content = message.get("content")
+        stored = [(i, image) for i, image in image_parts(content) if image["url"].startswith("data:")]
+        if not stored:
+            continue  # shared with `messages`, unchanged: only what holds a data: image is copied
+        parts = list(content)
+        for p_index, image in stored:
             decoded = decode_data_uri(image["url"])
             if decoded is None or not decoded[0].startswith("image/") or not decoded[1]:
                 path = f"messages[{m_index}].content[{p_index}].image_url.url"
                 raise refuse(path, f"{path} is not a base64 image data: URI.")
-            image["url"] = MEDIA_PATH + _store(owner, *decoded)
+            reference = {**image, "url": MEDIA_PATH + _store(owner, *decoded)}
+            parts[p_index] = {**parts[p_index], "image_url": reference}
+        kept = list(messages) if kept is messages else kept
+        kept[m_index] = {**message, "content": parts}
     return kept
 
 

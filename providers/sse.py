@@ -56,6 +56,18 @@ class SSEDecoder:
             self._skip_lf = False
             if text[0] == "\n":
                 start = 1
+        if "\r" not in text:
+            # Lines end in LF alone (what every provider sends): split at once. This runs per chunk
+            # of every stream; the general loop below scans for CR and LF line by line.
+            *lines, rest = text[start:].split("\n")
+            if lines:
+                lines[0] = self._line + lines[0]
+                self._line = rest
+            else:
+                self._line += rest
+            for line in lines:
+                events.extend(self._take_line(line))
+            return events
         length = len(text)
         while start < length:
             cr = text.find("\r", start)

@@ -74,9 +74,15 @@ def prompt_tokens_bound(messages: list[dict[str, Any]]) -> int:
             return [text_of(item) for item in value]
         return value
 
-    # Messages of plain strings (most calls) hold no image: measured as they are, without a copy.
-    flat = all(isinstance(m, dict) and not any(isinstance(v, dict | list) for v in m.values()) for m in messages)
-    text = _PROMPT_JSON.encode(messages if flat else text_of(messages))
+    # A message of plain strings (most are) holds no image, and neither do tool definitions or a
+    # response schema (items without a role): measured as they are, without a copy or a walk.
+    measured = [
+        text_of(m)
+        if isinstance(m, dict) and "role" in m and any(isinstance(v, dict | list) for v in m.values())
+        else m
+        for m in messages
+    ]
+    text = _PROMPT_JSON.encode(measured)
     return len(text.encode("utf-8", "surrogatepass")) + images * IMAGE_TOKENS_BOUND + REPLY_PRIMING_TOKENS
 
 

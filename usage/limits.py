@@ -22,7 +22,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -334,7 +334,8 @@ def _admission(raw: list[int], step: _Step, limits: Limits, stamp: float) -> Adm
     used = {q.name: count for q, count in zip(QUOTAS, raw[4 : 4 + n], strict=True)}
     used |= {"spent": raw[4 + n], "held": raw[5 + n]}
     reserved, tokens = raw[6 + n], raw[7 + n]
-    ticket = replace(step.ticket, reserved_nano=reserved)  # with the output tokens the budget afforded
+    held = step.ticket  # with the output tokens the budget afforded (built directly: replace() inspects fields)
+    ticket = Ticket(user_id=held.user_id, month=held.month, day=held.day, reserved_nano=reserved)
     return Admission(allowed=True, used=used, ticket=ticket, max_tokens=tokens if step.args[8] else None, **figures)
 
 

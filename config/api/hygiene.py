@@ -56,21 +56,31 @@ def check_json(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
     """Raise `UnsafeJSON` for nesting deeper than `max_depth`, or a NUL or lone surrogate in any
     string (keys included). Iterative, so a deep value cannot exhaust the stack here either.
 
-    Every body passes here, so the path of a value is kept as a chain of (parent, key) links and
-    spelled out only for a refusal."""
-    stack: list[tuple[Any, int, _Trail]] = [(value, 1, None)]
+    Every body passes here, so the walk is lean: strings and numbers are checked where they are met
+    (only objects and arrays go on the stack), and the path of a value is kept as a chain of
+    (parent, key) links, spelled out only for a refusal."""
+    if isinstance(value, str):
+        if _unsafe_string(value):
+            _refuse_string(value, "")
+        return
+    stack: list[tuple[Any, int, _Trail]] = [(value, 1, None)] if isinstance(value, dict | list) else []
     while stack:
         item, depth, trail = stack.pop()
-        if isinstance(item, str):
-            if _unsafe_string(item):
-                _refuse_string(item, _path(trail))
-        elif isinstance(item, dict | list):
-            if depth > max_depth:
-                raise UnsafeJSON(f"The JSON is nested deeper than {max_depth} levels.", _path(trail))
-            pairs = item.items() if isinstance(item, dict) else enumerate(item)
-            for key, child in pairs:
+        if depth > max_depth:
+            raise UnsafeJSON(f"The JSON is nested deeper than {max_depth} levels.", _path(trail))
+        if isinstance(item, dict):
+            for key in item:
                 if isinstance(key, str) and _unsafe_string(key):
                     _refuse_string(key, f"a key of {_path(trail) or 'the body'}")
+            pairs: Any = item.items()
+        else:
+            pairs = enumerate(item)
+        for key, child in pairs:
+            if isinstance(child, str):
+                # isascii() is a flag lookup: an ASCII string cannot hold a surrogate, so only NUL is searched.
+                if ("\x00" in child) if child.isascii() else _UNSAFE.search(child) is not None:
+                    _refuse_string(child, _path((trail, key)))
+            elif isinstance(child, dict | list):
                 stack.append((child, depth + 1, (trail, key)))
 
 

@@ -28,12 +28,23 @@ from usage.models import Door
 V = TypeVar("V")
 
 
-def _chunk(out_id: str, model: str, created: int, obj: str, choice: dict[str, Any] | None, usage: Any = None) -> bytes:
-    body: dict[str, Any] = {"id": out_id, "object": obj, "created": created, "model": model}
-    body["choices"] = [choice] if choice is not None else []
-    if usage is not None:
-        body["usage"] = usage
-    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\n\n"
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+class _Chunks:
+    """The `data:` events of one stream. Every chunk repeats the same id, object, created and model:
+    that head is encoded once, and each chunk encodes only its choice (the same bytes as encoding
+    the whole chunk, at a fraction of the cost per piece)."""
+
+    def __init__(self, out_id: str, model: str, created: int, obj: str) -> None:
+        head = {"id": out_id, "object": obj, "created": created, "model": model}
+        self.head = b"data: " + _COMPACT.encode(head)[:-1].encode() + b',"choices":['
+
+    def choice(self, choice: dict[str, Any]) -> bytes:
+        return self.head + _COMPACT.encode(choice).encode() + b"]}\n\n"
+
+    def usage(self, usage: dict[str, Any]) -> bytes:
+        return self.head + b'],"usage":' + _COMPACT.encode(usage).encode() + b"}\n\n"
 
 
 def _error_chunk(exc: ApiError) -> bytes:
@@ -74,7 +85,7 @@ async def _stream_body(streams: list[GenerationStream], include_usage: bool, cha
     lead = streams[0]
     out_id = f"chatcmpl-{lead.prep.inp.user.pk:x}{int(time.time() * 1000):x}" if chat else f"cmpl-{id(lead):x}"
     obj = "chat.completion.chunk" if chat else "text_completion"
-    created, model = int(time.time()), lead.model.slug
+    chunks = _Chunks(out_id, lead.model.slug, int(time.time()), obj)
     started: set[int] = {0}
 
     def choice(piece: StreamDelta) -> dict[str, Any]:
@@ -87,13 +98,13 @@ async def _stream_body(streams: list[GenerationStream], include_usage: bool, cha
 
     if chat:  # the first byte: the role, before the model's first words
         opening = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None, "logprobs": None}
-        yield _chunk(out_id, model, created, obj, opening)
+        yield chunks.choice(opening)
     try:
         # One stream is read directly (no merging layer per piece). aclosing: a client that leaves is
         # recorded now, not when the generator is collected.
         async with contextlib.aclosing(streams[0].pieces() if len(streams) == 1 else merged_pieces(streams)) as pieces:
             async for piece in pieces:
-                yield _chunk(out_id, model, created, obj, choice(piece))
+                yield chunks.choice(choice(piece))
     except ApiError as exc:
         yield _error_chunk(exc)
         return
@@ -103,9 +114,9 @@ async def _stream_body(streams: list[GenerationStream], include_usage: bool, cha
         end = {"index": index, "delta": {}, "finish_reason": finish, "logprobs": None}
         if not chat:
             end = {"index": index, "text": "", "finish_reason": finish, "logprobs": None}
-        yield _chunk(out_id, model, created, obj, end)
+        yield chunks.choice(end)
     if include_usage:
-        yield _chunk(out_id, model, created, obj, None, openai_usage(outs))
+        yield chunks.usage(openai_usage(outs))
     yield b"data: [DONE]\n\n"
 
 

@@ -28,6 +28,7 @@ from playground.generation.params import (
 # What the doors themselves read from a body; never a model's field.
 DOOR_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "cache", "max_completion_tokens", "notify"})
 _TYPED = frozenset({*PARAMETERS, *MODEL_OPTIONS, *ATTRIBUTION}) | DOOR_FIELDS
+_OPENAI_TYPED = _TYPED | {"prompt"}  # the completions body's prompt is its door's
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def openai_input(origin: Origin, body: dict[str, Any], messages: Any) -> Generat
         raise ApiError("VALIDATION_ERROR", "you must provide a model parameter", param="model")
     return GenerationInput(
         model=model, messages=messages, params=_parameters(body), cache=flag(body, "cache"), record_behind=True,
-        extra=_extra(body, _TYPED | {"prompt"}), **_options(body), **origin.fields(),
+        extra=_extra(body, _OPENAI_TYPED), **_options(body), **origin.fields(),
     )  # fmt: skip
 
 

@@ -153,9 +153,8 @@ def _plan(inp: GenerationInput) -> _Plan:
 
 def _stored_images(inp: GenerationInput) -> list[Any] | None:
     """The messages for the ledger, when they carry data: images (stored now, before admission)."""
-    if not media.has_data_images(inp.messages):
-        return None
-    return media.ledger_messages(inp.messages, inp.user)
+    kept = media.ledger_messages(inp.messages, inp.user)
+    return None if kept is inp.messages else kept
 
 
 async def generation_prepare(inp: GenerationInput) -> Prepared:

@@ -12,12 +12,13 @@ from django.conf import settings
 
 from config import store
 
-CACHEABLE_FINISH = frozenset({"stop", "length", None})
+# A tool call is an answer like any other: the entry holds the calls (playground.generation.settle).
+CACHEABLE_FINISH = frozenset({"stop", "length", "tool_calls", None})
 
 
 def key_for(*, user_id: int, model_slug: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
     blob = json.dumps([user_id, model_slug, messages, params], sort_keys=True, separators=(",", ":"))
-    return store.key("resp", "v2", hashlib.sha256(blob.encode()).hexdigest())
+    return store.key("resp", "v3", hashlib.sha256(blob.encode()).hexdigest())
 
 
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:

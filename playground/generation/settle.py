@@ -152,13 +152,28 @@ def _ledger_row(prep: Prepared, out: GenerationOutcome, upstream_id: str) -> dic
 
 
 def _cache_entry(out: GenerationOutcome) -> dict[str, Any]:
+    """The whole answer (a cacheable request asks for one choice, without logprobs): its text, tool
+    calls and refusal, so that a hit answers exactly what the call did."""
     u = out.usage
-    return {
+    entry: dict[str, Any] = {
         "content": out.content,
         "finish_reason": out.finish_reason,
         "usage": [u.prompt_tokens, u.completion_tokens, u.total_tokens],
         "model_id": out.model.pk,
     }
+    if out.tool_calls:
+        entry["tool_calls"] = [call.as_openai() for call in out.tool_calls]
+    if out.refusal:
+        entry["refusal"] = out.refusal
+    return entry
+
+
+def cached_tool_calls(entry: dict[str, Any]) -> list[ToolCall]:
+    """The tool calls of a response cache entry (OpenAI's shape, as _cache_entry stored them)."""
+    return [
+        ToolCall(call["id"], call["function"]["name"], call["function"]["arguments"], call.get("type", "function"))
+        for call in entry.get("tool_calls") or ()
+    ]
 
 
 async def _record(prep: Prepared, out: GenerationOutcome, row: dict[str, Any]) -> None:
@@ -241,4 +256,6 @@ async def settle_cached(prep: Prepared) -> GenerationOutcome:
         status=GenerationStatus.SUCCESS,
         ttft_ms=0,
         cached=True,
+        tool_calls=cached_tool_calls(entry),
+        refusal=entry.get("refusal"),
     )

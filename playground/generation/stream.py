@@ -69,8 +69,9 @@ class GenerationStream:
         choice. Ends normally, raises ApiError after a mid-stream failure (recorded), and records a
         cancelled generation when the consumer goes away; what was delivered is recorded either way."""
         if self.prep.cached:
-            self.outcome = await settle_cached(self.prep)
-            yield StreamDelta(self.outcome.content)
+            self.outcome = out = await settle_cached(self.prep)
+            calls = [ToolCallDelta(i, c.id, c.name, c.arguments, c.type) for i, c in enumerate(out.tool_calls)]
+            yield StreamDelta(out.content, tool_calls=calls or None, refusal=out.refusal)
             return
         delivered = _Delivered()
         end: StreamEnd | None = None

@@ -55,6 +55,7 @@ Faults are chosen per request by suffixes on the model name, e.g. "gpt-4o-mini@l
     @empty            an answer with nothing in it (a stream of only `data: [DONE]`)
     @html             a 502 whose body is an HTML page from a proxy
     @parallel         with tools, call the first two tools in one answer
+    @stopfinish       OpenAI family: finish_reason "stop" after tool calls too (as some compatible servers send)
 
 Embeddings and images (openai_media, huggingface_media, minimax_images, ollama's /api/embed):
 

@@ -165,6 +165,8 @@ class OpenAIFamily:
         ask = ask_from(body, faults)
         n = int(body.get("n") or 1) if provider == "openai" else 1
         answers = [replies.answer(ask, i) for i in range(n)]
+        if faults.has("stopfinish"):  # some OpenAI-compatible servers end a tool call with "stop"
+            answers = [Answer(a.tokens, "stop", a.calls) for a in answers]
         digest = hashlib.sha256(dumps(body, sort_keys=True).encode()).hexdigest()[:24]
         chat_id = ("gen-" if provider == "openrouter" else "chatcmpl-") + digest
         if body.get("stream"):

@@ -103,6 +103,52 @@ def test_streaming_helper_assembles_tool_call_deltas(app_server, alice_key, capa
     assert final.choices[0].finish_reason == "tool_calls"
 
 
+def _tool_calls(completion) -> list[dict]:
+    """OpenAI's shape of each call (what the ledger's `output` holds too)."""
+    calls = completion.choices[0].message.tool_calls or []
+    return [
+        {"id": c.id, "type": c.type, "function": {"name": c.function.name, "arguments": c.function.arguments}}
+        for c in calls
+    ]
+
+
+# "@stopfinish": an OpenAI-compatible upstream that ends a tool call with finish_reason "stop".
+@pytest.mark.parametrize("upstream_id", ["gpt-4o-mini", "gpt-4o-mini@stopfinish"])
+def test_a_cached_tool_call_comes_back_whole(app_server, alice_key, make_model, fake_upstream, upstream_id):
+    model = make_model(upstream_id, **EVERYTHING)
+    client = _client(app_server, alice_key)
+    ask = {"model": model.slug, "messages": ASK, "tools": TOOLS, "temperature": 0}
+    first = client.chat.completions.create(**ask)
+    calls = fake_upstream.stats()["requests"]
+    second = client.chat.completions.create(**ask)
+    assert fake_upstream.stats()["requests"] == calls  # answered from the response cache
+    assert _tool_calls(first) and _tool_calls(second) == _tool_calls(first)
+    assert first.choices[0].finish_reason == second.choices[0].finish_reason == "tool_calls"
+    assert second.choices[0].message.content is None
+
+    # The same request streamed is answered from the same entry: the call as deltas, then its finish.
+    with client.chat.completions.stream(**ask) as stream:
+        streamed = stream.get_final_completion()
+    assert fake_upstream.stats()["requests"] == calls
+    assert _tool_calls(streamed) == _tool_calls(first) and streamed.choices[0].finish_reason == "tool_calls"
+    flush_ledger()
+    hits = Generation.objects.filter(cache_hit=True).order_by("created_at")
+    assert [row.output["tool_calls"] for row in hits] == [_tool_calls(first)] * 2
+
+
+def test_a_streamed_tool_call_is_cached_whole(app_server, alice_key, make_model, fake_upstream):
+    model = make_model("gpt-4o-mini@stopfinish", **EVERYTHING)
+    client = _client(app_server, alice_key)
+    ask = {"model": model.slug, "messages": ASK, "tools": TOOLS, "temperature": 0}
+    with client.chat.completions.stream(**ask) as stream:
+        first = stream.get_final_completion()
+    calls = fake_upstream.stats()["requests"]
+    second = client.chat.completions.create(**ask)
+    assert fake_upstream.stats()["requests"] == calls
+    assert _tool_calls(first) and _tool_calls(second) == _tool_calls(first)
+    assert second.choices[0].finish_reason == "tool_calls"
+
+
 class Weather(BaseModel):
     city: str
     degrees: int

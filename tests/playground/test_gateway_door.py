@@ -92,7 +92,8 @@ def test_an_unexpected_failure_is_a_500_in_openai_shape(app_server, alice_key, c
 def test_a_client_leaving_mid_stream_stops_the_upstream_and_is_recorded_as_cancelled(
     app_server, alice_key, make_model, fake_upstream
 ):
-    slow = make_model("gpt-4o-mini@slow=300")
+    # A model string of its own: the fake's counters are shared by the session (test_stream's is @slow=300).
+    slow = make_model("gpt-4o-mini@slow=310")
     body = {"model": slow.slug, "messages": HELLO, "stream": True, "max_tokens": 500}
     received = ""
     with httpx.stream(
@@ -112,4 +113,4 @@ def test_a_client_leaving_mid_stream_stops_the_upstream_and_is_recorded_as_cance
     assert row.content and row.content.split()[0] in received
     assert row.tokens_estimated and row.cost == delivered_cost(row) > 0  # what was delivered is charged
     closed = fake_upstream.stats().get("closed_early", {})
-    assert sum(v for k, v in closed.items() if "@slow=300" in k) == 1
+    assert sum(v for k, v in closed.items() if "@slow=310" in k) == 1
