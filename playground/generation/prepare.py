@@ -134,7 +134,7 @@ def _plan(inp: GenerationInput) -> _Plan:
     reserve_nano, output = admission.chat_hold(chain, billed, params.max_tokens * params.n)
     if (inp.cache or params.deterministic) and params.n == 1 and not params.options.get("logprobs"):
         cache_key = response_cache.key_for(
-            user_id=inp.user.pk, model_slug=model.slug, messages=messages, params=params.as_dict()
+            user_id=inp.user.pk, model_slug=model.slug, messages=messages, params=params.as_dict(), extra=inp.extra
         )
     return _Plan(
         chain=chain,

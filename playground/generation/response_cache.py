@@ -16,8 +16,20 @@ from config import store
 CACHEABLE_FINISH = frozenset({"stop", "length", "tool_calls", None})
 
 
-def key_for(*, user_id: int, model_slug: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
-    blob = json.dumps([user_id, model_slug, messages, params], sort_keys=True, separators=(",", ":"))
+def key_for(
+    *,
+    user_id: int,
+    model_slug: str,
+    messages: list[dict[str, Any]],
+    params: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """The entry of one request: everything sent upstream is in it, fields an operator lets through
+    (`extra`) included, so requests that differ only there never share an answer."""
+    parts: list[Any] = [user_id, model_slug, messages, params]
+    if extra:
+        parts.append(extra)
+    blob = json.dumps(parts, sort_keys=True, separators=(",", ":"))
     return store.key("resp", "v3", hashlib.sha256(blob.encode()).hexdigest())
 
 
