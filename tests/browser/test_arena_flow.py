@@ -161,3 +161,18 @@ def test_a_reload_mid_battle_reattaches_and_the_answers_finish(page, alice, pass
         assert shown.count(last_words[-20:]) == 1  # shown once, not twice
     page.get_by_role("button", name="A is better").click()
     page.locator("#reveal").wait_for()
+
+
+def test_the_demo_login_of_a_fresh_install_can_start_a_battle(page, transactional_db):
+    from accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+    from accounts.models import User
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)  # run again by every `make run`: the pool is not added to twice
+    assert sorted(PoolEntry.objects.values_list("model__slug", flat=True)) == sorted(SLUGS)
+    sign_in(page, User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    page.goto("/arena/")
+    page.get_by_label("Prompt", exact=True).fill("Hello")
+    page.get_by_role("button", name="Start the battle").click()
+    page.wait_for_url("**/arena/b/**")
+    page.wait_for_function("!document.querySelector('fieldset#vote').disabled", timeout=60000)
