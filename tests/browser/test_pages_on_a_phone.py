@@ -40,7 +40,9 @@ def test_menus_history_and_filters_fit_a_phone(new_context, alice, password, cat
     page.goto("/playground/history/")
     assert off_screen(page, ".nav-links a") == []
     assert off_screen(page, "#results td, #results td button, #results td summary") == []
-    assert page.get_by_role("button", name="Delete").is_visible()
+    delete = page.get_by_role("button", name="Delete")
+    assert delete.is_visible()
+    assert delete.evaluate("b => getComputedStyle(b).backgroundColor") == "rgba(0, 0, 0, 0)"  # styled, not grey
     assert serious_violations(page) == []
 
     page.goto("/arena/leaderboard/")
@@ -78,3 +80,17 @@ def test_stop_shows_while_answering_and_the_search_empties_after_a_pick(page, al
     page.wait_for_url(re.compile(r"/playground/c/"))
     page.wait_for_function("!document.querySelector('.turn.is-streaming')", timeout=60000)
     assert stop.is_hidden()
+
+
+def test_history_rows_line_up_on_a_desktop(new_context, alice, password, catalog):
+    Conversation.objects.create(owner=alice, title="Rivers", models=["demo/swift"])
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    sign_in(page, alice, password)
+    page.goto("/playground/history/")
+    bottoms = page.locator("#results tbody tr:first-child td").evaluate_all(
+        "tds => tds.map(td => Math.round(td.getBoundingClientRect().bottom))"
+    )
+    assert len(bottoms) == 4 and len(set(bottoms)) == 1  # one line under the whole row
+    rename = page.locator("#results summary").first
+    assert rename.evaluate("s => getComputedStyle(s).borderTopStyle") == "solid"  # looks like the button it is
+    assert serious_violations(page) == []
