@@ -1,8 +1,9 @@
 """The arena's pages: start a blind battle, watch the hidden models answer, vote, see who they were;
 the leaderboard; the user's shortlist; replaying a past conversation or a set of prompts.
 
-Starting or continuing a battle stores the turn under a one-time token (prompts never travel in a URL);
-the battle page opens one EventSource for it (arena.stream), like the playground's compare mode.
+Starting or continuing a battle stores the turn under a token (prompts never travel in a URL); the battle
+page opens one EventSource for it (arena.stream), like the playground's compare mode, and a reloaded page
+reattaches to the answers still running.
 """
 
 import secrets
@@ -32,12 +33,13 @@ from catalog.models import AIModel
 from config.api.exceptions import ApiError
 from playground.doors.sse import EventStreamResponse
 from playground.models import Conversation
+from playground.pages import live
 
 TURN_TTL = 600
 _TURN_KEY = "arena-turn:{}"
-_LATEST_KEY = "arena-turn-of:{}"  # battle id -> the token of its turn still to be streamed
+_LATEST_KEY = "arena-turn-of:{}"  # battle id -> the token of its turn until its answers have ended
 _STOP_KEY = "arena-stop:{}:{}"
-_OWNER_KEY = "arena-turn-owner:{}"  # outlives the one-time token: Stop is pressed while it streams
+_OWNER_KEY = "arena-turn-owner:{}"  # who may press Stop on the turn
 MAX_REPLAY_PROMPTS = 20
 
 
@@ -165,13 +167,22 @@ def _stop_check(token: str) -> Any:
 
 @require_GET
 async def turn_stream(request: HttpRequest, token: str) -> HttpResponse:
+    """The turn's events. The first request starts its answers, detached from the page; a reload reads
+    them again from the start, a reconnecting EventSource from its Last-Event-ID."""
     user = await request.auser()
-    key = _TURN_KEY.format(token)
-    pending = await sync_to_async(cache.get)(key)
+    pending = await cache.aget(_TURN_KEY.format(token))
     if not user.is_authenticated or pending is None or pending["user_id"] != user.pk:
         return HttpResponse("This turn is not yours or has expired.", status=404)
-    await sync_to_async(cache.delete_many)([key, _LATEST_KEY.format(pending["battle_id"])])  # streamed once
-    return EventStreamResponse(turn_events(user, pending, _stop_check(token)))
+    latest = _LATEST_KEY.format(pending["battle_id"])
+
+    async def ended() -> None:
+        # The battle page renders the recorded answers from now on, and opens no stream.
+        if await cache.aget(latest) == token:
+            await cache.adelete(latest)
+
+    await live.run_once(token, lambda: turn_events(user, pending, _stop_check(token)), ended)
+    after = request.headers.get("Last-Event-ID", "")
+    return EventStreamResponse(live.replay(token, after if live.EVENT_ID.fullmatch(after) else ""))
 
 
 # --- Shortlist, leaderboard, replay --------------------------------------------------------------

@@ -1,5 +1,8 @@
 """A battle turn's event stream: the playground's runner (playground.doors.sse) with the names kept back.
 
+Like a playground turn it runs detached from the page (playground.pages.live.run_once): a reload or a
+lost connection reads on from the turn's log, and only Stop cancels an answer.
+
 Every hidden model answers through the one generation path (admission, quotas, metering, Stop), and
 the events speak of slots ("A", "B") only: no model name, no fallback that answered, no cost or time,
 which would give the model away before the vote. Each answer is recorded on the battle before its
@@ -100,6 +103,6 @@ def turn_events(user: Any, pending: dict[str, Any], stop_check: Callable[[str], 
     return merge_model_events(
         start,
         session={"type": "session", "battle_id": pending["battle_id"], "slots": sorted(pending["answers"])},
-        done={"type": "done", "battle_id": pending["battle_id"]},
+        done={"type": "done"},  # the runner (playground.pages.live) writes the last `done` itself
         conversation_id=None,  # a battle is not a playground conversation: its totals are on the ledger
     )

@@ -20,7 +20,7 @@ def account_export(user: Any) -> dict[str, Any]:
     return {
         "conversations": ExportSection(conversations.count(), (
             {"id": str(c.pk), "title": c.title, "system_prompt": c.system_prompt, "models": c.models,
-             "created_at": c.created_at.isoformat(), "shared": bool(c.share_id)}
+             "settings": c.settings, "created_at": c.created_at.isoformat(), "shared": bool(c.share_id)}
             for c in conversations.iterator(chunk_size=2000)
         )),
         "generations": ExportSection(generations.count(), (
@@ -57,7 +57,8 @@ def account_erase(user: Any) -> None:
         **_ERASED, created_at=TruncDay("created_at"), removed_at=Coalesce("removed_at", Value(now))
     )
     Conversation.all_objects.filter(owner=user).update(
-        deleted_at=Coalesce("deleted_at", Value(now)), title="", system_prompt="", share_id=None, models=[]
+        deleted_at=Coalesce("deleted_at", Value(now)), title="", system_prompt="", share_id=None, models=[],
+        settings={},
     )
     Preset.objects.filter(user=user).delete()
     image_store.pictures_erase(user_id=user.pk)

@@ -61,6 +61,9 @@ class Conversation(models.Model):
     # "content"}]}]. Their generations belong to the original conversation.
     carried_turns = models.JSONField(default=list, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The settings panel as the latest turn was sent, by the API's names (temperature, stop, tools,
+    # response_format ...): reopening the conversation puts them back. The system prompt has its own field.
+    settings = models.JSONField(default=dict, blank=True)
     # The words of its title, prompts and answers (PostgreSQL full text, GIN-indexed with the owner),
     # added to as each turn ends: history search never reads the ledger (playground/search.py).
     search = SearchVectorField(null=True, editable=False)
@@ -108,8 +111,10 @@ class Conversation(models.Model):
     def remove(self) -> None:
         """Delete for its owner: the title, system prompt and share link go; its generations stay billed."""
         self.deleted_at = timezone.now()
-        self.title, self.system_prompt, self.share_id, self.models = "", "", None, []
-        self.save(update_fields=["deleted_at", "title", "system_prompt", "share_id", "models", "updated_at"])
+        self.title, self.system_prompt, self.share_id, self.models, self.settings = "", "", None, [], {}
+        self.save(
+            update_fields=["deleted_at", "title", "system_prompt", "share_id", "models", "settings", "updated_at"]
+        )
 
 
 class PresetQuerySet(models.QuerySet["Preset"]):

@@ -26,6 +26,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_SIGNUP_REDIRECT_URL = "/playground/"  # a new account starts where the product is: the chat
 LOGOUT_REDIRECT_URL = "/"
 SITE_ID = 1
 

@@ -7,7 +7,6 @@ run on the server until they end or Stop is pressed, whatever happens to the pag
 """
 
 import contextlib
-import re
 import secrets
 from typing import Any
 
@@ -31,7 +30,7 @@ from playground.media import image_for, ledger_messages, upstream_messages
 from playground.models import Conversation, Preset
 from playground.pages import live, snippets
 from playground.pages.conversations import cut_title, recent_conversations
-from playground.pages.forms import ParamsForm, PresetForm, SendForm
+from playground.pages.forms import ParamsForm, PresetForm, SendForm, params_for_panel
 from playground.pages.surface import (
     Surface,
     SurfaceError,
@@ -39,6 +38,7 @@ from playground.pages.surface import (
     read_surface,
     read_tools,
     refuse_lacking,
+    surface_fields,
 )
 from playground.pages.turns import (
     conversation_turns,
@@ -54,7 +54,6 @@ from usage.settings_store import default_model
 
 _TURN_KEY = "pg-turn:{}"
 MAX_TOOL_RESULT = 100000
-_EVENT_ID = re.compile(r"\d{1,20}(-\d{1,20})?")
 
 
 @login_required
@@ -75,7 +74,7 @@ def send(request: HttpRequest) -> HttpResponse:
     also = ["vision"] if existing is not None and _has_images(existing) else []
     if refused := _unavailable(request, chosen) or refuse_lacking(chosen, surface, also=also):
         return retarget(HttpResponse(f'<p class="message error">{escape(refused)}</p>'), "#send-errors")
-    conversation, created = _conversation_for(request, form, existing)
+    conversation, created = _conversation_for(request, form, existing, settings=form.api_params() | surface.options())
     turn_number = _next_turn(conversation, form.cleaned_data.get("edit_turn"))
     prompt = form.cleaned_data["prompt"]
     user_message = {"role": "user", "content": surface.content(prompt)}
@@ -167,16 +166,20 @@ def _existing_conversation(request: HttpRequest, form: SendForm) -> Conversation
     return Conversation.objects.filter(pk=existing, owner=request.user).first() if existing else None
 
 
-def _conversation_for(request: HttpRequest, form: SendForm, existing: Conversation | None) -> tuple[Conversation, bool]:
+def _conversation_for(
+    request: HttpRequest, form: SendForm, existing: Conversation | None, *, settings: dict[str, Any]
+) -> tuple[Conversation, bool]:
+    """The conversation the turn goes to, holding the turn's models and settings: reopened, it shows them."""
     system = form.cleaned_data.get("system_prompt", "")
     if existing is not None:
         existing.models = form.models
         existing.system_prompt = system
-        existing.save(update_fields=["models", "system_prompt", "updated_at"])
+        existing.settings = settings
+        existing.save(update_fields=["models", "system_prompt", "settings", "updated_at"])
         return existing, False
     title = cut_title(form.cleaned_data["prompt"])
     conversation = Conversation.objects.create(
-        owner=request.user, title=title, system_prompt=system, models=form.models
+        owner=request.user, title=title, system_prompt=system, models=form.models, settings=settings
     )
     return conversation, True
 
@@ -260,7 +263,7 @@ async def stream(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse("This turn is not yours or has expired.", status=404)
     await live.start_once(token, pending, user)
     after = request.headers.get("Last-Event-ID", "")
-    return EventStreamResponse(live.replay(token, after if _EVENT_ID.fullmatch(after) else ""))
+    return EventStreamResponse(live.replay(token, after if live.EVENT_ID.fullmatch(after) else ""))
 
 
 # --- View code and presets ---------------------------------------------------------------------
@@ -288,11 +291,18 @@ def view_code(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def preset_save(request: HttpRequest) -> HttpResponse:
+    """Save the settings panel as a preset: the parameters, the system prompt, the tools and the answer format."""
     form = PresetForm(request.POST)
     if not form.is_valid():
         return HttpResponse(" ".join(e for errors in form.errors.values() for e in errors), status=200)
+    try:
+        surface = Surface(tools=read_tools(request.POST), response_format=read_response_format(request.POST))
+    except SurfaceError as exc:
+        return HttpResponse(f"Not saved: {exc.message}")
     Preset.objects.update_or_create(
-        user=request.user, name=form.cleaned_data["preset_name"], defaults={"params": form.api_params_with_system()}
+        user=request.user,
+        name=form.cleaned_data["preset_name"],
+        defaults={"params": form.api_params_with_system() | surface.options()},
     )
     return HttpResponse(f"Saved preset “{form.cleaned_data['preset_name']}”.")
 
@@ -307,8 +317,10 @@ def preset_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def preset_apply(request: HttpRequest) -> HttpResponse:
+    """The panel's parameters (swapped in) and its tools and answer format (out of band) from a preset."""
     preset = Preset.objects.visible_to(request.user).filter(pk=request.GET.get("preset") or 0).first()
-    params = dict(preset.params) if preset else {}
-    if isinstance(params.get("stop"), list):
-        params["stop"] = "\n".join(params["stop"])
-    return render(request, "playground/_params.html", {"params": params})
+    saved = dict(preset.params) if preset else {}
+    context = {"params": params_for_panel(saved), "surface": surface_fields(saved), "oob": True}
+    html = render_to_string("playground/_params.html", context, request=request)
+    html += render_to_string("playground/_surface.html", context, request=request)
+    return HttpResponse(html)

@@ -21,7 +21,9 @@ from config.api.pagination import decode_cursor, encode_cursor
 from playground.generation import MAX_MODELS
 from playground.models import Conversation, Preset
 from playground.pages import live
+from playground.pages.forms import params_for_panel
 from playground.pages.markdown import highlight_css
+from playground.pages.surface import surface_fields
 from playground.pages.turns import Turn, answer_for, conversation_turns, streaming_turn
 from playground.search import search_conversations, search_reindex
 from usage.ledger.export import generations_csv
@@ -108,7 +110,8 @@ def _page(request: HttpRequest, conversation: Conversation | None) -> HttpRespon
     models = _picker_models(request)
     by_slug = {m.slug: m for m in models}
     selected = _default_selection(request, conversation, models)
-    params: dict[str, Any] = {"system_prompt": conversation.system_prompt if conversation else ""}
+    saved = conversation.settings if conversation else {}
+    params = params_for_panel(saved) | {"system_prompt": conversation.system_prompt if conversation else ""}
     context = {
         "conversation": conversation,
         "conversation_id": str(conversation.pk) if conversation else "",
@@ -119,6 +122,7 @@ def _page(request: HttpRequest, conversation: Conversation | None) -> HttpRespon
         "chosen": [by_slug[slug] for slug in selected],
         "presets": Preset.objects.visible_to(request.user),
         "params": params,
+        "surface": surface_fields(saved),
         "max_models": MAX_MODELS,
     }
     return render(request, "playground/index.html", context)
@@ -168,6 +172,7 @@ def branch(request: HttpRequest, pk: Any) -> HttpResponse:
         title=cut_title(f"{source.title} (branch)"),
         system_prompt=source.system_prompt,
         models=source.models,
+        settings=source.settings,
         carried_turns=carried,
     )
     return HttpResponseClientRedirect(new.get_absolute_url()) if request.htmx else redirect(new)

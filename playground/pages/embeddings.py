@@ -14,7 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import ModelKind
 from playground.generation.media import embeddings_run
-from playground.pages.media import CompareField, Pane, model_choices, models_of_kind, playground_origin, side_by_side
+from playground.pages.media import (
+    CompareField,
+    Pane,
+    first_pick,
+    model_choices,
+    models_of_kind,
+    playground_origin,
+    side_by_side,
+)
 from providers.media import EmbeddingRequest
 
 MIN_TEXTS, MAX_TEXTS = 2, 8
@@ -73,9 +81,9 @@ async def _embed(request: HttpRequest, user: Any, form: EmbeddingsForm, names: d
 @login_required
 @require_GET
 def embeddings(request: HttpRequest) -> HttpResponse:
-    models = models_of_kind(ModelKind.EMBEDDING)
+    models = models_of_kind(ModelKind.EMBEDDING, request.user)
     wanted = request.GET.get("model")
-    initial = {"models": [wanted] if wanted else [], "texts": EXAMPLE}
+    initial = {"models": first_pick(models, wanted), "texts": EXAMPLE}
     return render(request, "playground/embeddings.html", {"form": EmbeddingsForm(initial=initial, models=models)})
 
 
@@ -83,7 +91,7 @@ def embeddings(request: HttpRequest) -> HttpResponse:
 @require_POST
 async def embeddings_compare(request: HttpRequest) -> HttpResponse:
     user = await request.auser()
-    models = await sync_to_async(models_of_kind)(ModelKind.EMBEDDING)
+    models = await sync_to_async(models_of_kind)(ModelKind.EMBEDDING, user)
     form = EmbeddingsForm(request.POST, models=models)
     valid = await sync_to_async(form.is_valid)()
     panes = await _embed(request, user, form, {m.slug: m.display_name for m in models}) if valid else None

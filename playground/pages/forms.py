@@ -59,3 +59,12 @@ class SendForm(ParamsForm):
         if not data.get("prompt", "").strip():
             self.add_error("prompt", "Write a message first.")
         return data
+
+
+def params_for_panel(saved: dict[str, Any]) -> dict[str, Any]:
+    """Saved parameters (a conversation's or a preset's, by the API's names) as the settings panel's fields
+    take them: stop sequences one a line."""
+    params = {name: saved[name] for name in (*PARAMETERS, "system_prompt") if name in saved}
+    if isinstance(params.get("stop"), list):
+        params["stop"] = "\n".join(params["stop"])
+    return params

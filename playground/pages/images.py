@@ -22,7 +22,15 @@ from playground import image_store
 from playground.doors.images import picture_response
 from playground.generation.media import MAX_IMAGE_PROMPT, images_run
 from playground.models import GeneratedImage
-from playground.pages.media import CompareField, Pane, model_choices, models_of_kind, playground_origin, side_by_side
+from playground.pages.media import (
+    CompareField,
+    Pane,
+    first_pick,
+    model_choices,
+    models_of_kind,
+    playground_origin,
+    side_by_side,
+)
 from providers.media import ImageRequest
 from usage.models import Generation
 
@@ -69,9 +77,9 @@ def _context(request: HttpRequest, user: Any, form: ImagesForm, panes: list[Pane
 @login_required
 @require_GET
 def images(request: HttpRequest) -> HttpResponse:
-    models = models_of_kind(ModelKind.IMAGE)
+    models = models_of_kind(ModelKind.IMAGE, request.user)
     wanted = request.GET.get("model")
-    initial = {"models": [wanted] if wanted else []}
+    initial = {"models": first_pick(models, wanted)}
     form = ImagesForm(initial=initial, models=models)
     return render(request, "playground/images.html", _context(request, request.user, form))
 
@@ -92,7 +100,7 @@ async def _draw(request: HttpRequest, user: Any, form: ImagesForm, names: dict[s
 @require_POST
 async def images_compare(request: HttpRequest) -> HttpResponse:
     user = await request.auser()
-    models = await sync_to_async(models_of_kind)(ModelKind.IMAGE)
+    models = await sync_to_async(models_of_kind)(ModelKind.IMAGE, user)
     form = ImagesForm(request.POST, models=models)
     valid = await sync_to_async(form.is_valid)()
     panes = await _draw(request, user, form, {m.slug: m.display_name for m in models}) if valid else None

@@ -11,6 +11,7 @@ the same. Only Stop cancels a running answer.
 import asyncio
 import contextvars
 import itertools
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
@@ -30,6 +31,7 @@ IDLE_LIMIT_SECONDS = 600  # a reader waiting this long on a turn that says nothi
 _STOP_KEY = "pg-stop:{}:{}"
 _LIVE_KEY = "pg-live:{}"
 ALL_MODELS = "*"
+EVENT_ID = re.compile(r"\d{1,20}(-\d{1,20})?")  # a Last-Event-ID we wrote: a Redis stream id or a number
 _DONE = sse({"type": "done"})  # the last event of every turn
 
 
@@ -122,42 +124,71 @@ _runners: set[asyncio.Task] = set()  # strong references: a detached task is oth
 
 async def start_once(token: str, pending: dict[str, Any], user: Any) -> None:
     """Start the turn's runner unless some process already has (the first reader starts it)."""
+    conversation_id = pending["conversation_id"]
+
+    def frames() -> AsyncIterator[bytes]:
+        return _turn_frames(pending, user, _stop_check_for(token))
+
+    async def ended() -> None:
+        # The page renders this conversation from the ledger from now on.
+        live = await cache.aget(_LIVE_KEY.format(conversation_id))
+        if live and live.get("token") == token:
+            await cache.adelete(_LIVE_KEY.format(conversation_id))
+
+    await run_once(token, frames, ended)
+
+
+async def run_once(
+    token: str, frames: Callable[[], AsyncIterator[bytes]], ended: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Run a turn's event stream detached from any request, its frames kept in the turn's log, unless some
+    process already runs it. `ended` is awaited before the final `done` is written. The arena's battles
+    use this too."""
     if await cache.aadd(f"pg-run:{token}", 1, TURN_TTL):
         # A fresh context: the runner must not share the request's thread-sensitive executor, which
         # Django shuts down when the request ends; it gets its own for as long as it runs.
-        task = asyncio.create_task(_run(token, pending, user), context=contextvars.Context())
+        task = asyncio.create_task(_run(token, frames, ended), context=contextvars.Context())
         _runners.add(task)
         task.add_done_callback(_runners.discard)
 
 
-async def _run(token: str, pending: dict[str, Any], user: Any) -> None:
+def _stop_check_for(token: str) -> Callable[[str], Callable[[], Awaitable[bool]]]:
+    return lambda slug: _stop_check(token, slug)
+
+
+def _turn_frames(
+    pending: dict[str, Any], user: Any, stop_check: Callable[[str], Callable[[], Awaitable[bool]]]
+) -> AsyncIterator[bytes]:
+    origin = Origin(user=user, door=Door.PLAYGROUND, ip=pending["ip"], user_agent=pending["user_agent"])
+
+    def start(queue: asyncio.Queue) -> list[asyncio.Task]:
+        def answer(slug: str) -> Awaitable[object]:
+            return run_model(turn_input(origin, pending, slug), slug, queue, stop_check(slug))
+
+        return [asyncio.create_task(answer(slug)) for slug in pending["models"]]
+
+    return merge_model_events(
+        start,
+        session={"type": "session", "conversation_id": pending["conversation_id"]},
+        done={"type": "done"},  # not passed on: see _run
+        conversation_id=pending["conversation_id"],
+        prompt=pending.get("prompt", ""),
+    )
+
+
+async def _run(
+    token: str, frames: Callable[[], AsyncIterator[bytes]], ended: Callable[[], Awaitable[None]] | None
+) -> None:
     async with ThreadSensitiveContext():
         log = turn_log()
-        origin = Origin(user=user, door=Door.PLAYGROUND, ip=pending["ip"], user_agent=pending["user_agent"])
-
-        def start(queue: asyncio.Queue) -> list[asyncio.Task]:
-            def answer(slug: str) -> Awaitable[object]:
-                return run_model(turn_input(origin, pending, slug), slug, queue, _stop_check(token, slug))
-
-            return [asyncio.create_task(answer(slug)) for slug in pending["models"]]
-
-        frames = merge_model_events(
-            start,
-            session={"type": "session", "conversation_id": pending["conversation_id"]},
-            done={"type": "done"},  # not passed on: see below
-            conversation_id=pending["conversation_id"],
-            prompt=pending.get("prompt", ""),
-        )
         try:
-            async for frame in frames:
-                if frame != _DONE:  # held back until the turn's figures are added up, below
+            async for frame in frames():
+                if frame != _DONE:  # held back until the turn's figures are added up
                     await log.append(token, frame)
         finally:
-            # The merged stream has ended and added the turn to the conversation's totals; the page
-            # renders from the ledger from now on, so `done` is the last thing written.
-            live = await cache.aget(_LIVE_KEY.format(pending["conversation_id"]))
-            if live and live.get("token") == token:
-                await cache.adelete(_LIVE_KEY.format(pending["conversation_id"]))
+            # The merged stream has ended and added the turn up; `done` is the last thing written.
+            if ended is not None:
+                await ended()
             await log.append(token, _DONE)
             # Django returns a request's connections when the request ends; this runner is no
             # request, so its thread gives back the database connection it holds itself.

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.http import HttpRequest
 
+from catalog.availability import availability_map
 from catalog.models import AIModel, ModelStatus
 from config.api.exceptions import ApiError
 from playground.generation import MAX_MODELS
@@ -32,13 +33,26 @@ class Pane:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def models_of_kind(kind: str) -> list[AIModel]:
-    return list(
+def models_of_kind(kind: str, user: Any = None) -> list[AIModel]:
+    """The models of a kind, each with its `availability` for `user` (what the page says about it)."""
+    models = list(
         AIModel.objects.filter(is_active=True, provider__enabled=True, kind=kind)
         .exclude(status=ModelStatus.DEPRECATED)
         .select_related("provider")
         .order_by("display_name")
     )
+    available = availability_map(models, user=user)
+    for model in models:
+        model.availability = available[model.pk]
+    return models
+
+
+def first_pick(models: list[AIModel], wanted: str | None) -> list[str]:
+    """What the form starts with: the `?model=` asked for, else the first model that answers for this user,
+    so a first visit can press the button at once."""
+    if wanted:
+        return [wanted]
+    return [m.slug for m in models if m.availability.available][:1]
 
 
 class CompareField(forms.MultipleChoiceField):
@@ -51,7 +65,14 @@ class CompareField(forms.MultipleChoiceField):
 
 
 def model_choices(models: list[AIModel]) -> list[tuple[str, str]]:
-    return [(m.slug, f"{m.display_name} ({m.provider.name})") for m in models]
+    """Each model by name and provider; one this user cannot call yet says so (it is refused by name)."""
+
+    def label(m: AIModel) -> str:
+        availability = getattr(m, "availability", None)
+        why = f" · {availability.label.lower()}" if availability is not None and not availability.available else ""
+        return f"{m.display_name} ({m.provider.name}){why}"
+
+    return [(m.slug, label(m)) for m in models]
 
 
 def playground_origin(request: HttpRequest, user: Any) -> Origin:

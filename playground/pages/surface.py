@@ -176,3 +176,45 @@ def refuse_lacking(models: list[AIModel], surface: Surface, also: list[str] | No
             words = ", ".join(CAPABILITY_WORDS[name] for name in sorted(missing))
             return f"{model.display_name} does not support {words}: remove it from the comparison, or that setting."
     return ""
+
+
+@dataclass
+class ToolRow:
+    name: str = ""
+    description: str = ""
+    parameters: str = ""  # the JSON Schema as the user reads and edits it
+
+
+@dataclass
+class SurfaceFields:
+    """The tools editor and the answer format as the settings panel shows them."""
+
+    tools: list[ToolRow]
+    response_type: str = "text"
+    schema_name: str = "answer"
+    schema: str = ""
+
+
+def surface_fields(options: dict[str, Any] | None) -> SurfaceFields:
+    """The panel's fields for saved options (a conversation's or a preset's `tools` and `response_format`,
+    by the API's names); one empty tool row when there is no tool, as the editor always has one."""
+    options = options or {}
+    rows = [
+        ToolRow(
+            name=function.get("name", ""),
+            description=function.get("description", ""),
+            parameters=json.dumps(function.get("parameters") or {}, indent=2),
+        )
+        for tool in options.get("tools") or []
+        if isinstance(function := tool.get("function"), dict)
+    ]
+    fields = SurfaceFields(tools=rows or [ToolRow()])
+    response_format = options.get("response_format") or {}
+    kind = response_format.get("type")
+    if kind in RESPONSE_TYPES:
+        fields.response_type = kind
+    if kind == "json_schema":
+        json_schema = response_format.get("json_schema") or {}
+        fields.schema_name = json_schema.get("name") or "answer"
+        fields.schema = json.dumps(json_schema.get("schema") or {}, indent=2)
+    return fields

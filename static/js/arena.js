@@ -1,5 +1,6 @@
 // Arena battle page: one EventSource for the turn being answered. Events name slots (A, B, ...), never
-// models. Deltas are appended as text; the vote opens when every hidden model has finished.
+// models. Deltas are appended as text; the vote opens when every hidden model has finished. A reloaded
+// page reads the turn's events again from the start, so it shows the same answers, still growing.
 (function () {
   "use strict";
 
@@ -65,10 +66,10 @@
       }
     };
     source.onerror = function () {
-      if (source.readyState === EventSource.CLOSED) return;
-      source.close();
-      // The server has recorded what arrived (a lost connection stops the answers): reload to show it.
-      window.location.reload();
+      // The answers keep running on the server: the browser reconnects by itself and, sending the last
+      // event id it saw, gets the rest. A turn the server no longer streams has ended: show what it recorded.
+      if (source.readyState !== EventSource.CLOSED) return;
+      htmx.ajax("GET", window.location.pathname, { target: "#battle", select: "#battle", swap: "outerHTML" });
     };
   }
 

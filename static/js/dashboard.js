@@ -19,15 +19,17 @@
           labels: data.days,
           datasets: [
             { label: "Requests", data: data.requests, backgroundColor: accent, yAxisID: "y" },
-            { label: "Tokens", data: data.tokens, type: "line", borderColor: "#f59e0b", yAxisID: "y1" },
+            { label: "Tokens", data: data.tokens, type: "line", borderColor: "#f59e0b", backgroundColor: "#f59e0b", pointRadius: 4, yAxisID: "y1" },
           ],
         },
         options: { ...common, scales: { y: { beginAtZero: true }, y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } },
       }),
       new Chart(document.getElementById("chart-cost"), {
         type: "line",
-        data: { labels: data.days, datasets: [{ label: "USD", data: data.cost, borderColor: accent, fill: false }] },
-        options: { ...common, scales: { y: { beginAtZero: true } } },
+        // Filled points, and days centred in their slots: a first day of use is a dot in view, not a speck
+        // on the axis (a line needs two days).
+        data: { labels: data.days, datasets: [{ label: "USD", data: data.cost, borderColor: accent, backgroundColor: accent, pointRadius: 4, fill: false }] },
+        options: { ...common, scales: { x: { offset: true }, y: { beginAtZero: true } } },
       }),
       new Chart(document.getElementById("chart-models"), {
         type: "bar",

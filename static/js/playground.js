@@ -52,9 +52,16 @@
     }
   }
 
+  // Stop shows while something is being answered, like Send turning into Stop elsewhere.
+  function showStop() {
+    const stopAll = document.getElementById("stop-all");
+    if (stopAll) stopAll.hidden = !document.querySelector(".turn.is-streaming, .continuation.is-streaming");
+  }
+
   function start(turn) {
     if (turn.dataset.started) return;
     turn.dataset.started = "1";
+    showStop();
     const pending = new Map(); // model -> text not yet painted
     let frame = 0;
     const paint = function () {
@@ -118,6 +125,7 @@
           paint();
           source.close();
           turn.classList.remove("is-streaming");
+          showStop();
           document.dispatchEvent(new CustomEvent("playground:turn-done"));
           break;
       }
@@ -128,6 +136,7 @@
       paint();
       if (source.readyState !== EventSource.CLOSED) return;
       turn.classList.remove("is-streaming");
+      showStop();
       turn.querySelectorAll('.answer[data-status="streaming"], .answer[data-status="queued"]').forEach(function (c) {
         setStatus(c, "error", "connection lost");
       });
@@ -162,7 +171,7 @@
     const stopAll = event.target.closest("#stop-all");
     if (stopAll) {
       // Stop is the one thing that cancels: every running model of every streaming turn.
-      document.querySelectorAll(".turn.is-streaming").forEach(function (turn) {
+      document.querySelectorAll(".turn.is-streaming, .continuation.is-streaming").forEach(function (turn) {
         fetch(turn.dataset.stopUrl, {
           method: "POST",
           headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
@@ -270,6 +279,9 @@
     const lacking = lacks(option);
     if (lacking.length) return note(option.dataset.name + " does not support " + lacking.join(", ") + ": clear that setting to add it.");
     document.getElementById("model-chips").appendChild(chip(option));
+    // The query did its work: the full list is back for the next model of a comparison.
+    const input = document.getElementById("model-search");
+    if (input && input.value) { input.value = ""; filterOptions(""); }
     syncPicker();
     explain(option);
   }

@@ -127,3 +127,52 @@ def test_a_battle_streams_and_opens_the_vote_under_the_content_security_policy(w
     visit(watched, "/arena/leaderboard/")
     assert watched.locator("#leaderboard tbody tr").count() == 2
     assert watched.problems == []
+
+
+def test_a_reload_mid_battle_reattaches_and_the_answers_finish(page, alice, password, pool):
+    from arena.models import BattleAnswer
+
+    sign_in(page, alice, password)
+    page.goto("/arena/")
+    page.get_by_label("Prompt", exact=True).fill("Write a long story about mountains and rivers")
+    page.get_by_role("button", name="Start the battle").click()
+    page.wait_for_url("**/arena/b/**")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.arena-answer .answer-stream')].some(e => e.textContent.length > 20)"
+    )
+    page.reload()
+
+    # The page reattaches: the answers stream again from their start and go on to the end.
+    page.wait_for_function(
+        "[...document.querySelectorAll('.arena-answer .answer-stream')].some(e => e.textContent.length > 20)"
+        " || document.querySelectorAll('.arena-answer .md').length === 2"
+    )
+    page.wait_for_function("!document.querySelector('fieldset#vote').disabled", timeout=60000)
+    page.locator('.arena-answer[data-slot="A"] .md').wait_for()
+    page.locator('.arena-answer[data-slot="B"] .md').wait_for()
+    statuses = page.locator(".arena-answer").evaluate_all("els => els.map(e => e.dataset.status)")
+    assert statuses == ["success", "success"]  # not cancelled by the reload
+    answers = BattleAnswer.objects.select_related("generation").order_by("contestant__position")
+    for answer, label in zip(answers, "AB", strict=True):
+        assert answer.status == "success" and answer.generation.status == "success"
+        shown = " ".join(page.locator(f'.arena-answer[data-slot="{label}"] .answer-body').inner_text().split())
+        last_words = " ".join(answer.generation.content.split()[-4:]).strip("*_`")
+        assert last_words[-20:] in shown
+        assert shown.count(last_words[-20:]) == 1  # shown once, not twice
+    page.get_by_role("button", name="A is better").click()
+    page.locator("#reveal").wait_for()
+
+
+def test_the_demo_login_of_a_fresh_install_can_start_a_battle(page, transactional_db):
+    from accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+    from accounts.models import User
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)  # run again by every `make run`: the pool is not added to twice
+    assert sorted(PoolEntry.objects.values_list("model__slug", flat=True)) == sorted(SLUGS)
+    sign_in(page, User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    page.goto("/arena/")
+    page.get_by_label("Prompt", exact=True).fill("Hello")
+    page.get_by_role("button", name="Start the battle").click()
+    page.wait_for_url("**/arena/b/**")
+    page.wait_for_function("!document.querySelector('fieldset#vote').disabled", timeout=60000)

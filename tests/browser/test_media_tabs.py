@@ -137,3 +137,22 @@ def test_media_tabs_pass_axe_and_fit_the_screen(enforced, catalog, alice, passwo
         assert overflow <= 0, f"{run.__name__} scrolls sideways by {overflow}px ({scheme}, {viewport})"
     page.goto("/playground/images")  # the gallery, with the pictures just drawn
     assert serious_violations(page) == [], f"gallery ({scheme}, {viewport})"
+
+
+def test_a_first_visit_starts_with_a_model_that_answers(enforced, catalog, alice, password):
+    page = enforced(viewport=VIEWPORTS["desktop"])
+    sign_in(page, alice, password)
+    page.goto("/playground/embeddings")
+    chosen = page.locator('input[name="models"]:checked')
+    expect(chosen).to_have_count(1)
+    assert chosen.get_attribute("value").startswith("demo/")  # needs no key
+    assert "needs an api key" in page.get_by_text("text-embedding-3-large (OpenAI)").inner_text()
+    page.get_by_role("button", name="Compare").click()  # the example texts and the model: nothing to fill in
+    expect(page.locator("table.similarity")).to_have_count(1)
+
+    page.goto("/playground/images")
+    expect(page.locator('input[name="models"]:checked')).to_have_count(1)
+    page.get_by_label("Prompt").fill("A paper boat on a pond")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator(".media-pane img")).to_have_count(1)
+    assert page.problems == []

@@ -40,3 +40,26 @@ def test_spend_by_door_passes_axe_and_fits_the_screen(new_context, alice, scheme
     assert serious_violations(page) == [], f"dashboard ({scheme}, {viewport})"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the dashboard scrolls sideways by {overflow}px ({scheme}, {viewport})"
+
+
+def test_a_first_day_of_spend_is_a_visible_dot_on_the_cost_chart(new_context, alice):
+    _spend(alice, Door.PLAYGROUND, 2 * 10**6)  # one day of use: a line has a single point
+    page = new_context(viewport=VIEWPORTS["desktop"]).new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", alice.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/dashboard/")
+    page.wait_for_function("window.switchboardCharts && window.switchboardCharts.length === 3")
+    point = page.evaluate(
+        """() => {
+          const chart = window.switchboardCharts[1];
+          const dot = chart.getDatasetMeta(0).data[0];
+          return {x: dot.x, left: chart.chartArea.left, right: chart.chartArea.right, radius: dot.options.radius,
+                  filled: dot.options.backgroundColor === dot.options.borderColor};
+        }"""
+    )
+    assert point["radius"] >= 4 and point["filled"]
+    middle = (point["left"] + point["right"]) / 2
+    assert abs(point["x"] - middle) < 5  # the day sits in the middle of the chart, not on its axis

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         commands = get_commands()
-        for name in ("seed_catalog", "seed_settings"):
+        for name in ("seed_catalog", "seed_settings", "seed_arena_pool"):
             if name in commands:
                 call_command(name, verbosity=0)
         self._user(DEMO_EMAIL, "demo", tier=Tier.PRO, role=Role.USER)
