@@ -41,6 +41,28 @@ def chat_model(make_model):
     return make_model("gpt-4o-mini")
 
 
+# What the agents' doors (Responses, Messages) are tested with: a model that takes tools, images and a
+# JSON schema, on the fake upstream and on the demo provider.
+CAPABLE = {"supports_tools": True, "supports_vision": True, "supports_json_schema": True}
+
+
+@pytest.fixture
+def fake_model(make_model):
+    return make_model("gpt-4o-mini", **CAPABLE)
+
+
+@pytest.fixture
+def demo_model(db):
+    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
+    prices = {"input_price_per_1m": Decimal("1.00"), "output_price_per_1m": Decimal("2.00")}
+    return AIModelFactory(provider=demo, upstream_id="swift", slug="demo/swift", **prices, **CAPABLE)
+
+
+@pytest.fixture(params=["fake", "demo"])
+def model(request):
+    return request.getfixturevalue(f"{request.param}_model")
+
+
 @pytest.fixture
 def with_fallback(make_model):
     """A model whose upstream is down (503 before any byte) with a working fallback."""

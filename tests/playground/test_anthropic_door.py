@@ -5,7 +5,6 @@ both ways)."""
 import base64
 import io
 import json
-from decimal import Decimal
 
 import anthropic
 import httpx
@@ -13,13 +12,11 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel
 
-from tests.factories import AIModelFactory, ProviderFactory
 from tests.ledger import flush_ledger
 from usage.models import Door, Generation, SystemSetting
 from usage.settings_store import DEFAULTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CAPABLE = {"supports_tools": True, "supports_vision": True}
 WEATHER = {
     "name": "get_weather",
     "description": "The weather in a city",
@@ -30,23 +27,6 @@ ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
 
 def _client(server, key: str, **options) -> anthropic.Anthropic:
     return anthropic.Anthropic(base_url=server.url, api_key=key, timeout=30, **{"max_retries": 0, **options})
-
-
-@pytest.fixture
-def fake_model(make_model):
-    return make_model("gpt-4o-mini", **CAPABLE)
-
-
-@pytest.fixture
-def demo_model(db):
-    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
-    prices = {"input_price_per_1m": Decimal("1.00"), "output_price_per_1m": Decimal("2.00")}
-    return AIModelFactory(provider=demo, upstream_id="swift", slug="demo/swift", **prices, **CAPABLE)
-
-
-@pytest.fixture(params=["fake", "demo"])
-def model(request):
-    return request.getfixturevalue(f"{request.param}_model")
 
 
 def _png() -> str:

@@ -3,20 +3,17 @@ server, on the demo provider and on the fake upstream (which speaks chat complet
 translates both ways)."""
 
 import json
-from decimal import Decimal
 
 import openai
 import pytest
 from pydantic import BaseModel
 
 from playground.models import StoredResponse
-from tests.factories import AIModelFactory, ProviderFactory
 from tests.ledger import flush_ledger
 from usage.counters import quota_used
 from usage.models import Door, Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CAPABLE = {"supports_tools": True, "supports_vision": True, "supports_json_schema": True}
 WEATHER = {
     "type": "function",
     "name": "get_weather",
@@ -27,23 +24,6 @@ WEATHER = {
 
 def _client(server, key: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, timeout=30, max_retries=0)
-
-
-@pytest.fixture
-def fake_model(make_model):
-    return make_model("gpt-4o-mini", **CAPABLE)
-
-
-@pytest.fixture
-def demo_model(db):
-    demo = ProviderFactory(slug="demo", name="Demo", adapter_kind="demo")
-    prices = {"input_price_per_1m": Decimal("1.00"), "output_price_per_1m": Decimal("2.00")}
-    return AIModelFactory(provider=demo, upstream_id="swift", slug="demo/swift", **prices, **CAPABLE)
-
-
-@pytest.fixture(params=["fake", "demo"])
-def model(request):
-    return request.getfixturevalue(f"{request.param}_model")
 
 
 def test_a_response_is_answered_metered_and_recorded_as_the_responses_door(app_server, alice, alice_key, model):
