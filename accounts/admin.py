@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
@@ -148,30 +149,29 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Suspend selected users (ends sessions, tokens and API keys)", permissions=["suspend"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        done = 0
-        for user in queryset.exclude(pk=request.user.pk).filter(status=Status.ACTIVE):
-            services.user_suspend(user=user)
-            self.log_change(request, user, "Suspended")
-            done += 1
+        users = queryset.exclude(pk=request.user.pk).filter(status=Status.ACTIVE)
+        done = self._each(request, users, services.user_suspend, "Suspended")
         self.message_user(request, f"{done} user(s) suspended.", messages.SUCCESS)
 
     @admin.action(description="Reactivate selected users", permissions=["suspend"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        done = 0
-        for user in queryset.filter(status=Status.SUSPENDED):
-            services.user_reactivate(user=user)
-            self.log_change(request, user, "Reactivated")
-            done += 1
+        done = self._each(request, queryset.filter(status=Status.SUSPENDED), services.user_reactivate, "Reactivated")
         self.message_user(request, f"{done} user(s) reactivated.", messages.SUCCESS)
 
     @admin.action(description="Erase selected accounts (personal data goes, usage stays)", permissions=["delete"])
     def erase_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        done = 0
-        for user in queryset.exclude(pk=request.user.pk).exclude(status=Status.DELETED):
-            services.user_delete_account(user=user)
-            self.log_change(request, user, "Account erased")
-            done += 1
+        users = queryset.exclude(pk=request.user.pk).exclude(status=Status.DELETED)
+        done = self._each(request, users, services.user_delete_account, "Account erased")
         self.message_user(request, f"{done} account(s) erased.", messages.SUCCESS)
+
+    def _each(self, request: HttpRequest, users: QuerySet[User], service: Callable[..., object], note: str) -> int:
+        """Run an account service on each user, each in the action log; how many there were."""
+        done = 0
+        for user in users:
+            service(user=user)
+            self.log_change(request, user, note)
+            done += 1
+        return done
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list, dict, set, list]:
         """Users with records kept for good (billed calls, PROTECT) cannot be deleted: the page says so
