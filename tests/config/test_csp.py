@@ -92,3 +92,30 @@ def test_the_v1_door_sends_the_security_headers():
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_v1_door_sends_hsts_over_https_only(settings):
+    """The gateway's security middleware works its headers out once: HSTS must still go on secure
+    responses alone, and a header the view set must be left as it is."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from config.middleware import SecurityMiddleware
+
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_SSL_REDIRECT = False
+
+    def view(request):
+        response = HttpResponse("{}")
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    middleware = SecurityMiddleware(view)
+    secure = middleware.process_response(RequestFactory().get("/v1/models", secure=True), view(None))
+    plain = middleware.process_response(RequestFactory().get("/v1/models"), view(None))
+
+    assert secure.headers["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
+    assert "Strict-Transport-Security" not in plain.headers
+    assert secure.headers["X-Content-Type-Options"] == "nosniff" and plain.headers["X-Frame-Options"] == "DENY"
+    assert secure.headers["Referrer-Policy"] == "no-referrer"
